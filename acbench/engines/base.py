@@ -1,0 +1,78 @@
+"""The Engine protocol: what every task and analysis may ask of a model.
+
+Tasks never import a backend; they build `GenerationRequest`s and call `engine.generate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import torch
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One chat completion: messages plus the settings that decide the output.
+
+    Greedy decoding is the default (temperature 0), as in the paper's evaluations.
+    """
+
+    messages: tuple[dict, ...] | list[dict]
+    max_new_tokens: int = 256
+    stop: tuple[str, ...] = ()
+    temperature: float = 0.0
+    seed: int = 0
+
+    @classmethod
+    def from_prompt(cls, prompt: str, system: str | None = None, **settings) -> "GenerationRequest":
+        """A single user turn, optionally after a system message."""
+        messages = ([{"role": "system", "content": system}] if system else []) + [
+            {"role": "user", "content": prompt}
+        ]
+        return cls(messages=tuple(messages), **settings)
+
+
+@dataclass
+class ForwardOutput:
+    """Logits and final hidden states of a batch of texts; `mask` marks real (non-padding) tokens."""
+
+    logits: torch.Tensor  # batch x seq x vocab, float32
+    hidden: torch.Tensor  # batch x seq x d, final hidden state (after the last norm)
+    mask: torch.Tensor  # batch x seq, bool
+    input_ids: torch.Tensor = field(default=None)  # batch x seq
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A model behind a uniform interface (transformers on CPU/GPU, or vLLM)."""
+
+    name: str
+    max_context: int
+
+    def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
+        """Complete each request; returns one string per request, stop strings removed."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens of `text` in the model's tokenizer (no special tokens)."""
+        ...
+
+    def truncate_middle(self, text: str, max_tokens: int) -> str:
+        """Keep the first and last halves of a `max_tokens` budget, dropping the middle."""
+        ...
+
+    def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
+        """Logits and final hidden states for the analyses (no generation)."""
+        ...
+
+
+def cut_at_stop(text: str, stop: tuple[str, ...] | list[str]) -> str:
+    """Cut `text` at the earliest stop string (the stop string itself is removed)."""
+    cut = len(text)
+    for s in stop:
+        if s:
+            i = text.find(s)
+            if i != -1:
+                cut = min(cut, i)
+    return text[:cut]

