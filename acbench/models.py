@@ -105,7 +105,12 @@ def _materialise_gguf(gguf_path: Path, name: str) -> Path:
             del model.config.quantization_config
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process finished first: keep its copy
+            if not (target / "config.json").exists():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -131,7 +136,12 @@ def load_model(path: str | Path, dtype: str = "auto", device: str = "cpu", trust
 
     torch_dtype = _pick_dtype(dtype, device)
     tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype, trust_remote_code=trust_remote_code)
+    # On CPU, SDPA attention with left padding gave wrong greedy outputs for padded rows (seen with
+    # transformers 5.17 / torch 2.13 on SmolLM2); eager attention matches one-at-a-time generation.
+    attn = "eager" if device == "cpu" else None
+    model = AutoModelForCausalLM.from_pretrained(
+        path, dtype=torch_dtype, trust_remote_code=trust_remote_code, attn_implementation=attn
+    )
     model.to(device).eval()
     return model, tokenizer
 

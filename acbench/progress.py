@@ -7,7 +7,7 @@ import os
 from tqdm.auto import tqdm
 
 
-def progress_bar(total: int | None = None, desc: str = "", initial: int = 0, **kwargs) -> tqdm:
+def progress_bar(total: int | None = None, desc: str = "", initial: int = 0, disable: bool = False, **kwargs) -> tqdm:
     """A tqdm bar, usable as a context manager."""
-    disable = os.environ.get("ACBENCH_NO_PROGRESS", "") not in ("", "0")
+    disable = disable or os.environ.get("ACBENCH_NO_PROGRESS", "") not in ("", "0")
     return tqdm(total=total, desc=desc, initial=initial, disable=disable, dynamic_ncols=True, **kwargs)

@@ -1,0 +1,128 @@
+"""The transformers backend: batched chat generation and logits on CPU or GPU.
+
+    from acbench.engines.hf import HFEngine
+    engine = HFEngine(resolve_model())
+    engine.generate([GenerationRequest.from_prompt("What is 2+2?", max_new_tokens=16)])
+
+Requests are grouped by their generation settings, sorted by prompt length (less padding), and run in
+batches with left padding. Compressed-tensors checkpoints load through transformers (decompressed to float).
+"""
+
+from __future__ import annotations
+
+import logging
+from itertools import groupby
+from pathlib import Path
+
+import torch
+
+from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
+from acbench.models import load_model
+from acbench.progress import progress_bar
+
+log = logging.getLogger(__name__)
+
+
+class HFEngine:
+    """A transformers causal LM behind the Engine protocol."""
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        dtype: str = "auto",
+        device: str | None = None,
+        batch_size: int = 8,
+        max_context: int | None = None,
+        trust_remote_code: bool = False,
+    ):
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model, self.tokenizer = load_model(model_path, dtype=dtype, device=self.device, trust_remote_code=trust_remote_code)
+        self.name = str(model_path)
+        self.batch_size = batch_size
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.tokenizer.padding_side = "left"
+        config_ctx = getattr(self.model.config, "max_position_embeddings", None) or 2048
+        self.max_context = min(max_context or config_ctx, config_ctx)
+
+    # -- text utilities ---------------------------------------------------------------------------
+    def _encode(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._encode(text))
+
+    def truncate_middle(self, text: str, max_tokens: int) -> str:
+        ids = self._encode(text)
+        if len(ids) <= max_tokens:
+            return text
+        half = max_tokens // 2
+        kept = ids[:half] + ids[len(ids) - (max_tokens - half) :]
+        return self.tokenizer.decode(kept, skip_special_tokens=True)
+
+    def _prompt_ids(self, request: GenerationRequest) -> list[int]:
+        ids = self.tokenizer.apply_chat_template(list(request.messages), add_generation_prompt=True, tokenize=True)
+        if not isinstance(ids, list):  # BatchEncoding in transformers 5
+            ids = ids["input_ids"]
+        budget = self.max_context - request.max_new_tokens
+        if len(ids) > budget:
+            # Safety net only: tasks truncate their own documents; here we keep both ends of the prompt.
+            log.warning("prompt of %d tokens exceeds the budget of %d; cutting its middle", len(ids), budget)
+            half = budget // 2
+            ids = ids[:half] + ids[len(ids) - (budget - half) :]
+        return ids
+
+    # -- generation -------------------------------------------------------------------------------
+    def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
+        outputs: list[str | None] = [None] * len(requests)
+        encoded = [(i, self._prompt_ids(r)) for i, r in enumerate(requests)]
+
+        def settings(item):
+            r = requests[item[0]]
+            return (r.max_new_tokens, r.temperature, r.seed, tuple(r.stop))
+
+        with progress_bar(total=len(requests), desc="generate", disable=not progress) as bar:
+            for key, group in groupby(sorted(encoded, key=settings), key=settings):
+                group = sorted(group, key=lambda item: len(item[1]))
+                for start in range(0, len(group), self.batch_size):
+                    batch = group[start : start + self.batch_size]
+                    texts = self._generate_batch([ids for _, ids in batch], requests[batch[0][0]])
+                    for (i, _), text in zip(batch, texts):
+                        outputs[i] = text
+                    bar.update(len(batch))
+        return outputs  # type: ignore[return-value]
+
+    @torch.inference_mode()
+    def _generate_batch(self, batch_ids: list[list[int]], request: GenerationRequest) -> list[str]:
+        width = max(len(ids) for ids in batch_ids)
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.tensor([[pad] * (width - len(ids)) + ids for ids in batch_ids], device=self.device)
+        attention = torch.tensor([[0] * (width - len(ids)) + [1] * len(ids) for ids in batch_ids], device=self.device)
+        sample = request.temperature > 0
+        torch.manual_seed(request.seed)
+        kwargs = dict(
+            max_new_tokens=request.max_new_tokens,
+            do_sample=sample,
+            pad_token_id=pad,
+            temperature=request.temperature if sample else None,
+            top_p=None,
+            top_k=None,
+        )
+        if request.stop:
+            kwargs.update(stop_strings=list(request.stop), tokenizer=self.tokenizer)
+        out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
+        texts = self.tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)
+        return [cut_at_stop(t, request.stop) for t in texts]
+
+    # -- logits for the analyses ------------------------------------------------------------------
+    @torch.inference_mode()
+    def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
+        enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=max_length)
+        enc = {k: v.to(self.device) for k, v in enc.items()}
+        out = self.model(**enc, output_hidden_states=True)
+        return ForwardOutput(
+            logits=out.logits.float().cpu(),
+            hidden=out.hidden_states[-1].float().cpu(),  # last entry = output of the final norm
+            mask=enc["attention_mask"].bool().cpu(),
+            input_ids=enc["input_ids"].cpu(),
+        )
