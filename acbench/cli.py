@@ -1,0 +1,194 @@
+"""The `acbench` command.
+
+    acbench run --method gptq --bits 4 --group_size 64 --tasks tool_use,needle
+    acbench run --config experiments/quick.yaml --method awq
+    acbench compress --method sparsegpt --pattern 2:4
+    acbench evaluate --tasks teval                         # the original model alone (method none)
+    acbench score --task teval --data DIR --predictions preds.jsonl
+    acbench analyze --original smollm2-135m --compressed ~/.cache/acbench/compressed/<key>
+    acbench sweep sweeps/quick.yaml --trials 4 --study quick
+    acbench report --experiment acbench
+    acbench tasks                                          # what is registered
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from acbench.config import _FLAT_KEYS, ConfigError, RunConfig
+
+log = logging.getLogger("acbench")
+
+
+def _add_run_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="a YAML run config (experiments/*.yaml); flags override it")
+    for key in sorted(_FLAT_KEYS):
+        parser.add_argument(f"--{key}", default=None, help=argparse.SUPPRESS if key in ("ignore",) else None)
+    parser.add_argument("--task-option", action="append", default=[], metavar="TASK.KEY=VALUE",
+                        help="a task option, e.g. needle.lengths=[500,1000] (value parsed as YAML)")
+    parser.add_argument("--data", action="append", default=[], metavar="TASK=PATH",
+                        help="a task's data source (local file/dir or hub id) instead of its built-in suite")
+
+
+def _config_from_args(args: argparse.Namespace, forced: dict | None = None) -> RunConfig:
+    import yaml
+
+    flat = {k: getattr(args, k) for k in _FLAT_KEYS if getattr(args, k, None) is not None}
+    flat.update(forced or {})
+    base: dict = {}
+    if args.config:
+        if not Path(args.config).exists():
+            raise ConfigError(f"config file not found: {args.config}")
+        data = yaml.safe_load(Path(args.config).read_text()) or {}
+        base = {k: v for k, v in data.items() if k in RunConfig.model_fields}
+        flat = {**{k: v for k, v in data.items() if k not in RunConfig.model_fields}, **flat}
+    options = base.setdefault("task_options", {})
+    for item in args.task_option:
+        key, sep, value = item.partition("=")
+        task, dot, option = key.partition(".")
+        if not sep or not dot:
+            raise ConfigError(f"--task-option wants TASK.KEY=VALUE, got '{item}'")
+        options.setdefault(task, {})[option] = yaml.safe_load(value)
+    for item in args.data:
+        task, sep, path = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--data wants TASK=PATH, got '{item}'")
+        options.setdefault(task, {})["data"] = path
+    return RunConfig.from_params(flat, base=base)
+
+
+def cmd_run(args: argparse.Namespace, forced: dict | None = None) -> int:
+    from acbench.run import run_experiment
+
+    cfg = _config_from_args(args, forced)
+    outcome = run_experiment(cfg)
+    summary = {k: round(v, 4) for k, v in sorted(outcome.metrics.items())
+               if k.startswith(("retention/", "model/", "time/")) or k.endswith("/score") or k.count("/") == 1}
+    print(json.dumps({"run_id": outcome.run_id, "checkpoint": str(outcome.checkpoint) if outcome.checkpoint else None,
+                      "model_version": outcome.model_version, "metrics": summary}, indent=2))
+    return 0
+
+
+def cmd_compress(args: argparse.Namespace) -> int:
+    from acbench.compression import compress, validate_against_model
+    from acbench.models import resolve_model
+
+    cfg = _config_from_args(args)
+    path = resolve_model(cfg.model.name, trust_remote_code=cfg.model.trust_remote_code)
+    validate_against_model(cfg.compression, path)
+    result = compress(cfg.compression, path)
+    print(json.dumps({"checkpoint": str(result.path), **result.stats}, indent=2, default=str))
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from acbench.tasks.registry import make_task
+
+    task = make_task(args.task, profile="paper", **_parse_options(args.option))
+    samples = task.load(source=args.data, limit=None)
+    predictions: dict[str, str] = {}
+    path = Path(args.predictions)
+    if not path.exists():
+        raise ConfigError(f"predictions file not found: {path}")
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+                predictions[str(row["id"])] = row["prediction"]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise ConfigError(f"{path}:{n}: each line must be a JSON object with 'id' and 'prediction'") from None
+    unknown = set(predictions) - {s.id for s in samples}
+    if unknown:
+        raise ConfigError(f"{len(unknown)} prediction id(s) not in the data, e.g. {sorted(unknown)[:3]}")
+    result = task.score_predictions(samples, predictions)
+    print(json.dumps({"task": args.task, "items": len(samples), "predicted": len(predictions),
+                      "metrics": result.metrics}, indent=2))
+    return 0
+
+
+def _parse_options(items: list[str]) -> dict:
+    import yaml
+
+    options = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--option wants KEY=VALUE, got '{item}'")
+        options[key] = yaml.safe_load(value)
+    return options
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from acbench.analysis.cli import analyze_main
+
+    metrics = analyze_main(args.original, args.compressed, max_length=args.max_length)
+    print(json.dumps(metrics, indent=2))
+    return 0
+
+
+def cmd_tasks(args: argparse.Namespace) -> int:
+    from acbench.tasks.registry import TASKS
+
+    for name, (capability, target) in TASKS.items():
+        print(f"{name:16} {capability:14} {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="acbench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="compress, evaluate base and compressed, analyse, log to MLflow")
+    _add_run_flags(run)
+    run.set_defaults(func=cmd_run)
+    evaluate = sub.add_parser("evaluate", help="evaluate the original model alone (method none), tracked")
+    _add_run_flags(evaluate)
+    evaluate.set_defaults(func=lambda a: cmd_run(a, {"method": "none"}))
+    comp = sub.add_parser("compress", help="compress only (cached), print the checkpoint and its measured stats")
+    _add_run_flags(comp)
+    comp.set_defaults(func=cmd_compress)
+
+    score = sub.add_parser("score", help="score saved predictions without a model")
+    score.add_argument("--task", required=True)
+    score.add_argument("--data", default=None, help="upstream-format file or directory (default: built-in suite)")
+    score.add_argument("--predictions", required=True, help="JSONL of {id, prediction}")
+    score.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="task option")
+    score.set_defaults(func=cmd_score)
+
+    analyze = sub.add_parser("analyze", help="ERank, top-k consistency and energy between two models")
+    analyze.add_argument("--original", required=True)
+    analyze.add_argument("--compressed", required=True)
+    analyze.add_argument("--max-length", type=int, default=128)
+    analyze.set_defaults(func=cmd_analyze)
+
+    tasks = sub.add_parser("tasks", help="list the registered tasks")
+    tasks.set_defaults(func=cmd_tasks)
+
+    from acbench.sweep import add_sweep_parser
+    from acbench.report import add_report_parser
+
+    add_sweep_parser(sub)
+    add_report_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except ConfigError as err:
+        print(f"acbench: error: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:  # validation errors from compression specs, tasks and models
+        print(f"acbench: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""RunConfig: everything that decides one compress-then-evaluate run, validated before any heavy work.
+
+    cfg = RunConfig.from_params({"method": "gptq", "bits": "4", "tasks": "teval,long_context"})
+    cfg = RunConfig.from_yaml("experiments/quick.yaml", overrides={"method": "awq"})
+
+Flat parameters (MLproject `-P`, CLI flags, a YAML file) map onto frozen pydantic models with
+`extra="forbid"`, so a typo is an error rather than a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from acbench.compression import CompressionSpec
+from acbench.models import DEFAULT_MODEL
+from acbench.tasks.registry import expand_task_names
+
+Profile = Literal["quick", "paper"]
+
+# Calibration per profile: quick fits a 2-core CPU; paper is the paper's 128 samples x 512 tokens.
+PROFILE_CALIBRATION = {"quick": {"calib_samples": 16, "calib_seq_len": 256}, "paper": {"calib_samples": 128, "calib_seq_len": 512}}
+DEFAULT_TASKS = "tool_use,workflow,long_context,real_world"
+
+
+class ConfigError(ValueError):
+    """A run configuration that cannot work, with the reason."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ModelSpec(_Strict):
+    """Which model to compress and evaluate: an alias, a hub id, a local checkpoint or a GGUF file."""
+
+    name: str = DEFAULT_MODEL
+    dtype: str = "auto"
+    trust_remote_code: bool = False
+
+
+class EngineSpec(_Strict):
+    """How to run the models: transformers (CPU/GPU) or vLLM (GPU, optional extra)."""
+
+    backend: Literal["hf", "vllm"] = "hf"
+    batch_size: int = Field(8, ge=1)
+    max_context: int | None = Field(None, ge=256)
+
+
+class RunConfig(_Strict):
+    """One run. `tasks` holds task and capability names; `task_options` per-task keyword options."""
+
+    model: ModelSpec = ModelSpec()
+    compression: CompressionSpec = CompressionSpec(method="gptq")
+    engine: EngineSpec = EngineSpec()
+    tasks: tuple[str, ...] = tuple(expand_task_names(DEFAULT_TASKS))
+    task_options: dict[str, dict[str, Any]] = {}
+    profile: Profile = "quick"
+    limit: int | None = Field(None, ge=1)
+    analysis: bool = True
+    register: bool = True
+    experiment: str = "acbench"
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _expand(cls, value):
+        return tuple(expand_task_names(value))
+
+    def config_hash(self) -> str:
+        """A stable hash of everything in the config (sorted JSON), for tags and caches."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    # -- construction from flat parameters ------------------------------------------------------------
+    @classmethod
+    def from_params(cls, params: dict[str, Any], base: dict[str, Any] | None = None) -> "RunConfig":
+        """Build from flat keys (`method`, `bits`, `tasks`, ...), layered over a nested `base` dict."""
+        nested: dict[str, Any] = json.loads(json.dumps(base or {}))
+        for key, value in params.items():
+            if value is None or value == "":
+                continue
+            section, field = _FLAT_KEYS.get(key, (None, key))
+            if field is None and section is None:
+                raise ConfigError(f"unknown parameter '{key}': known are {', '.join(sorted(_FLAT_KEYS))}")
+            value = _coerce(key, value)
+            if section:
+                nested.setdefault(section, {})[field] = value
+            else:
+                nested[field] = value
+        profile = nested.get("profile", "quick")
+        calibration = PROFILE_CALIBRATION.get(profile, {})
+        comp = nested.setdefault("compression", {})
+        for key, value in calibration.items():
+            comp.setdefault(key, value)
+        try:
+            return cls.model_validate(nested)
+        except ValidationError as err:
+            raise ConfigError(_explain(err)) from None
+        except ValueError as err:  # unknown task names and other checks raised inside validators
+            raise ConfigError(str(err)) from None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> "RunConfig":
+        """A YAML file (nested sections and/or flat keys; `yaml.safe_load` only) plus flat overrides."""
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"config file not found: {path}")
+        data = yaml.safe_load(path.read_text()) or {}
+        nested = {k: v for k, v in data.items() if k in cls.model_fields}
+        flat = {k: v for k, v in data.items() if k not in cls.model_fields}
+        return cls.from_params({**flat, **(overrides or {})}, base=nested)
+
+
+# flat key -> (section, field); section None = top-level field
+_FLAT_KEYS: dict[str, tuple[str | None, str]] = {
+    "model": ("model", "name"),
+    "dtype": ("model", "dtype"),
+    "trust_remote_code": ("model", "trust_remote_code"),
+    "backend": ("engine", "backend"),
+    "batch_size": ("engine", "batch_size"),
+    "max_context": ("engine", "max_context"),
+    "tasks": (None, "tasks"),
+    "profile": (None, "profile"),
+    "limit": (None, "limit"),
+    "analysis": (None, "analysis"),
+    "register": (None, "register"),
+    "experiment": (None, "experiment"),
+    **{name: ("compression", name) for name in CompressionSpec.model_fields},
+}
+
+_INT_KEYS = {"bits", "group_size", "calib_samples", "calib_seq_len", "seed", "limit", "batch_size", "max_context"}
+_BOOL_KEYS = {"symmetric", "analysis", "register", "trust_remote_code"}
+
+
+def _coerce(key: str, value: Any) -> Any:
+    """MLproject passes strings and its `float` type is not validated: turn '4' or '4.0' into 4, clearly."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if key in _INT_KEYS:
+        if text.lower() in ("none", "null", "per-channel", "channel", "-1") and key == "group_size":
+            return None
+        if text.lower() in ("none", "null") and key in ("limit", "max_context"):
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise ConfigError(f"parameter '{key}' must be an integer, got '{value}'") from None
+        if number != int(number):
+            raise ConfigError(f"parameter '{key}' must be an integer, got '{value}'")
+        return int(number)
+    if key in _BOOL_KEYS:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"parameter '{key}' must be true or false, got '{value}'")
+    if key == "sparsity":
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"parameter 'sparsity' must be a number in [0, 1), got '{value}'") from None
+    if key == "ignore":
+        return [p.strip() for p in text.split(",") if p.strip()]
+    return text
+
+
+def _explain(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "config"
+        lines.append(f"{where}: {e['msg']}")
+    return "invalid run configuration:\n  " + "\n  ".join(lines)

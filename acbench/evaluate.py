@@ -1,0 +1,126 @@
+"""Evaluate one model on a list of tasks, with per-item results cached on disk (resume + base reuse).
+
+    results = evaluate_model(engine, model_key="base-abc123", cfg=cfg)
+
+Each task's records go to `<cache>/results/<model_key>/<task>-<task_key>.jsonl` as they are produced.
+The same model + task settings always map to the same file, so an interrupted run resumes where it
+stopped and the base model's results are reused by every later run that compares against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from acbench.config import RunConfig
+from acbench.engines.base import Engine
+from acbench.models import cache_dir
+from acbench.tasks.base import ResultStore, TaskResult
+from acbench.tasks.registry import TASKS, make_task, task_class
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TaskSetup:
+    """A built task, its samples, and the full options it runs with (defaults included, for logging)."""
+
+    name: str
+    task: Any
+    samples: list
+    options: dict[str, Any]
+    key: str
+
+
+def task_options(name: str, cfg: RunConfig) -> dict[str, Any]:
+    """User options for a task (from cfg.task_options) minus the data source, which goes to `load`."""
+    return {k: v for k, v in cfg.task_options.get(name, {}).items() if k != "data"}
+
+
+def full_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The task's constructor defaults overlaid with the user's options: what actually runs."""
+    params = inspect.signature(task_class(name)).parameters
+    defaults = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty and k != "profile"}
+    return {**defaults, **options}
+
+
+def setup_tasks(cfg: RunConfig) -> list[TaskSetup]:
+    """Build every task and load its samples (cheap): bad task options fail here, before any model loads."""
+    setups = []
+    for name in cfg.tasks:
+        options = task_options(name, cfg)
+        task = make_task(name, profile=cfg.profile, **options)
+        source = cfg.task_options.get(name, {}).get("data")
+        samples = task.load(source=source, limit=cfg.limit)
+        full = full_options(name, options)
+        blob = json.dumps(
+            {"task": name, "version": getattr(task, "version", "1"), "profile": cfg.profile, "limit": cfg.limit,
+             "source": source, "options": full, "ids": [s.id for s in samples]},
+            sort_keys=True, default=str,
+        )
+        key = hashlib.sha256(blob.encode()).hexdigest()[:12]
+        setups.append(TaskSetup(name, task, samples, full, key))
+    return setups
+
+
+def results_path(model_key: str, setup: TaskSetup) -> Path:
+    return cache_dir() / "results" / model_key / f"{setup.name}-{setup.key}.jsonl"
+
+
+def evaluate_model(engine: Engine, model_key: str, setups: list[TaskSetup], on_result=None) -> dict[str, TaskResult]:
+    """Run every task on `engine`; `on_result(name, result, seconds)` is called as each task finishes."""
+    results: dict[str, TaskResult] = {}
+    for setup in setups:
+        store = ResultStore(results_path(model_key, setup))
+        done = sum(1 for s in setup.samples if s.id in store)
+        if done:
+            log.info("%s: %d of %d items already done for %s; resuming", setup.name, done, len(setup.samples), model_key)
+        start = time.perf_counter()
+        result = setup.task.run(engine, setup.samples, store)
+        results[setup.name] = result
+        if on_result:
+            on_result(setup.name, result, time.perf_counter() - start)
+    return results
+
+
+def capability_scores(results: dict[str, TaskResult]) -> dict[str, float]:
+    """Mean of the tasks' headline metrics per capability."""
+    by_cap: dict[str, list[float]] = {}
+    for result in results.values():
+        by_cap.setdefault(result.capability, []).append(result.score)
+    return {cap: sum(v) / len(v) for cap, v in by_cap.items()}
+
+
+def retention(base: dict[str, TaskResult], compressed: dict[str, TaskResult]) -> dict[str, float]:
+    """compressed / base of each task's headline metric, averaged per capability (scale-free).
+
+    A task where both score 0 retains 1.0 (nothing was lost); one where only the base scores 0 has no
+    defined retention and is left out of its capability's average.
+    """
+    per_task: dict[str, float] = {}
+    for name, comp in compressed.items():
+        b, c = base[name].score, comp.score
+        if b > 0:
+            per_task[name] = c / b
+        elif c == 0:
+            per_task[name] = 1.0
+    metrics = {f"retention/task/{name}": value for name, value in per_task.items()}
+    by_cap: dict[str, list[float]] = {}
+    for name, value in per_task.items():
+        by_cap.setdefault(TASKS[name][0], []).append(value)
+    metrics.update({f"retention/{cap}": sum(v) / len(v) for cap, v in by_cap.items()})
+    if by_cap:
+        caps = [metrics[f"retention/{cap}"] for cap in by_cap]
+        metrics["retention/overall"] = sum(caps) / len(caps)
+    return metrics
+
+
+def prefixed_metrics(result: TaskResult, prefix: str = "") -> dict[str, float]:
+    """`<prefix><capability>/<metric>` for every aggregate metric of a task."""
+    return {f"{prefix}{result.capability}/{k}": v for k, v in result.metrics.items()}

@@ -1,0 +1,170 @@
+"""One tracked run: resolve -> compress -> evaluate base and compressed -> analyse -> log to MLflow.
+
+    acbench run --method gptq --tasks teval,needle          # or: mlflow run . -P method=gptq
+    from acbench.run import run_experiment; run_experiment(RunConfig.from_params({"method": "rtn"}))
+
+Everything that can be wrong with the config is checked before any model is loaded: the config itself,
+the task options, the tracking server, and the compression spec against the model's layer widths.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from acbench import __version__, tracking
+from acbench.compression import CompressionResult, compress, validate_against_model
+from acbench.config import RunConfig
+from acbench.engines import LazyEngine
+from acbench.evaluate import (
+    TaskSetup,
+    capability_scores,
+    evaluate_model,
+    prefixed_metrics,
+    retention,
+    setup_tasks,
+)
+from acbench.models import resolve_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOutcome:
+    """What a finished run produced: its MLflow id, every logged metric, and the checkpoint."""
+
+    run_id: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    checkpoint: Path | None = None
+    model_version: str | None = None
+
+
+@dataclass
+class Prepared:
+    """A validated run: the resolved model and the built tasks, ready for heavy work."""
+
+    cfg: RunConfig
+    model_path: Path
+    setups: list[TaskSetup]
+
+
+def prepare(cfg: RunConfig) -> Prepared:
+    """All validation, cheapest first; raises before any weights are loaded."""
+    setups = setup_tasks(cfg)
+    tracking.check_tracking()
+    model_path = resolve_model(cfg.model.name, trust_remote_code=cfg.model.trust_remote_code)
+    validate_against_model(cfg.compression, model_path)
+    return Prepared(cfg, model_path, setups)
+
+
+def run_params(cfg: RunConfig) -> dict:
+    """The flat params of ARCHITECTURE.md's conventions, plus every task option actually used."""
+    c = cfg.compression
+    return {
+        "model": cfg.model.name, "method": c.method, "bits": c.bits, "group_size": c.group_size,
+        "symmetric": c.symmetric, "sparsity": c.sparsity, "pattern": c.pattern,
+        "calib_samples": c.calib_samples, "calib_seq_len": c.calib_seq_len, "calib_source": c.calib_source,
+        "seed": c.seed, "tasks": ",".join(cfg.tasks), "limit": cfg.limit, "backend": cfg.engine.backend,
+        "profile": cfg.profile, "dtype": cfg.model.dtype,
+    }
+
+
+def _engine(cfg: RunConfig, path: Path) -> LazyEngine:
+    return LazyEngine(model_path=path, backend=cfg.engine.backend, dtype=cfg.model.dtype,
+                      batch_size=cfg.engine.batch_size, max_context=cfg.engine.max_context,
+                      trust_remote_code=cfg.model.trust_remote_code)
+
+
+def _log_task(label: str, prefix: str):
+    """A callback that logs one finished task's metrics, records and figures right away."""
+
+    def on_result(name, result, seconds):
+        tracking.log_metrics({**prefixed_metrics(result, prefix), f"time/{prefix}eval_{name}_s": seconds})
+        tracking.log_records(result.records, f"results/{label}/{name}.jsonl")
+        for fig_name, figure in result.figures.items():
+            tracking.log_figure(figure, f"figures/{label}/{fig_name}")
+
+    return on_result
+
+
+def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: str | None = None) -> RunOutcome:
+    """Compress, evaluate the original and compressed model, analyse, and track it all in one MLflow run."""
+    prepared = prepare(cfg)
+    compressing = cfg.compression.method != "none"
+    tags = {"acbench.config_hash": cfg.config_hash(), "acbench.version": __version__,
+            "acbench.git_commit": tracking.git_commit(), "acbench.profile": cfg.profile}
+    name = run_name or f"{cfg.model.name.split('/')[-1]}-{cfg.compression.method}"
+    with tracking.tracked_run(cfg.experiment, name, parent_run_id, tags) as run_id:
+        outcome = RunOutcome(run_id)
+        tracking.log_params(run_params(cfg))
+        for setup in prepared.setups:
+            tracking.log_params({f"task.{setup.name}.{k}": v for k, v in setup.options.items()})
+            tracking.set_tags({f"acbench.task_version.{setup.name}": getattr(setup.task, "version", "1")})
+        tracking.log_dict(cfg.model_dump(mode="json"), "config.yaml")
+
+        compressed: CompressionResult | None = None
+        if compressing:
+            compressed = compress(cfg.compression, prepared.model_path)
+            stats = compressed.stats
+            tracking.log_metrics({f"model/{k}": v for k, v in stats.items() if k not in ("compress_s", "cached")})
+            tracking.log_metrics({"time/compress_s": stats["compress_s"]})
+            tracking.set_tags({"acbench.compression_cached": stats.get("cached", False),
+                               "acbench.compression_key": cfg.compression.cache_key(),
+                               "acbench.note.sparsity": "pruned checkpoints are stored dense: sparsity is a "
+                               "property of the weights, not of file size or speed"})
+
+        base_key = f"base-{_model_key(cfg, prepared.model_path)}"
+        base_engine = _engine(cfg, prepared.model_path)
+        start = time.perf_counter()
+        base = evaluate_model(base_engine, base_key, prepared.setups, _log_task("base", "base/" if compressing else ""))
+        tracking.log_metrics({"time/eval_base_s": time.perf_counter() - start})
+        base_caps = capability_scores(base)
+        outcome.metrics.update({f"{'base/' if compressing else ''}{c}/score": v for c, v in base_caps.items()})
+
+        if compressed is not None:
+            comp_engine = _engine(cfg, compressed.path)
+            start = time.perf_counter()
+            comp = evaluate_model(comp_engine, f"comp-{cfg.compression.cache_key()}-{_model_key(cfg, prepared.model_path)}",
+                                  prepared.setups, _log_task("compressed", ""))
+            tracking.log_metrics({"time/eval_s": time.perf_counter() - start})
+            outcome.metrics.update({f"{c}/score": v for c, v in capability_scores(comp).items()})
+            outcome.metrics.update(retention(base, comp))
+            if cfg.analysis:
+                outcome.metrics.update(_analyse(base_engine, comp_engine))
+            outcome.checkpoint = compressed.path
+            if cfg.register:
+                outcome.model_version = tracking.register_checkpoint(
+                    compressed.path, registered_name(cfg.model.name),
+                    {**{k: v for k, v in run_params(cfg).items() if k not in ("tasks", "limit")},
+                     "config_hash": cfg.config_hash()},
+                )
+        tracking.log_metrics(outcome.metrics)
+        outcome.metrics.update(tracking.run_metrics(run_id))
+    return outcome
+
+
+def _analyse(base_engine, comp_engine) -> dict[str, float]:
+    from acbench.analysis.compare import compare_models
+
+    result = compare_models(base_engine, comp_engine)
+    for fig_name, figure in result.figures.items():
+        tracking.log_figure(figure, f"figures/analysis/{fig_name}")
+    for table_name, frame in result.tables.items():
+        tracking.log_table(frame, f"analysis/{table_name}.json")
+    return result.metrics
+
+
+def _model_key(cfg: RunConfig, path: Path) -> str:
+    """Identity of the evaluated model + engine settings that can move outputs."""
+    import hashlib
+
+    blob = f"{Path(path).resolve()}|{cfg.model.dtype}|{cfg.engine.backend}|{cfg.engine.max_context}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def registered_name(model: str) -> str:
+    """One registered model per base model; versions carry method and params as tags."""
+    slug = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in Path(model).name or model)
+    return f"acbench-{slug}"
