@@ -1,0 +1,102 @@
+"""WorfBench workflow generation, scored with WorfEval (node chain F1 and graph F1).
+
+    from acbench.tasks.registry import make_task
+    task = make_task("worfbench")                       # quick: 4 items per task type of the built-in suite
+    result = task.run(engine, task.load(), ResultStore("worfbench.jsonl"))
+    result.metrics["overall"], result.metrics["embodied/graph_f1"]
+
+    acbench score --task worfbench --data /data/worfbench --predictions results/worfbench.jsonl
+
+Metrics (relative to the `workflow` capability): `<task>/node_{precision,recall,f1}`,
+`<task>/graph_{precision,recall,f1}`, the same six averaged over tasks, `parse_rate`, and `overall`
+= (node_f1 + graph_f1) / 2, the headline (`main`).
+"""
+
+from __future__ import annotations
+
+from statistics import mean
+
+from acbench.engines.base import Engine, GenerationRequest
+from acbench.scoring.embeddings import DEFAULT_EMBEDDING_MODEL, get_embedder
+from acbench.tasks.base import Sample, SingleTurnTask, TaskResult
+from acbench.tasks.worfbench.dataset import load_graph_eval
+from acbench.tasks.worfbench.prompts import build_messages
+from acbench.tasks.worfbench.scorer import FIELDS, score_workflow
+
+PROFILES = {
+    "quick": {"limit_per_task": 4, "max_new_tokens": 256},
+    "paper": {"limit_per_task": None, "max_new_tokens": 768},
+}
+# Stop only where an answer is surely over: a second `Node:` block or an echoed next turn. Never on a blank
+# line or on "END", which cut the last edge(s) of upstream generations.
+STOP = ("\nNode:", "Now it's your turn", "Here is an example")
+CHAT_OVERHEAD = 16  # tokens per message for the chat template
+
+
+class WorfBenchTask(SingleTurnTask):
+    """Generate a workflow graph (subtask nodes + dependency edges) for a task; compare with the gold graph."""
+
+    name = "worfbench"
+    capability = "workflow"
+    version = "1"
+
+    def __init__(
+        self,
+        profile: str = "quick",
+        embedding_model: str = DEFAULT_EMBEDDING_MODEL,
+        task_names: list[str] | str | None = None,
+        max_new_tokens: int | None = None,
+        shots: int = 2,
+    ):
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile '{profile}': use one of {sorted(PROFILES)}")
+        if not 0 <= shots <= 2:
+            raise ValueError(f"shots must be 0, 1 or 2, got {shots}")
+        self.profile = profile
+        self.embedding_model = embedding_model
+        if isinstance(task_names, str):
+            task_names = [t.strip() for t in task_names.split(",") if t.strip()]
+        self.task_names = list(task_names) if task_names else None
+        self.max_new_tokens = max_new_tokens or PROFILES[profile]["max_new_tokens"]
+        self.shots = shots
+        self.embedder = None  # built on first use; tests may set any object with .similarity(a, b)
+
+    def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
+        """Items of `source` (None = built-in suite); `limit` is per task (None = the profile's)."""
+        per_task = limit if limit is not None else PROFILES[self.profile]["limit_per_task"]
+        return load_graph_eval(source, task_names=self.task_names, limit_per_task=per_task)
+
+    def request(self, sample: Sample, engine: Engine) -> GenerationRequest:
+        budget = engine.max_context - self.max_new_tokens
+        for shots in range(self.shots, -1, -1):  # long tool lists: drop examples before cutting the task
+            messages = build_messages(sample.data["conversations"], sample.data["task"], shots)
+            used = sum(engine.count_tokens(m["content"]) + CHAT_OVERHEAD for m in messages)
+            if used <= budget:
+                break
+        else:
+            over = used - budget
+            last = messages[-1]["content"]
+            keep = max(engine.count_tokens(last) - over, 32)
+            messages[-1] = {"role": "user", "content": engine.truncate_middle(last, keep)}
+        return GenerationRequest(messages=tuple(messages), max_new_tokens=self.max_new_tokens, stop=STOP)
+
+    def _similarity(self, a: list[str], b: list[str]):
+        if self.embedder is None:
+            self.embedder = get_embedder(self.embedding_model)
+        return self.embedder.similarity(a, b)
+
+    def score(self, sample: Sample, prediction: str) -> dict:
+        return {"task": sample.data["task"], **score_workflow(prediction, sample.target, self._similarity)}
+
+    def aggregate(self, records: list[dict]) -> TaskResult:
+        tasks = list(dict.fromkeys(r["task"] for r in records))
+        metrics: dict[str, float] = {}
+        for task in tasks:
+            mine = [r for r in records if r["task"] == task]
+            for key in FIELDS:
+                metrics[f"{task}/{key}"] = mean(r[key] for r in mine)
+        for key in FIELDS:  # macro average: every task type weighs the same, as the paper's table
+            metrics[key] = mean(metrics[f"{t}/{key}"] for t in tasks) if tasks else 0.0
+        metrics["parse_rate"] = mean(r["parse_error"] is None for r in records) if records else 0.0
+        metrics["overall"] = (metrics["node_f1"] + metrics["graph_f1"]) / 2
+        return TaskResult(task=self.name, capability=self.capability, records=records, metrics=metrics, main="overall")
