@@ -107,14 +107,17 @@ def read_file(path: str | Path) -> list[Sample]:
 def _hub_files(repo_id: str) -> list[Path]:
     try:
         from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError
+        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
     except ImportError as err:  # pragma: no cover - huggingface_hub ships with transformers
         raise TEvalDataError("loading from the hub needs huggingface_hub") from err
     paths = []
     for stem in FILES:
         try:
             paths.append(Path(hf_hub_download(repo_id, filename=f"data/{stem}.json", repo_type="dataset")))
-        except EntryNotFoundError:
+        except LocalEntryNotFoundError as err:  # offline and not cached (a subclass of the next one)
+            raise TEvalDataError(f"cannot fetch '{repo_id}' from the Hugging Face hub: offline and not cached. "
+                                 "Offline? Download the T-Eval data files and pass their directory instead.") from err
+        except EntryNotFoundError:  # the repo lacks this file: load the others
             continue
         except Exception as err:  # offline, unknown repo, auth: all end the same way for the user
             raise TEvalDataError(

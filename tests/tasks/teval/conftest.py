@@ -90,3 +90,15 @@ def bow():
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch):
     monkeypatch.setenv("ACBENCH_NO_PROGRESS", "1")
+
+
+@pytest.fixture
+def table():
+    """The TableEmbedder class: `table({"text": [1, 0]})`."""
+    return TableEmbedder
+
+
+@pytest.fixture
+def gold():
+    """`gold(sample)` -> a perfect answer string."""
+    return gold_answer

@@ -1,0 +1,102 @@
+"""TEvalTask end to end with a scripted engine: perfect answers, garbage, resume, re-scoring."""
+
+import json
+
+import pytest
+
+from acbench.engines.scripted import ScriptedEngine
+from acbench.tasks.base import ResultStore
+from acbench.tasks.registry import make_task
+from acbench.tasks.teval import TEvalTask
+from acbench.tasks.teval.task import STOP
+
+PARSED_KINDS = {"instruct", "plan_json", "plan_str", "reason_retrieve_understand_json", "review_str"}
+
+
+def _key(request):
+    return json.dumps(list(request.messages))
+
+
+def _engine_for(task, samples, answer):
+    """A ScriptedEngine that answers each sample's prompt with `answer(sample)`."""
+    probe = ScriptedEngine(lambda r: "")
+    by_prompt = {_key(task.request(s, probe)): answer(s) for s in samples}
+    return ScriptedEngine(lambda request: by_prompt[_key(request)])
+
+
+def test_quick_profile_is_small_and_balanced(bow):
+    task = TEvalTask(embedding_model=bow)
+    samples = task.load()
+    assert len(samples) == 27
+    request = task.request(samples[0], ScriptedEngine([]))
+    assert request.stop == STOP and request.max_new_tokens <= 160 and request.temperature == 0.0
+    assert [m["role"] for m in request.messages][0] == "system"
+    assert len(TEvalTask(profile="paper", embedding_model=bow).load()) == 217
+    assert len(task.load(limit=1)) == 9
+    json_only = TEvalTask(embedding_model=bow, formats=("json",)).load()
+    assert {s.data["format"] for s in json_only} == {"json"} and len(json_only) == 9
+
+
+def test_perfect_answers_score_100(bow, gold, tmp_path):
+    task = TEvalTask(profile="paper", embedding_model=bow)
+    samples = task.load()
+    result = task.run(_engine_for(task, samples, gold), samples, ResultStore(tmp_path / "teval.jsonl"))
+    assert result.main == "overall" and result.capability == "tool_use"
+    assert result.metrics["overall"] == pytest.approx(100.0)
+    for ability in ("instruct", "plan", "reason", "retrieve", "understand", "review"):
+        assert result.metrics[ability] == pytest.approx(100.0)
+        assert result.metrics[f"{ability}/str"] == pytest.approx(100.0)
+    assert "review/json" not in result.metrics  # upstream review data is string-only
+    assert result.metrics["json"] == pytest.approx(100.0) and result.metrics["str"] == pytest.approx(100.0)
+    assert all(r["parse_error"] is None for r in result.records)
+    assert {r["embedding_model"] for r in result.records if "embedding_model" in r} == {"BagOfWordsEmbedder"}
+    assert "teval_abilities.png" in result.figures
+
+
+def test_garbage_scores_zero_with_reasons(bow, tmp_path):
+    task = TEvalTask(embedding_model=bow)
+    samples = task.load()
+    result = task.run(ScriptedEngine(lambda r: "zzz qqq"), samples, ResultStore(tmp_path / "teval.jsonl"))
+    assert result.metrics["overall"] == 0.0
+    assert all(v == 0.0 for k, v in result.metrics.items() if k != "parse_rate/str"), result.metrics
+    for record in result.records:
+        assert record["prediction"] == "zzz qqq"
+        if record["kind"] in PARSED_KINDS:
+            assert isinstance(record["parse_error"], str) and record["parse_error"], record
+    # the string reason/retrieve/understand files need no parsing: only they count as parsed
+    assert result.metrics["parse_rate/str"] == pytest.approx(100 * 9 / 18)  # 9 of 18 string items
+
+
+def test_resume_runs_only_the_missing_items(bow, gold, tmp_path):
+    task = TEvalTask(embedding_model=bow)
+    samples = task.load()
+    path = tmp_path / "teval.jsonl"
+    store = ResultStore(path)
+    for s in samples[::2]:  # half the items were done before a crash
+        store.add(task._record(s, None, gold(s)))
+    engine = _engine_for(task, samples, gold)
+    result = task.run(engine, samples, ResultStore(path))
+    assert len(engine.requests) == len(samples) - len(samples[::2])
+    assert len(result.records) == len(samples)
+    assert result.metrics["overall"] == pytest.approx(100.0)
+
+
+def test_score_predictions_and_registry(bow, gold):
+    task = make_task("teval", embedding_model=bow, plan_lis_quirk=False)
+    samples = task.load()
+    predictions = {s.id: gold(s) for s in samples if s.data["kind"] != "plan_json"}
+    result = task.score_predictions(samples, predictions)
+    assert result.metrics["plan/json"] == 0.0 and result.metrics["plan/str"] == pytest.approx(100.0)
+    assert result.metrics["plan"] == pytest.approx(50.0)
+    assert result.metrics["overall"] == pytest.approx(100 * (5 + 0.5) / 6)
+    assert result.metrics["json"] == pytest.approx(100 * 4 / 5)
+    assert task.options["plan_lis_quirk"] is False
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="profile"):
+        TEvalTask(profile="huge")
+    with pytest.raises(ValueError, match="formats"):
+        TEvalTask(formats=("xml",))
+    with pytest.raises(ValueError, match="no option"):
+        make_task("teval", temperature=0.5)
