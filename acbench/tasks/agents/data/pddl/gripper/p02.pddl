@@ -1,0 +1,11 @@
+(define (problem gripper-p02)
+  (:domain gripper)
+  (:objects kitchen hall - room ball1 - ball left right - gripper)
+  (:init
+    (at-robot kitchen)
+    (free left)
+    (free right)
+    (at ball1 kitchen))
+  (:goal
+    (and
+      (at ball1 hall))))

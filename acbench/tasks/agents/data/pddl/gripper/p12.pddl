@@ -1,0 +1,17 @@
+(define (problem gripper-p12)
+  (:domain gripper)
+  (:objects kitchen hall garden - room ball1 ball2 ball3 ball4 - ball left right - gripper)
+  (:init
+    (at-robot hall)
+    (free left)
+    (free right)
+    (at ball1 kitchen)
+    (at ball2 garden)
+    (at ball3 hall)
+    (at ball4 kitchen))
+  (:goal
+    (and
+      (at ball1 garden)
+      (at ball2 hall)
+      (at ball3 garden)
+      (at ball4 hall))))

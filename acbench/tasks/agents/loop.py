@@ -1,0 +1,196 @@
+"""The multi-turn agent loop (AgentBoard style), batched across episodes.
+
+    records = run_episodes(engine, samples, make_env, store, "pddl", max_steps=30, max_new_tokens=128)
+
+The first user message holds the instruction, the examples, the goal and the first observation;
+then each turn is an assistant message `Action: ...` and a user message `Observation: ...`. The model
+writes one action per turn: the first line after `Action:` (or its first non-empty line when it
+forgets the prefix). `check valid actions` answers with the environment's valid actions. When the
+prompt would not fit the context, the oldest turns are dropped first.
+
+At each step the pending requests of all live episodes go to the engine in ONE `generate` call, so a
+suite is not run one episode at a time. Each finished episode is written to the store at once, so an
+interrupted run resumes by skipping finished episodes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from acbench.engines.base import Engine, GenerationRequest
+from acbench.progress import progress_bar
+from acbench.tasks.agents.env import Environment
+from acbench.tasks.base import ResultStore, Sample
+
+STOP = ("\nObservation", "Observation:")
+MESSAGE_OVERHEAD = 8  # tokens a chat template adds around each message (role markers, newlines)
+OMITTED = "\n(Earlier turns were omitted to fit the context.)"
+_CHECK = re.compile(r"^\W*check[\s_-]*valid[\s_-]*actions?\W*$", re.IGNORECASE)
+
+
+def extract_action(output: str) -> str | None:
+    """The first line after `Action:` (case-insensitive), or the first non-empty line; None if empty."""
+    match = re.search(r"action\s*:", output, re.IGNORECASE)
+    text = output[match.end():] if match else output
+    for line in text.splitlines():
+        line = line.strip().strip("`*").strip()
+        if line:
+            return line
+    return None
+
+
+def first_message(env: Environment, observation: str) -> str:
+    return (
+        f"{env.instruction}\n\n{env.examples}\n\nNow it is your turn. {env.goal}\n"
+        f"Observation: {observation}\nReply with one line: Action: <your action>"
+    )
+
+
+@dataclass
+class Episode:
+    """One running episode: its environment, chat history and trajectory."""
+
+    sample: Sample
+    env: Environment
+    max_steps: int
+    messages: list[dict] = field(default_factory=list)
+    trajectory: list[dict] = field(default_factory=list)
+    best: float = 0.0
+    parse_errors: int = 0
+    first_parse_error: str | None = None
+
+    def __post_init__(self):
+        observation = self.env.reset()
+        self.messages = [{"role": "user", "content": first_message(self.env, observation)}]
+        self.best = self.env.progress
+
+    @property
+    def finished(self) -> bool:
+        return self.env.done or len(self.trajectory) >= self.max_steps
+
+    def act(self, output: str) -> None:
+        """Apply one model output: extract the action, step the environment, extend the history."""
+        action = extract_action(output)
+        parse_error = None
+        if action is None:
+            observation, valid = "Invalid action: no action found. Reply with `Action: <action>`.", False
+            parse_error = "no action in the output"
+        elif _CHECK.match(action):
+            observation, valid = "Valid actions: " + ", ".join(self.env.valid_actions()), True
+        else:
+            observation, valid = self.env.step(action)
+            parse_error = None if valid else self.env.last_parse_error
+        if parse_error:
+            self.parse_errors += 1
+            self.first_parse_error = self.first_parse_error or parse_error
+        self.best = max(self.best, self.env.progress)
+        self.trajectory.append({
+            "action": action or "", "output": output, "observation": observation,
+            "valid": valid, "progress": self.env.progress,
+        })
+        self.messages.append({"role": "assistant", "content": f"Action: {action or output.strip()}"})
+        self.messages.append({"role": "user", "content": f"Observation: {observation}"})
+
+    def request(self, engine: Engine, max_new_tokens: int) -> GenerationRequest:
+        messages = fit_context(self.messages, engine, engine.max_context - max_new_tokens)
+        return GenerationRequest(messages=tuple(messages), max_new_tokens=max_new_tokens, stop=STOP)
+
+    def record(self, env_name: str) -> dict:
+        steps = len(self.trajectory)
+        valid = sum(t["valid"] for t in self.trajectory)
+        return {
+            "id": self.sample.id,
+            "env": env_name,
+            "difficulty": self.sample.data.get("difficulty"),
+            "group": self.sample.data.get("group"),
+            "prompt": self.messages[0]["content"],
+            "prediction": "\n".join(t["action"] for t in self.trajectory),
+            "trajectory": self.trajectory,
+            "progress_rate": 1.0 if self.env.success else self.best,
+            "success": bool(self.env.success),
+            "grounding_acc": valid / steps if steps else 1.0,
+            "steps": steps,
+            "parse_errors": self.parse_errors,
+            "parse_error": self.first_parse_error,
+        }
+
+
+def prompt_tokens(messages: list[dict], engine: Engine) -> int:
+    return sum(engine.count_tokens(m["content"]) + MESSAGE_OVERHEAD for m in messages)
+
+
+def fit_context(messages: list[dict], engine: Engine, budget: int) -> list[dict]:
+    """Drop the oldest (action, observation) turns until the prompt fits `budget` tokens.
+
+    The first message (instruction, examples, goal) is always kept; if it alone is too long its
+    middle (the examples) is cut. The latest turn is always kept.
+    """
+    head, turns = dict(messages[0]), list(messages[1:])
+    dropped = False
+    while len(turns) > 2 and prompt_tokens([head, *turns], engine) > budget:
+        turns = turns[2:]
+        dropped = True
+    if dropped:
+        head["content"] += OMITTED
+    over = prompt_tokens([head, *turns], engine) - budget
+    if over > 0:
+        keep = max(engine.count_tokens(head["content"]) - over, 16)
+        head["content"] = engine.truncate_middle(head["content"], keep)
+    return [head, *turns]
+
+
+def run_episodes(
+    engine: Engine,
+    samples: list[Sample],
+    make_env: Callable[[Sample], Environment],
+    store: ResultStore,
+    env_name: str,
+    max_steps: int = 30,
+    max_new_tokens: int = 128,
+    batch_size: int | None = None,
+) -> list[dict]:
+    """Run every sample's episode not already in `store`; returns the records of all samples.
+
+    Args:
+        make_env: builds a fresh environment for a sample (called only for episodes that run).
+        batch_size: at most this many episodes run side by side (None: all of them).
+    """
+    todo = [s for s in samples if s.id not in store]
+    width = batch_size or max(len(todo), 1)
+    waiting = list(todo)
+    live: list[Episode] = []
+    with progress_bar(total=len(samples), desc=env_name, initial=len(samples) - len(todo)) as bar:
+        while waiting or live:
+            while waiting and len(live) < width:
+                sample = waiting.pop(0)
+                episode = Episode(sample, make_env(sample), max_steps)
+                if episode.finished:  # goal true from the start, or max_steps == 0
+                    store.add(episode.record(env_name))
+                    bar.update(1)
+                else:
+                    live.append(episode)
+            if not live:
+                continue
+            outputs = engine.generate([ep.request(engine, max_new_tokens) for ep in live], progress=False)
+            still = []
+            for episode, output in zip(live, outputs):
+                episode.act(output)
+                if episode.finished:
+                    store.add(episode.record(env_name))
+                    bar.update(1)
+                else:
+                    still.append(episode)
+            live = still
+    return store.records_for(samples)
+
+
+def replay(sample: Sample, env: Environment, actions: list[str], env_name: str, max_steps: int) -> dict:
+    """Score a fixed action sequence (one action per item) without a model: an open-loop plan."""
+    episode = Episode(sample, env, max_steps)
+    for action in actions:
+        if episode.finished:
+            break
+        episode.act(f"Action: {action}")
+    return episode.record(env_name)

@@ -1,0 +1,92 @@
+"""The three real-world agent tasks (AgentBoard style): PDDL planning, Tool-Query, Tool-Operation.
+
+    acbench eval --tasks real_world                       # all three, quick profile
+    task = PDDLTask(profile="paper", domain="d.pddl", problems="probs/*.pddl")
+
+Each is multi-turn (see loop.py); metrics are described in agent_task.py and README.md.
+"""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+
+from acbench.tasks.agents.agent_task import AgentTask
+from acbench.tasks.agents.env import balanced
+from acbench.tasks.agents.pddl_env import PDDLEnv, builtin_pddl_dir, load_pddl_suite, problem_samples
+from acbench.tasks.agents.tool_operation import ToolOperationEnv, load_operation_suite
+from acbench.tasks.agents.tool_query import ToolQueryEnv, load_query_suite
+from acbench.tasks.base import Sample
+
+__all__ = ["PDDLTask", "ToolQueryTask", "ToolOperationTask"]
+
+
+class PDDLTask(AgentTask):
+    """PDDL planning: our blocksworld + gripper suites, or any domain/problem files.
+
+    Args:
+        domains: built-in (or source-folder) domain folders to use; None = all.
+        domain: a domain.pddl path; with `problems`, replaces the suite.
+        problems: problem files for `domain`: a list of paths, a glob, or a folder.
+    """
+
+    name = "pddl"
+    version = "1"
+
+    def __init__(self, profile: str = "quick", max_steps: int | None = None, max_new_tokens: int | None = None,
+                 batch_size: int | None = None, domains: list[str] | str | None = None,
+                 domain: str | None = None, problems: list[str] | str | None = None):
+        super().__init__(profile, max_steps, max_new_tokens, batch_size)
+        self.domains = [d.strip() for d in domains.split(",")] if isinstance(domains, str) else domains
+        if (domain is None) != (problems is None):
+            raise ValueError("options `domain` and `problems` go together: a domain file and its problems")
+        self.domain, self.problems = domain, problems
+
+    def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
+        if self.domain is not None:
+            samples = problem_samples(self.domain, _problem_paths(self.problems))
+        else:
+            samples = load_pddl_suite(source or builtin_pddl_dir(), self.domains)
+        key = lambda s: (s.data["group"], s.data["difficulty"])  # noqa: E731
+        return balanced(samples, limit if limit is not None else self.default_limit, key)
+
+    def make_env(self, sample: Sample) -> PDDLEnv:
+        return PDDLEnv(sample.data["domain"], sample.data["problem"])
+
+
+def _problem_paths(problems: list[str] | str) -> list[str]:
+    if isinstance(problems, str):
+        path = Path(problems)
+        if path.is_dir():
+            return sorted(str(p) for p in path.glob("*.pddl") if p.name != "domain.pddl")
+        found = sorted(glob.glob(problems))
+        if not found:
+            raise FileNotFoundError(f"no PDDL problem files match {problems}")
+        return found
+    return [str(p) for p in problems]
+
+
+class ToolQueryTask(AgentTask):
+    """Tool-Query: questions over an offline academic graph, answered through tool calls."""
+
+    name = "tool_query"
+    version = "1"
+
+    def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
+        return balanced(load_query_suite(source), limit if limit is not None else self.default_limit)
+
+    def make_env(self, sample: Sample) -> ToolQueryEnv:
+        return ToolQueryEnv(sample)
+
+
+class ToolOperationTask(AgentTask):
+    """Tool-Operation: reach a target state of a todo list and a spreadsheet through tool calls."""
+
+    name = "tool_operation"
+    version = "1"
+
+    def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
+        return balanced(load_operation_suite(source), limit if limit is not None else self.default_limit)
+
+    def make_env(self, sample: Sample) -> ToolOperationEnv:
+        return ToolOperationEnv(sample)
