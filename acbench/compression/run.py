@@ -1,0 +1,207 @@
+"""`compress(spec, model_path)`: run llm-compressor once per distinct request, cache and measure the result.
+
+    from acbench.compression import CompressionSpec, compress
+    result = compress(CompressionSpec(method="wanda", pattern="2:4", calib_samples=32, calib_seq_len=256), path)
+    result.path     # <cache_dir()>/compressed/<key>/  (compressed-tensors checkpoint + tokenizer)
+    result.stats    # size_mb, original_size_mb, compression_ratio, sparsity, bits_per_weight, compress_s, ...
+
+The checkpoint is written into a temporary sibling directory and moved into place with `os.replace`, so a
+killed run never leaves a half checkpoint under the cache key (its temp dir is removed by the next run).
+Every checkpoint is loaded back with transformers and run on a short text before it is cached.
+Pruned checkpoints are saved dense: `sparsity` measures the weights, not the file, and gives no speed-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from acbench.compression import measure
+from acbench.compression.calibration import is_local_source
+from acbench.compression.spec import CompressionSpec, library_versions
+from acbench.compression.validate import CompressionError, TargetLayers, validate_against_model
+
+log = logging.getLogger(__name__)
+MARKER = "acbench_compression.json"
+
+
+@dataclass(frozen=True)
+class CompressionResult:
+    """Where the compressed checkpoint is and what was measured.
+
+    Attributes:
+        path: checkpoint directory (the original one for method 'none').
+        stats: size_mb, original_size_mb, compression_ratio, sparsity, bits_per_weight, compress_s,
+            peak_memory_mb (floats) and cached (bool). See `measure` for the definitions.
+        key: the cache key (None for method 'none').
+    """
+
+    path: Path
+    stats: dict[str, Any]
+    key: str | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def default_cache_root() -> Path:
+    """`<acbench cache>/compressed`, where checkpoints live under their cache key."""
+    from acbench.models import cache_dir
+
+    return cache_dir() / "compressed"
+
+
+def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Path | None = None) -> CompressionResult:
+    """Compress the checkpoint at `model_path` as `spec` says, or return the cached result.
+
+    Args:
+        spec: what to do.
+        model_path: a local transformers checkpoint (see `acbench.models.resolve_model`).
+        cache_root: directory holding one `<key>/` folder per compressed checkpoint
+            (default `<acbench cache>/compressed`).
+
+    Raises:
+        CompressionError: the spec cannot work on this model (raised before any weight is loaded).
+    """
+    model_path = Path(model_path).resolve()
+    targets = validate_against_model(spec, model_path)
+    original_mb = measure.weights_size_mb(model_path)
+    if spec.method == "none":
+        return CompressionResult(model_path, _original_stats(model_path, targets, original_mb))
+    key = spec.cache_key(extra=_fingerprint(spec, model_path))
+    root = Path(cache_root) if cache_root is not None else default_cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / key
+    if (final / MARKER).exists():
+        stats = json.loads((final / MARKER).read_text())["stats"]
+        log.info("compression cache hit: %s", final)
+        return CompressionResult(final, {**stats, "cached": True}, key)
+    _remove_stale_temps(root, key)
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key}-{os.getpid()}-"))
+    try:
+        stats = _compress_into(spec, model_path, tmp, targets, original_mb)
+        (tmp / MARKER).write_text(
+            json.dumps(
+                {"key": key, "spec": spec.model_dump(mode="json"), "source_model": str(model_path),
+                 "versions": library_versions(), "stats": stats},
+                indent=2,
+            )
+        )
+        try:
+            os.replace(tmp, final)
+        except OSError:  # a concurrent run finished first: keep its checkpoint
+            if not (final / MARKER).exists():
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return CompressionResult(final, {**stats, "cached": False}, key)
+
+
+def _compress_into(
+    spec: CompressionSpec, model_path: Path, out: Path, targets: TargetLayers, original_mb: float
+) -> dict[str, Any]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from acbench.compression._cpu_shims import cpu_shims
+    from acbench.compression.calibration import calibration_dataset
+    from acbench.compression.recipe import build_recipe
+
+    measure.reset_peak_memory()
+    start = time.perf_counter()
+    torch.manual_seed(spec.seed)
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    dataset = (
+        calibration_dataset(tokenizer, spec.calib_samples, spec.calib_seq_len, spec.calib_source, spec.seed)
+        if spec.needs_calibration
+        else None
+    )
+    recipe = build_recipe(spec)
+    log.info("compressing %s with %s: %s", model_path.name, spec.method, [type(m).__name__ for m in recipe])
+    from llmcompressor import oneshot
+
+    # The checkpoint's own dtype (bf16 for SmolLM2) keeps unquantized parts and scales the same size.
+    model = AutoModelForCausalLM.from_pretrained(model_path, dtype="auto")
+    with cpu_shims():
+        oneshot(
+            model=model,
+            tokenizer=tokenizer,
+            recipe=recipe,
+            dataset=dataset,
+            num_calibration_samples=spec.calib_samples,
+            max_seq_length=spec.calib_seq_len,
+            shuffle_calibration_samples=False,
+        )
+    model.save_pretrained(out, save_compressed=True)
+    tokenizer.save_pretrained(out)
+    del model
+    compress_s = time.perf_counter() - start
+    sparsity = _load_back_and_check(out, targets)
+    size_mb = measure.weights_size_mb(out)
+    return {
+        "size_mb": size_mb,
+        "original_size_mb": original_mb,
+        "compression_ratio": original_mb / size_mb,
+        "sparsity": sparsity,
+        "bits_per_weight": measure.bits_per_weight(out, targets.shapes),
+        "compress_s": compress_s,
+        "peak_memory_mb": measure.peak_memory_mb(),
+    }
+
+
+def _load_back_and_check(path: Path, targets: TargetLayers) -> float:
+    """Load the saved checkpoint with plain transformers, run one short text, return the measured sparsity."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    with torch.no_grad():
+        ids = tokenizer("The quick brown fox jumps over the lazy dog.", return_tensors="pt")
+        logits = model(**ids).logits
+    if not torch.isfinite(logits).all():
+        raise CompressionError(f"the compressed checkpoint produces non-finite logits ({path}); not cached")
+    return measure.targeted_sparsity(model, targets.shapes)
+
+
+def _original_stats(model_path: Path, targets: TargetLayers, original_mb: float) -> dict[str, Any]:
+    return {
+        "size_mb": original_mb,
+        "original_size_mb": original_mb,
+        "compression_ratio": 1.0,
+        "sparsity": measure.original_sparsity(model_path, targets.shapes),
+        "bits_per_weight": measure.bits_per_weight(model_path, targets.shapes),
+        "compress_s": 0.0,
+        "peak_memory_mb": 0.0,
+        "cached": False,
+    }
+
+
+def _fingerprint(spec: CompressionSpec, model_path: Path) -> dict[str, Any]:
+    """What besides the spec decides the result: the model's files and a local calibration file's bytes."""
+    files = sorted(model_path.glob("*.safetensors")) + [model_path / "config.json"]
+    model = [[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in files if f.exists()]
+    extra: dict[str, Any] = {"model_path": str(model_path), "model_files": model}
+    source = spec.calib_source
+    if spec.needs_calibration and source is not None and is_local_source(source):
+        extra["calib_sha256"] = hashlib.sha256(Path(source).expanduser().read_bytes()).hexdigest()
+    return extra
+
+
+def _remove_stale_temps(root: Path, key: str) -> None:
+    """Delete temp dirs that a killed run left for this key (their process is gone)."""
+    import psutil
+
+    for tmp in root.glob(f".tmp-{key}-*"):
+        parts = tmp.name.split("-")
+        pid = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else None
+        if pid is None or not psutil.pid_exists(pid) or pid == os.getpid():
+            shutil.rmtree(tmp, ignore_errors=True)
