@@ -1,0 +1,1 @@
+"""LongGenBench (long_context): see README.md and `task.py`."""
