@@ -135,11 +135,11 @@ class NeedleTask(SingleTurnTask):
         }
 
     def aggregate(self, records: list[dict]) -> TaskResult:
-        metrics: dict[str, float] = {"needle/score": mean(r["score"] for r in records) if records else 0.0}
+        # x 100 like LongBench and LongGenBench, so the long_context tasks share one scale
+        metrics: dict[str, float] = {"needle/score": 100.0 * mean(r["score"] for r in records) if records else 0.0}
         for length in sorted({r["length"] for r in records}):
-            metrics[f"needle/len{length}"] = mean(r["score"] for r in records if r["length"] == length)
+            metrics[f"needle/len{length}"] = 100.0 * mean(r["score"] for r in records if r["length"] == length)
         for depth in sorted({r["depth"] for r in records}):
-            metrics[f"needle/depth{depth:g}"] = mean(r["score"] for r in records if r["depth"] == depth)
+            metrics[f"needle/depth{depth:g}"] = 100.0 * mean(r["score"] for r in records if r["depth"] == depth)
         figures = {"needle_heatmap.png": heatmap_figure(records)} if records else {}
         return TaskResult(self.name, self.capability, records, metrics, "needle/score", figures)
-

@@ -71,8 +71,8 @@ def test_grid_ids_prompts_and_perfect_score():
     assert [s.id for s in samples][:3] == ["len300_depth0", "len300_depth50", "len300_depth100"]
     engine = ScriptedEngine(_perfect, max_context=4096)
     result = task.run(engine, samples, ResultStore(None))
-    assert result.main == "needle/score" and result.metrics["needle/score"] == 1.0
-    assert result.metrics["needle/len600"] == 1.0 and result.metrics["needle/depth50"] == 1.0
+    assert result.main == "needle/score" and result.metrics["needle/score"] == 100.0
+    assert result.metrics["needle/len600"] == 100.0 and result.metrics["needle/depth50"] == 100.0
     for request, record in zip(engine.requests, result.records):
         prompt = request.messages[-1]["content"]
         assert DEFAULT_NEEDLE in prompt
@@ -123,7 +123,7 @@ def test_resume_after_a_crash(tmp_path):
     engine = ScriptedEngine(_perfect)
     result = task.run(engine, task.load(), ResultStore(path))
     assert len(engine.requests) == 4 and len(result.records) == 8
-    assert result.metrics["needle/score"] == 1.0
+    assert result.metrics["needle/score"] == 100.0
 
 
 def test_heatmap_grid_values():
@@ -166,4 +166,4 @@ def test_real_model_two_cells():
     for record in result.records:
         assert 350 <= record["context_tokens"] <= 400  # counted with the real tokenizer
         assert 0.0 <= record["score"] <= 1.0
-    assert 0.0 <= result.metrics["needle/score"] <= 1.0
+    assert 0.0 <= result.metrics["needle/score"] <= 100.0
