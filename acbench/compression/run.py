@@ -74,7 +74,7 @@ def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Pa
     original_mb = measure.weights_size_mb(model_path)
     if spec.method == "none":
         return CompressionResult(model_path, _original_stats(model_path, targets, original_mb))
-    key = spec.cache_key(extra=_fingerprint(spec, model_path))
+    key = compression_key(spec, model_path)
     root = Path(cache_root) if cache_root is not None else default_cache_root()
     root.mkdir(parents=True, exist_ok=True)
     final = root / key
@@ -82,6 +82,8 @@ def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Pa
         stats = json.loads((final / MARKER).read_text())["stats"]
         log.info("compression cache hit: %s", final)
         return CompressionResult(final, {**stats, "cached": True}, key)
+    if final.exists():  # not written by us (we only ever move whole, marked dirs into place)
+        shutil.rmtree(final)
     _remove_stale_temps(root, key)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key}-{os.getpid()}-"))
     try:
@@ -103,6 +105,11 @@ def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Pa
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return CompressionResult(final, {**stats, "cached": False}, key)
+
+
+def compression_key(spec: CompressionSpec, model_path: str | Path) -> str:
+    """The cache key of `spec` applied to the checkpoint at `model_path`."""
+    return spec.cache_key(extra=_fingerprint(spec, Path(model_path).resolve()))
 
 
 def _compress_into(
