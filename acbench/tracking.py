@@ -158,3 +158,131 @@ def register_checkpoint(checkpoint_dir: str | Path, model_name: str, tags: dict[
 def run_metrics(run_id: str) -> dict[str, float]:
     """The latest value of every metric logged on a run."""
     return dict(MlflowClient().get_run(run_id).data.metrics)
+
+
+# ---- runs driven from outside an active run: sweep parents, reports, the registry (sweep.py, report.py) ----
+
+
+def ensure_experiment(name: str) -> str:
+    """The id of experiment `name`, created if missing (do this before starting parallel workers)."""
+    client = MlflowClient()
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        if found.lifecycle_stage == "deleted":
+            client.restore_experiment(found.experiment_id)
+        return found.experiment_id
+    try:
+        return client.create_experiment(name)
+    except mlflow.exceptions.MlflowException:  # created by another process in the meantime
+        return client.get_experiment_by_name(name).experiment_id
+
+
+def create_run(experiment: str, run_name: str, tags: dict[str, Any] | None = None) -> str:
+    """Create a RUNNING run without making it the active run (e.g. a sweep's parent); returns its id."""
+    run = MlflowClient().create_run(ensure_experiment(experiment), run_name=run_name,
+                                    tags={k: str(v) for k, v in (tags or {}).items()})
+    return run.info.run_id
+
+
+def run_info(run_id: str) -> dict[str, Any] | None:
+    """Status, name, experiment name, tags, params and metrics of a run; None if it does not exist or is deleted."""
+    client = MlflowClient()
+    try:
+        run = client.get_run(run_id)
+    except mlflow.exceptions.MlflowException:
+        return None
+    if run.info.lifecycle_stage == "deleted":
+        return None
+    return {"run_id": run_id, "status": run.info.status, "run_name": run.info.run_name,
+            "experiment": client.get_experiment(run.info.experiment_id).name,
+            "artifact_uri": run.info.artifact_uri, "tags": dict(run.data.tags),
+            "params": dict(run.data.params), "metrics": dict(run.data.metrics)}
+
+
+def set_run_status(run_id: str, status: str) -> None:
+    """RUNNING re-opens a run; FINISHED, FAILED or KILLED end it."""
+    client = MlflowClient()
+    if status == "RUNNING":
+        client.update_run(run_id, status="RUNNING")
+    else:
+        client.set_terminated(run_id, status=status)
+
+
+def log_to_run(run_id: str, *, params: dict[str, Any] | None = None, metrics: dict[str, float] | None = None,
+               tags: dict[str, Any] | None = None, tables: dict[str, Any] | None = None,
+               figures: dict[str, Any] | None = None, dicts: dict[str, dict] | None = None,
+               texts: dict[str, str] | None = None) -> None:
+    """Log to a run that is not the active one (artifacts are overwritten, so repeated calls update them).
+
+    `tables` are pandas DataFrames written as `{"columns": [...], "data": [[...], ...]}` JSON (the layout of
+    `mlflow.log_table`, but replaced rather than appended to on a second call).
+
+    A param that already holds another value is logged as `resolved.<key>` (MLflow forbids changing it).
+    """
+    client = MlflowClient()
+    if params:
+        existing = client.get_run(run_id).data.params
+        for key, value in params.items():
+            text = ("None" if value is None else str(value))[:6000]
+            if key not in existing:
+                client.log_param(run_id, key, text)
+            elif existing[key] != text:
+                client.log_param(run_id, f"resolved.{key}", text)
+    for key, value in (metrics or {}).items():
+        if value is not None and value == value:
+            client.log_metric(run_id, key, float(value))
+    for key, value in (tags or {}).items():
+        client.set_tag(run_id, key, str(value))
+    for name, frame in (tables or {}).items():
+        # log_table appends to an existing table; writing the same {columns, data} JSON replaces it.
+        split = frame.to_dict(orient="split")
+        client.log_dict(run_id, {"columns": [str(c) for c in split["columns"]], "data": split["data"]}, name)
+    for name, figure in (figures or {}).items():
+        client.log_figure(run_id, figure, name)
+    for name, data in (dicts or {}).items():
+        client.log_dict(run_id, data, name)
+    for name, text in (texts or {}).items():
+        client.log_text(run_id, text, name)
+
+
+def search_runs(experiments: list[str], filter_string: str = "", include_deleted: bool = False):
+    """Runs of the named experiments as a pandas DataFrame (mlflow.search_runs columns:
+    run_id, status, start_time, params.*, metrics.*, tags.*); empty if no experiment exists."""
+    import pandas as pd
+
+    client = MlflowClient()
+    ids = [e.experiment_id for e in (client.get_experiment_by_name(n) for n in experiments) if e is not None]
+    if not ids:
+        return pd.DataFrame()
+    view = mlflow.entities.ViewType.ALL if include_deleted else mlflow.entities.ViewType.ACTIVE_ONLY
+    return mlflow.search_runs(experiment_ids=ids, filter_string=filter_string, run_view_type=view,
+                              order_by=["attributes.start_time ASC"])
+
+
+def list_experiments() -> list[str]:
+    """Names of the active experiments in the tracking store."""
+    return [e.name for e in MlflowClient().search_experiments()]
+
+
+def model_versions(name_prefix: str = "acbench-") -> list[dict[str, Any]]:
+    """Every registered version whose model name starts with `name_prefix`: name, version, run_id, tags, aliases."""
+    client = MlflowClient()
+    out = []
+    for model in client.search_registered_models(filter_string=f"name LIKE '{name_prefix}%'"):
+        for version in client.search_model_versions(f"name='{model.name}'"):
+            out.append({"name": model.name, "version": str(version.version), "run_id": version.run_id,
+                        "tags": dict(version.tags), "aliases": list(getattr(version, "aliases", []) or [])})
+    return out
+
+
+def set_model_alias(name: str, alias: str, version: str) -> None:
+    """Point `name@alias` at `version` (moving the alias if it pointed elsewhere)."""
+    MlflowClient().set_registered_model_alias(name, alias, str(version))
+
+
+def model_alias_version(name: str, alias: str) -> str | None:
+    """The version `name@alias` points at, or None."""
+    try:
+        return str(MlflowClient().get_model_version_by_alias(name, alias).version)
+    except mlflow.exceptions.MlflowException:
+        return None

@@ -1,0 +1,88 @@
+"""Assemble a report (tables, figures, Markdown) from tracked runs and write it as markdown, CSV or HTML.
+
+    report = build_report(["acbench"])
+    write_report(report, Path("outputs/report"), ["markdown", "csv", "html"])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from acbench.report.figures import budget_scatter, retention_bars
+from acbench.report.format import to_html_page, to_markdown
+from acbench.report.tables import budget_table, collect_runs, comparison_table, display
+
+NOTE = ("Scores are each capability's mean headline metric; retention is compressed / original per task, averaged "
+        "per capability; size is the size of the weights on disk (pruned checkpoints are stored dense).")
+
+
+@dataclass
+class Report:
+    """Runs behind the report, the comparison and memory-budget tables (numbers), and figures."""
+
+    experiments: list[str]
+    runs: pd.DataFrame
+    table: pd.DataFrame
+    budget: pd.DataFrame
+    figures: dict = field(default_factory=dict)
+
+    @property
+    def markdown(self) -> str:
+        return (f"## Comparison ({', '.join(self.experiments)})\n\n{to_markdown(display(self.table))}\n"
+                f"## Same memory budget (smallest first)\n\n{to_markdown(display(self.budget))}\n{NOTE}\n")
+
+    def table_json(self) -> pd.DataFrame:
+        return _jsonable(self.table)
+
+    def budget_json(self) -> pd.DataFrame:
+        return _jsonable(self.budget)
+
+
+def _jsonable(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def build_report(experiments: list[str], runs: pd.DataFrame | None = None) -> Report:
+    """Query the runs (unless given) and build tables and figures."""
+    runs = collect_runs(experiments) if runs is None else runs
+    table = comparison_table(runs)
+    budget = budget_table(table)
+    figures = {}
+    if len(table):
+        figures["retention_by_capability.png"] = retention_bars(table)
+        figures["score_vs_size.png"] = budget_scatter(budget)
+    return Report(list(experiments), runs, table, budget, figures)
+
+
+def write_report(report: Report, out: Path, formats: list[str]) -> list[Path]:
+    """Write the tables in each format and the figures as PNG; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, figure in report.figures.items():
+        path = out / "figures" / name
+        path.parent.mkdir(exist_ok=True)
+        figure.savefig(path, dpi=120)
+        written.append(path)
+    for fmt in dict.fromkeys(formats):
+        if fmt == "markdown":
+            path = out / "comparison.md"
+            path.write_text(report.markdown)
+            written.append(path)
+        elif fmt == "csv":
+            for name, frame in (("comparison", report.table), ("memory_budget", report.budget)):
+                path = out / f"{name}.csv"
+                frame.to_csv(path, index=False)
+                written.append(path)
+        elif fmt == "html":
+            path = out / "comparison.html"
+            path.write_text(to_html_page({"Comparison": display(report.table),
+                                          "Same memory budget (smallest first)": display(report.budget)},
+                                         title=f"ACBench report: {', '.join(report.experiments)}",
+                                         images=[f"figures/{n}" for n in report.figures], note=NOTE))
+            written.append(path)
+        else:
+            raise ValueError(f"unknown report format '{fmt}': use one of markdown, csv, html")
+    return written

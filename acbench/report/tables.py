@@ -1,0 +1,187 @@
+"""Comparison tables from tracked runs, in the paper's layout: rows model x method (+ setting), columns
+capability scores and retention; and a same-memory-budget table (score versus weight size).
+
+    runs = collect_runs(["acbench"])          # one row per finished run, params + metrics
+    table = comparison_table(runs)             # numbers, one row per model/method/setting (+ a base row)
+    print(to_markdown(display(table)))         # rounded, retention in %
+    budget = budget_table(table)               # sorted by size; `best_at_size`: nothing smaller scores higher
+
+Several runs of one configuration (repeats, task subsets run separately) merge into one row: for each
+column the latest run that logged it wins. The base row of a model comes from `base/<capability>/score`
+of its compressed runs (or from `method=none` runs) with `model/original_size_mb` as its size.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from acbench.compression.spec import GROUPED_METHODS, PRUNE_METHODS, QUANT_METHODS
+
+KEY = ["model", "method", "setting", "profile"]
+_PARAMS = ["model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "tasks"]
+_SKIP_KINDS = {"sweep", "sweep-invocation", "report", "grid"}
+_CAP = re.compile(r"^([a-z_]+)/score$")
+
+
+def collect_runs(experiments: list[str]) -> pd.DataFrame:
+    """Finished compress/evaluate runs of the experiments: run_id, start_time, params, metrics (no prefixes)."""
+    from acbench import tracking
+
+    raw = tracking.search_runs(experiments)
+    return normalise_runs(raw)
+
+
+def normalise_runs(raw: pd.DataFrame) -> pd.DataFrame:
+    """Keep FINISHED runs that have a method (not sweep parents or reports); strip the column prefixes."""
+    if raw.empty or "params.method" not in raw:
+        return pd.DataFrame(columns=["run_id", "start_time", *_PARAMS])
+    frame = raw[(raw["status"] == "FINISHED") & raw["params.method"].notna()]
+    if "tags.acbench.kind" in frame:
+        frame = frame[~frame["tags.acbench.kind"].isin(_SKIP_KINDS)]
+    out = pd.DataFrame({"run_id": frame["run_id"], "start_time": frame["start_time"]})
+    for name in _PARAMS:
+        out[name] = frame.get(f"params.{name}")
+    metrics = frame[[c for c in frame.columns if c.startswith("metrics.")]]
+    metrics.columns = [c[len("metrics."):] for c in metrics.columns]
+    return pd.concat([out, metrics], axis=1).sort_values("start_time").reset_index(drop=True)
+
+
+def setting(method: str, bits=None, group_size=None, sparsity=None, pattern=None) -> str:
+    """A short label of what the method did: `W4 g64`, `W8A8`, `50%`, `2:4 + W4 g128`."""
+    parts = str(method).split("+")
+    prune = parts[0] if parts[0] in PRUNE_METHODS else None
+    quant = parts[-1] if parts[-1] in QUANT_METHODS else None
+    out = []
+    if prune:
+        if pattern and str(pattern) not in ("unstructured", "None", "nan"):
+            out.append(str(pattern))
+        else:
+            out.append(f"{round(float(sparsity) * 100)}%" if _present(sparsity) else "pruned")
+    if quant == "smoothquant":
+        out.append("W8A8")
+    elif quant == "fp8":
+        out.append("FP8")
+    elif quant:
+        label = f"W{_int(bits)}"
+        if quant in GROUPED_METHODS:
+            label += f" g{_int(group_size)}" if _present(group_size) else " per-channel"
+        out.append(label)
+    return " + ".join(out) or "original"
+
+
+def _present(value) -> bool:
+    return value is not None and str(value) not in ("None", "nan", "") and value == value
+
+
+def _int(value) -> str:
+    try:
+        return str(int(float(value)))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def capabilities(runs: pd.DataFrame) -> list[str]:
+    """Capabilities with a `<capability>/score` column, in a stable (paper) order."""
+    order = ["tool_use", "workflow", "long_context", "real_world"]
+    found = {m[1] for c in runs.columns if (m := _CAP.match(str(c))) and m[1] != "base"}
+    return [c for c in order if c in found] + sorted(found - set(order))
+
+
+def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per model x method x setting x profile, plus a `base` row per model, numbers unrounded."""
+    caps = capabilities(runs)
+    columns = ["model", "method", "setting", "profile", "size_mb", "bits_per_weight", *caps, "score",
+               *[f"retention/{c}" for c in caps], "retention/overall", "runs", "run_id"]
+    if runs.empty or not caps:
+        return pd.DataFrame(columns=columns)
+    runs = runs.copy()
+    runs["setting"] = [setting(r.method, r.bits, r.group_size, r.sparsity, r.pattern) for r in runs.itertuples()]
+    rows = []
+    compressed = runs[runs["method"] != "none"]
+    for key, group in compressed.groupby(KEY, sort=False, dropna=False):
+        last = group.ffill().iloc[-1]  # latest value of every column that any run of the group logged
+        row = dict(zip(KEY, key))
+        row.update({"size_mb": last.get("model/size_mb"), "bits_per_weight": last.get("model/bits_per_weight"),
+                    **{c: last.get(f"{c}/score") for c in caps},
+                    **{f"retention/{c}": last.get(f"retention/{c}") for c in caps},
+                    "retention/overall": last.get("retention/overall"), "runs": len(group), "run_id": last["run_id"]})
+        rows.append(row)
+    rows += _base_rows(runs, caps)
+    table = pd.DataFrame(rows).reindex(columns=columns)
+    table["score"] = table[caps].mean(axis=1, skipna=True)
+    table["_base"] = table["method"] != "base"
+    table = table.sort_values(["model", "profile", "_base", "method", "size_mb"], ascending=[True, True, True, True, False])
+    return table.drop(columns="_base").reset_index(drop=True)
+
+
+def _base_rows(runs: pd.DataFrame, caps: list[str]) -> list[dict]:
+    """The original model's scores, from compressed runs' `base/...` metrics and from `method=none` runs."""
+    frames = []
+    comp = runs[runs["method"] != "none"]
+    if len(comp):
+        part = pd.DataFrame({"model": comp["model"], "profile": comp["profile"], "start_time": comp["start_time"],
+                             "run_id": comp["run_id"], "size_mb": comp.get("model/original_size_mb")})
+        for c in caps:
+            part[c] = comp.get(f"base/{c}/score")
+        frames.append(part)
+    none = runs[runs["method"] == "none"]
+    if len(none):
+        part = pd.DataFrame({"model": none["model"], "profile": none["profile"], "start_time": none["start_time"],
+                             "run_id": none["run_id"], "size_mb": none.get("model/size_mb")})
+        for c in caps:
+            part[c] = none.get(f"{c}/score")
+        frames.append(part)
+    if not frames:
+        return []
+    base = pd.concat(frames).sort_values("start_time")
+    rows = []
+    for (model, profile), group in base.groupby(["model", "profile"], sort=False, dropna=False):
+        last = group.ffill().iloc[-1]
+        if all(pd.isna(last.get(c)) for c in caps):
+            continue
+        rows.append({"model": model, "method": "base", "setting": "original", "profile": profile,
+                     "size_mb": last.get("size_mb"), "bits_per_weight": None, **{c: last.get(c) for c in caps},
+                     "runs": len(group), "run_id": last["run_id"]})
+    return rows
+
+
+def budget_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Every row with a size, smallest first; `best_at_size` marks rows no smaller-or-equal row beats.
+
+    Read it as a memory budget: for a budget B, the best choice is the last `best_at_size` row with
+    size_mb <= B. Models and methods compete in one list (the paper's same-memory comparison).
+    """
+    cols = ["model", "method", "setting", "profile", "size_mb", "score", "retention/overall"]
+    frame = table.dropna(subset=["size_mb", "score"])[cols].sort_values(["size_mb", "score"], ascending=[True, False])
+    best, top = [], float("-inf")
+    for score in frame["score"]:
+        best.append(score > top)
+        top = max(top, score)
+    frame = frame.assign(best_at_size=best)
+    return frame.reset_index(drop=True)
+
+
+def display(table: pd.DataFrame) -> pd.DataFrame:
+    """Rounded strings for reading: sizes 1 decimal, scores 3, retention as a percentage with 1 decimal."""
+    out = pd.DataFrame(index=table.index)
+    for col in table.columns:
+        values = table[col]
+        if col == "run_id":
+            out[col] = values.astype(str).str[:8]
+        elif col.startswith("retention/"):
+            out[f"ret. {col.split('/', 1)[1]} %"] = [_fmt(v * 100 if _present(v) else v, 1) for v in values]
+        elif col in ("size_mb", "bits_per_weight"):
+            out[col] = [_fmt(v, 1 if col == "size_mb" else 2) for v in values]
+        elif col == "runs":
+            out[col] = [_int(v) for v in values]
+        elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            out[col] = [_fmt(v, 3) for v in values]
+        else:
+            out[col] = values
+    return out
+
+
+def _fmt(value, digits: int) -> str:
+    return f"{float(value):.{digits}f}" if _present(value) else ""

@@ -1,0 +1,65 @@
+"""`acbench sweep` and `acbench grid`.
+
+    acbench sweep sweeps/quick.yaml --trials 4 --study quick            # runs 4 trials (resumes if it exists)
+    acbench sweep sweeps/quick.yaml --trials 0 --study quick            # only create study + parent run
+    acbench sweep sweeps/quick.yaml --total 12 --study quick --storage sqlite:///sweeps/quick.db
+    acbench grid experiments/paper_quantization.yaml [--dry-run] [--only 0,3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def add_sweep_parser(sub) -> None:
+    """Add the `sweep` and `grid` subcommands to the `acbench` argparse subparsers."""
+    parser = sub.add_parser("sweep", help="Optuna sweep over a YAML search space; one MLflow child run per trial",
+                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("space", help="sweep file (see sweeps/README.md)")
+    parser.add_argument("--trials", type=_count, default=None,
+                        help="trials this invocation runs (0: create the study and parent run only)")
+    parser.add_argument("--total", type=_count, default=None,
+                        help="stop once the study holds this many complete+pruned+running trials (all workers)")
+    parser.add_argument("--study", default=None, help="Optuna study name (default: the file's stem)")
+    parser.add_argument("--storage", default=None,
+                        help="Optuna storage: database URL or .journal path (default: sweeps/<study>.journal)")
+    parser.add_argument("--stale-after", type=float, default=600.0,
+                        help="seconds without a heartbeat before a RUNNING trial of a dead worker is retried")
+    parser.set_defaults(func=cmd_sweep)
+
+    from acbench.sweep.grid import add_grid_parser
+
+    add_grid_parser(sub)
+
+
+def _count(text: str) -> int | None:
+    if text.strip() in ("", "none"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value != int(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got '{text}'")
+    return int(value)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from acbench.report.format import to_markdown
+    from acbench.sweep.runner import run_sweep
+
+    result = run_sweep(args.space, study_name=args.study or None, storage=args.storage or None,
+                       trials=args.trials, total=args.total, stale_after=args.stale_after)
+    print(json.dumps({"study": result.study_name, "parent_run_id": result.parent_run_id,
+                      "experiment": result.experiment, "this_invocation": [f"{n}:{s}" for n, s in result.ran],
+                      "study_trials": result.counts}, indent=2))
+    if result.front is not None and len(result.front):
+        print("\nbest trial(s) so far:\n" + to_markdown(result.front.drop(columns=["reason"], errors="ignore")))
+    failed = [n for n, s in result.ran if s == "FAIL"]
+    if result.ran and len(failed) == len(result.ran):
+        print(f"acbench: every trial of this invocation failed ({failed}); see 'reason' in the parent run's "
+              "sweep/trials.json", file=sys.stderr)
+        return 1
+    return 0

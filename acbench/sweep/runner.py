@@ -1,0 +1,241 @@
+"""Run an Optuna sweep: one MLflow parent run per study, one child run per trial, each a full `run_experiment`.
+
+    result = run_sweep("sweeps/quick.yaml", study_name="quick", trials=4)   # or: acbench sweep ...
+    result = run_sweep("sweeps/quick.yaml", study_name="quick", trials=4)   # resumes: 8 trials, same parent
+
+The parent run's id is stored in the study (`mlflow_parent_run_id` user attribute), so every later
+invocation and every worker attaches to the same parent. Inside `mlflow run -e sweep`, the run MLflow
+created becomes the parent (or, when the study already has one, is tagged as a continuation of it);
+MLFLOW_RUN_ID is then cleared so that each trial becomes a child run instead of re-attaching to it.
+
+A trial whose parameters make an invalid run (a ValueError from the config or from `prepare`, e.g. a
+group size that does not divide a layer) is PRUNED with the reason, and gets a KILLED child run that
+records it. Any other error marks the trial FAIL with its reason and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from acbench import tracking
+from acbench.config import ConfigError
+from acbench.sweep.space import SweepSpace, load_space
+from acbench.sweep.study import Heartbeat, open_study, recover_stale_trials, storage_label, study_counts
+from acbench.sweep.summary import front_figure, summary_metrics, trial_tables
+
+log = logging.getLogger(__name__)
+PARENT_ATTR = "mlflow_parent_run_id"
+
+
+def run_experiment(cfg, parent_run_id=None, run_name=None):
+    """The same run as `acbench run`; imported on use because acbench.run pulls in torch. Tests replace it."""
+    from acbench.run import run_experiment as real
+
+    return real(cfg, parent_run_id=parent_run_id, run_name=run_name)
+
+
+@dataclass
+class SweepResult:
+    """What one invocation did: the study, its parent run, this worker's trials, and the study's front."""
+
+    study_name: str
+    parent_run_id: str
+    experiment: str
+    ran: list[tuple[int, str]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    front: object = None
+
+
+@dataclass
+class _Context:
+    space: SweepSpace
+    study_name: str
+    parent_id: str
+    heartbeat_s: float
+    ran: list = field(default_factory=list)
+
+
+def run_sweep(space: str | Path | SweepSpace, study_name: str | None = None, storage: str | None = None,
+              trials: int | None = None, total: int | None = None, stale_after: float = 600.0) -> SweepResult:
+    """Run (or resume) a study.
+
+    Args:
+        space: a sweep YAML file or a loaded SweepSpace.
+        study_name: Optuna study name (default: the file's stem).
+        storage: Optuna storage (see acbench.sweep.study); empty/None: `sweeps/<study>.journal`.
+        trials: trials this invocation runs at most (0: only create the study and parent run).
+        total: stop once the study holds this many COMPLETE + PRUNED + RUNNING trials (all workers).
+        stale_after: seconds without a heartbeat after which another worker's RUNNING trial is retried.
+    """
+    if not isinstance(space, SweepSpace):
+        space = load_space(space)
+    study_name = study_name or Path(space.source).stem
+    if trials is None and total is None:
+        raise ConfigError("give --trials (trials for this worker) and/or --total (trials in the whole study)")
+    if (trials is not None and trials < 0) or (total is not None and total < 0):
+        raise ConfigError("--trials and --total must not be negative")
+    tracking.check_tracking()
+    study = open_study(space, study_name, storage)
+    parent_id, space = _attach_parent(study, space, study_name, storage_label(storage, study_name))
+    ctx = _Context(space, study_name, parent_id, heartbeat_s=max(1.0, stale_after / 10))
+    recover_stale_trials(study, stale_after)
+    limit = math.inf if trials is None else trials
+    status = "FINISHED"
+    try:
+        while len(ctx.ran) < limit:
+            if total is not None and _in_study(study) >= total:
+                break
+            if isinstance(study.sampler, optuna.samplers.GridSampler) and study.sampler.is_exhausted(study):
+                log.info("every grid point has been tried; stopping")
+                break
+            study.optimize(lambda t: _objective(t, ctx), n_trials=1, catch=(Exception,),
+                           callbacks=[lambda s, t: update_parent(s, ctx.space, ctx.parent_id)], gc_after_trial=True)
+    except KeyboardInterrupt:
+        status = "KILLED"
+        raise
+    finally:
+        update_parent(study, space, parent_id)
+        still_running = any(t.state == TrialState.RUNNING for t in study.get_trials(deepcopy=False))
+        if status == "KILLED" or not still_running:
+            _warn_on_failure(tracking.set_run_status, parent_id, status)
+    _, front = trial_tables(study, space)
+    return SweepResult(study_name, parent_id, space.experiment, ctx.ran, study_counts(study), front)
+
+
+def _in_study(study) -> int:
+    states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+    return len(study.get_trials(deepcopy=False, states=states))
+
+
+def _attach_parent(study, space: SweepSpace, study_name: str, label: str) -> tuple[str, SweepSpace]:
+    """The study's parent run (created on first use); trials go to the parent's experiment."""
+    project_run = os.environ.pop("MLFLOW_RUN_ID", None)  # set by `mlflow run`: must not swallow the trials
+    stored = study.user_attrs.get(PARENT_ATTR)
+    info = tracking.run_info(stored) if stored else None
+    if info is not None:
+        if project_run and project_run != stored:
+            tracking.log_to_run(project_run, tags={"acbench.kind": "sweep-invocation", "acbench.sweep.continues": stored})
+        tracking.set_run_status(stored, "RUNNING")
+        return stored, dataclasses.replace(space, experiment=info["experiment"])
+    if stored:
+        log.warning("the study's parent run %s is not in this tracking store; starting a new parent run", stored)
+    tags = {"acbench.kind": "sweep", "acbench.sweep.study": study_name, "acbench.sweep.storage": label,
+            "acbench.git_commit": tracking.git_commit()}
+    if project_run:
+        parent = project_run
+        tracking.log_to_run(parent, tags={**tags, "mlflow.runName": f"sweep-{study_name}"})
+        space = dataclasses.replace(space, experiment=tracking.run_info(parent)["experiment"])
+    else:
+        parent = tracking.create_run(space.experiment, f"sweep-{study_name}", tags)
+    tracking.log_to_run(parent, params={
+        "sweep.study": study_name, "sweep.storage": label, "sweep.sampler": space.sampler, "sweep.seed": space.seed,
+        "sweep.objectives": ",".join(f"{o.metric}:{o.direction}" for o in space.objectives),
+        **{f"fixed.{k}": v for k, v in space.fixed.items()}},
+        texts={"sweep.yaml": Path(space.source).read_text()} if Path(space.source).is_file() else None)
+    study.set_user_attr(PARENT_ATTR, parent)
+    return parent, space
+
+
+def _objective(trial: optuna.Trial, ctx: _Context):
+    sampled = ctx.space.suggest(trial)
+    run_name = f"{ctx.study_name}-trial-{trial.number}"
+    tags = {"acbench.sweep.study": ctx.study_name, "acbench.sweep.trial": trial.number}
+    ctx.ran.append((trial.number, "RUNNING"))
+    try:
+        cfg = ctx.space.config(sampled)
+    except ValueError as err:
+        _prune(trial, ctx, sampled, run_name, tags, str(err))
+    with Heartbeat(trial, ctx.heartbeat_s):
+        try:
+            outcome = run_experiment(cfg, parent_run_id=ctx.parent_id, run_name=run_name)
+        except ValueError as err:
+            child = _child_run(ctx, run_name)
+            if child is None:  # raised by validation before the run started: an invalid combination
+                _prune(trial, ctx, sampled, run_name, tags, str(err))
+            _fail(trial, ctx, child, tags, f"{type(err).__name__}: {err}")
+            raise
+        except Exception as err:
+            _fail(trial, ctx, _child_run(ctx, run_name), tags, f"{type(err).__name__}: {err}")
+            raise
+    trial.set_user_attr("mlflow_run_id", outcome.run_id)
+    _warn_on_failure(tracking.log_to_run, outcome.run_id, tags={**tags, "acbench.sweep.trial_state": "COMPLETE"})
+    values = []
+    for objective in ctx.space.objectives:
+        value = outcome.metrics.get(objective.metric)
+        if value is None or value != value:
+            known = ", ".join(sorted(k for k in outcome.metrics if "/" in k)[:20])
+            reason = f"the run logged no '{objective.metric}' (objective); it logged: {known}"
+            trial.set_user_attr("fail_reason", reason)
+            _warn_on_failure(tracking.log_to_run, outcome.run_id, tags={"acbench.sweep.trial_state": "FAIL"})
+            raise RuntimeError(reason)
+        values.append(float(value))
+    ctx.ran[-1] = (trial.number, "COMPLETE")
+    log.info("trial %d %s -> %s", trial.number, sampled, dict(zip((o.metric for o in ctx.space.objectives), values)))
+    return values[0] if len(values) == 1 else values
+
+
+def _prune(trial, ctx: _Context, sampled: dict, run_name: str, tags: dict, reason: str):
+    """Record why the combination is invalid (trial attr + a KILLED child run) and prune the trial."""
+    trial.set_user_attr("reason", reason[:2000])
+    ctx.ran[-1] = (trial.number, "PRUNED")
+    log.warning("trial %d %s pruned: %s", trial.number, sampled, reason.splitlines()[-1][:300])
+    try:
+        child = tracking.create_run(ctx.space.experiment, run_name, {
+            **tags, "mlflow.parentRunId": ctx.parent_id, "acbench.sweep.trial_state": "PRUNED",
+            "acbench.sweep.reason": reason[:4000]})
+        tracking.log_to_run(child, params=sampled)
+        tracking.set_run_status(child, "KILLED")
+        trial.set_user_attr("mlflow_run_id", child)
+    except Exception as err:  # the trial is pruned either way; the record of it is a convenience
+        log.warning("trial %d: could not record the pruned trial in MLflow: %s", trial.number, err)
+    raise optuna.TrialPruned(reason)
+
+
+def _fail(trial, ctx: _Context, child: str | None, tags: dict, reason: str) -> None:
+    trial.set_user_attr("fail_reason", reason[:2000])
+    ctx.ran[-1] = (trial.number, "FAIL")
+    if child:
+        trial.set_user_attr("mlflow_run_id", child)
+        _warn_on_failure(tracking.log_to_run, child, tags={**tags, "acbench.sweep.trial_state": "FAIL"})
+
+
+def _child_run(ctx: _Context, run_name: str) -> str | None:
+    runs = tracking.search_runs([ctx.space.experiment], f"tags.`mlflow.parentRunId` = '{ctx.parent_id}' "
+                                f"and attributes.run_name = '{run_name}'")
+    return None if runs.empty else str(runs.iloc[-1]["run_id"])
+
+
+def update_parent(study, space: SweepSpace, parent_id: str) -> None:
+    """Refresh the parent run's trials table, best/Pareto table and figure (after every trial)."""
+    try:
+        trials, front = trial_tables(study, space)
+        import matplotlib.pyplot as plt
+
+        figure = front_figure(trials, front, space)
+        name = "pareto_front" if len(space.objectives) > 1 else "best_trial"
+        tracking.log_to_run(parent_id, metrics=summary_metrics(trials, front, space),
+                            tables={"sweep/trials.json": _jsonable(trials), f"sweep/{name}.json": _jsonable(front)},
+                            texts={f"sweep/{name}.csv": front.to_csv(index=False), "sweep/trials.csv": trials.to_csv(index=False)},
+                            figures={f"figures/sweep/{name}.png": figure})
+        plt.close(figure)
+    except Exception as err:  # a failed summary must not stop the sweep; the next trial rewrites it
+        log.warning("could not update the sweep's parent run %s: %s", parent_id, err)
+
+
+def _jsonable(frame):
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _warn_on_failure(fn, *args, **kwargs) -> None:
+    try:
+        fn(*args, **kwargs)
+    except Exception as err:
+        log.warning("tracking call %s failed: %s", getattr(fn, "__name__", fn), err)

@@ -1,0 +1,265 @@
+"""Sweeps: parent + child runs, pruning, resume, Pareto front, two worker processes, stale trials, grids.
+
+A fake `run_experiment` (no model, no compression) logs plausible metrics into a real MLflow run in a
+temporary SQLite store; it rejects group sizes that do not divide 576 before any run starts, like `prepare`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+optuna = pytest.importorskip("optuna")
+mlflow = pytest.importorskip("mlflow")
+
+from acbench.config import ConfigError, RunConfig  # noqa: E402
+from acbench.sweep import grid as grid_mod  # noqa: E402
+from acbench.sweep import runner  # noqa: E402
+from acbench.sweep.space import load_space  # noqa: E402
+from acbench.sweep.study import HEARTBEAT_ATTR, RETRY_ATTR, make_storage, open_study  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+FAKE = textwrap.dedent('''
+    """A stand-in for acbench.run.run_experiment: real MLflow logging, made-up but deterministic metrics."""
+    from types import SimpleNamespace
+    from acbench import tracking
+
+    def fake_run_experiment(cfg, parent_run_id=None, run_name=None):
+        c = cfg.compression
+        if c.group_size and 576 % c.group_size:
+            raise ValueError(f"group_size {c.group_size} does not divide the layer width 576")
+        group = c.group_size or 576
+        metrics = {"model/size_mb": round(270.0 * (c.bits + 32 / group) / 16, 4),
+                   "retention/overall": round(1 - 0.5 ** c.bits - 0.001 * group, 4),
+                   "long_context/score": round(0.8 * (1 - 0.5 ** c.bits), 4), "base/long_context/score": 0.8}
+        with tracking.tracked_run(cfg.experiment, run_name, parent_run_id, {"acbench.config_hash": cfg.config_hash()}) as run_id:
+            tracking.log_params({"model": cfg.model.name, "method": c.method, "bits": c.bits,
+                                 "group_size": c.group_size, "profile": cfg.profile})
+            tracking.log_metrics(metrics)
+        return SimpleNamespace(run_id=run_id, metrics=dict(metrics), checkpoint=None, model_version=None)
+''')
+
+SPACE = """
+experiment: {experiment}
+sampler: {sampler}
+seed: 0
+objectives:
+{objectives}
+fixed: {{method: rtn, tasks: needle}}
+params:
+  bits: [2, 4, 8]
+  group_size: {groups}
+enqueue: {enqueue}
+"""
+SINGLE = "  - {metric: retention/overall, direction: maximize}"
+MULTI = SINGLE + "\n  - {metric: model/size_mb, direction: minimize}"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """One SQLite tracking store + working directory for the module (creating a store takes seconds)."""
+    tmp = tmp_path_factory.mktemp("sweep")
+    (tmp / "fake_run.py").write_text(FAKE)
+    spec = importlib.util.spec_from_file_location("fake_run", tmp / "fake_run.py")
+    fake = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fake)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp}/mlflow.db")
+        mp.delenv("MLFLOW_RUN_ID", raising=False)
+        mp.setenv("ACBENCH_NO_PROGRESS", "1")
+        mp.chdir(tmp)
+        mp.setattr(runner, "run_experiment", fake.fake_run_experiment)
+        yield tmp
+
+
+def write_space(tmp: Path, name: str, *, sampler="random", objectives=SINGLE, groups="[32, 64, 128]",
+                enqueue="[{bits: 4, group_size: 128}]") -> Path:
+    path = tmp / f"{name}.yaml"
+    path.write_text(SPACE.format(experiment=f"exp-{name}", sampler=sampler, objectives=objectives,
+                                 groups=groups, enqueue=enqueue))
+    return path
+
+
+def children(experiment: str, parent: str):
+    runs = mlflow.search_runs(experiment_names=[experiment], filter_string=f"tags.`mlflow.parentRunId` = '{parent}'")
+    return runs.sort_values("tags.acbench.sweep.trial", key=lambda s: s.astype(int)).reset_index(drop=True)
+
+
+def test_space_file_errors_are_clear(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("params: {bitz: [4, 8]}\n")
+    with pytest.raises(ConfigError, match="'bitz' in 'params' is not a run parameter"):
+        load_space(bad)
+    bad.write_text("params: {bits: [4]}\nobjectives: [{metric: x, direction: up}]\n")
+    with pytest.raises(ConfigError, match="maximize or minimize"):
+        load_space(bad)
+    bad.write_text("params: {bits: [4]}\nfixed: {bits: 8}\n")
+    with pytest.raises(ConfigError, match="both fixed and sampled"):
+        load_space(bad)
+    bad.write_text("params: {sparsity: {low: 0.3, high: 0.7, when: {method: [wanda]}}}\nsampler: grid\n")
+    with pytest.raises(ConfigError, match="conditional"):
+        load_space(bad)
+
+
+def test_conditional_params_and_config(tmp_path):
+    path = tmp_path / "cond.yaml"
+    path.write_text("fixed: {tasks: needle}\nparams:\n  method: [gptq, wanda]\n"
+                    "  sparsity: {low: 0.3, high: 0.7, step: 0.2, when: {method: [wanda]}}\n"
+                    "  bits: {choices: [4, 8], when: {method: [gptq]}}\n")
+    space = load_space(path)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    seen = set()
+    for _ in range(12):
+        trial = study.ask()
+        sampled = space.suggest(trial)
+        seen.add(tuple(sorted(sampled)))
+        cfg = space.config(sampled)  # every sampled combination is a valid RunConfig
+        assert cfg.compression.method == sampled["method"]
+        study.tell(trial, 0.0)
+    assert seen == {("bits", "method"), ("method", "sparsity")}
+
+
+def test_sweep_parent_children_prune_and_resume(store):
+    path = write_space(store, "single")
+    first = runner.run_sweep(path, study_name="single", trials=4)
+    assert len(first.ran) == 4 and first.ran[0] == (0, "PRUNED")  # the enqueued bits=4, group 128
+    kids = children("exp-single", first.parent_run_id)
+    assert list(kids["tags.acbench.sweep.trial"]) == ["0", "1", "2", "3"]
+    assert kids.loc[0, "status"] == "KILLED" and kids.loc[0, "tags.acbench.sweep.trial_state"] == "PRUNED"
+    assert "does not divide" in kids.loc[0, "tags.acbench.sweep.reason"]
+    study = optuna.load_study(study_name="single", storage=make_storage(None, "single"))
+    assert study.user_attrs["mlflow_parent_run_id"] == first.parent_run_id
+
+    second = runner.run_sweep(path, study_name="single", trials=2)  # resume: same study, same parent
+    assert second.parent_run_id == first.parent_run_id
+    assert [n for n, _ in second.ran] == [4, 5]
+    assert sum(second.counts.values()) == 6
+    kids = children("exp-single", first.parent_run_id)
+    assert len(kids) == 6 and kids["tags.acbench.sweep.trial"].nunique() == 6
+
+    client = mlflow.tracking.MlflowClient()
+    parent = client.get_run(first.parent_run_id)
+    assert parent.info.status == "FINISHED" and parent.data.tags["acbench.kind"] == "sweep"
+    complete = kids[kids["status"] == "FINISHED"]
+    assert parent.data.metrics["best/retention/overall"] == pytest.approx(complete["metrics.retention/overall"].max())
+    assert parent.data.metrics["trials/total"] == 6
+    files = {a.path for a in client.list_artifacts(first.parent_run_id, "sweep")}
+    assert {"sweep/trials.json", "sweep/best_trial.json", "sweep/trials.csv"} <= files
+    assert [a.path for a in client.list_artifacts(first.parent_run_id, "figures/sweep")] == ["figures/sweep/best_trial.png"]
+
+
+def test_multi_objective_pareto_front_logged(store):
+    path = write_space(store, "multi", objectives=MULTI, groups="[32, 64, 192]", enqueue="[]")
+    result = runner.run_sweep(path, study_name="multi", trials=6)
+    study = optuna.load_study(study_name="multi", storage=make_storage(None, "multi"))
+    front_numbers = sorted(t.number for t in study.best_trials)
+    assert sorted(result.front["trial"]) == front_numbers
+    client = mlflow.tracking.MlflowClient()
+    local = client.download_artifacts(result.parent_run_id, "sweep/pareto_front.json")
+    table = json.loads(Path(local).read_text())
+    assert sorted(row[0] for row in table["data"]) == front_numbers
+    assert client.get_run(result.parent_run_id).data.metrics["pareto/size"] == len(front_numbers)
+    assert [a.path for a in client.list_artifacts(result.parent_run_id, "figures/sweep")] == ["figures/sweep/pareto_front.png"]
+    # every Pareto point is not dominated by any complete trial
+    done = [t for t in study.trials if t.state.name == "COMPLETE"]
+    for t in study.best_trials:
+        assert not any(o.values[0] > t.values[0] and o.values[1] < t.values[1] for o in done)
+
+
+def test_changed_objectives_refuse_to_resume(store):
+    path = write_space(store, "change", objectives=SINGLE, enqueue="[]")
+    runner.run_sweep(path, study_name="change", trials=0)
+    changed = write_space(store, "change", objectives=MULTI, enqueue="[]")
+    with pytest.raises(ConfigError, match="another --study"):
+        runner.run_sweep(changed, study_name="change", trials=1)
+
+
+def test_stale_trial_of_a_dead_worker_is_retried(store):
+    path = write_space(store, "stale", enqueue="[]")
+    runner.run_sweep(path, study_name="stale", trials=0)
+    study = open_study(load_space(path), "stale", None)
+    dead = study.ask({"bits": optuna.distributions.CategoricalDistribution([2, 4, 8]),
+                      "group_size": optuna.distributions.CategoricalDistribution([32, 64, 128])})
+    dead.set_user_attr(HEARTBEAT_ATTR, time.time() - 3600)  # its worker died an hour ago
+    result = runner.run_sweep(path, study_name="stale", trials=1, stale_after=60)
+    study = optuna.load_study(study_name="stale", storage=make_storage(None, "stale"))
+    assert study.trials[0].state.name == "FAIL"
+    retry = study.trials[1]
+    assert retry.user_attrs[RETRY_ATTR] == 0 and retry.params == study.trials[0].params
+    assert result.ran == [(1, retry.state.name)]
+
+
+def test_two_worker_processes_share_one_study(store):
+    path = write_space(store, "workers", groups="[32, 64]", enqueue="[]")
+    runner.run_sweep(path, study_name="workers", trials=0)  # create study + parent before the workers
+    script = store / "worker.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, logging
+        sys.path.insert(0, {str(store)!r})
+        import fake_run
+        from acbench.sweep import runner
+        runner.run_experiment = fake_run.fake_run_experiment
+        result = runner.run_sweep({str(path)!r}, study_name="workers", trials=2)
+        print("RAN", [n for n, _ in result.ran])
+    """))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen([sys.executable, str(script)], cwd=store, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=240) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-3000:]
+    ran = [json.loads(out.split("RAN", 1)[1].strip()) for out, _ in outs]
+    assert sorted(ran[0] + ran[1]) == list(range(4))  # no trial lost, none run twice
+    study = optuna.load_study(study_name="workers", storage=make_storage(None, "workers"))
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 4
+    parent = study.user_attrs["mlflow_parent_run_id"]
+    kids = children("exp-workers", parent)
+    assert sorted(kids["tags.acbench.sweep.trial"].astype(int)) == list(range(4))
+    assert set(kids["status"]) == {"FINISHED"}
+
+
+def test_cli_sweep_and_total(store, capsys):
+    from acbench.cli import main
+
+    path = write_space(store, "cli", groups="[32, 64]", enqueue="[]")
+    assert main(["sweep", str(path), "--trials", "2", "--study", "cli", "--storage", ""]) == 0
+    out = capsys.readouterr().out
+    assert '"this_invocation": [\n    "0:COMPLETE",\n    "1:COMPLETE"' in out
+    assert main(["sweep", str(path), "--total", "3", "--study", "cli"]) == 0  # tops up to 3 trials
+    assert '"2:COMPLETE"' in capsys.readouterr().out
+    assert main(["sweep", str(path), "--study", "cli"]) == 2  # neither --trials nor --total
+
+
+def test_experiment_files_load():
+    quick = RunConfig.from_yaml(REPO / "experiments" / "quick.yaml")
+    assert quick.profile == "quick"
+    grids = sorted((REPO / "experiments").glob("paper_*.yaml"))
+    assert grids
+    for path in grids:
+        configs = grid_mod.load_grid(path)
+        assert configs and all(cfg.profile == "paper" for _, cfg in configs)
+        assert len({cfg.config_hash() for _, cfg in configs}) == len(configs)
+    assert load_space(REPO / "sweeps" / "quick.yaml").grid()["group_size"] == [32, 64, 128]
+
+
+def test_grid_runs_and_skips_finished(store, tmp_path):
+    path = tmp_path / "grid.yaml"
+    path.write_text("experiment: exp-grid\nbase: {tasks: needle, method: rtn}\n"
+                    "grid: {bits: [4, 8]}\nruns: [{group_size: 64}, {group_size: 128}]\n")
+    configs = grid_mod.load_grid(path)
+    assert [label for label, _ in configs] == ["bits=4, group_size=64", "bits=4, group_size=128",
+                                               "bits=8, group_size=64", "bits=8, group_size=128"]
+    rows = grid_mod.run_grid(path)
+    assert [r["status"].split(":")[0] for r in rows] == ["finished", "invalid", "finished", "invalid"]
+    again = grid_mod.run_grid(path)
+    assert [r["status"] for r in again][0] == "skipped (finished before)"
+    assert again[0]["run_id"] == rows[0]["run_id"]
