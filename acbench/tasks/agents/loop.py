@@ -128,12 +128,12 @@ def fit_context(messages: list[dict], engine: Engine, budget: int) -> list[dict]
     middle (the examples) is cut. The latest turn is always kept.
     """
     head, turns = dict(messages[0]), list(messages[1:])
-    dropped = False
-    while len(turns) > 2 and prompt_tokens([head, *turns], engine) > budget:
+    noted = {**head, "content": head["content"] + OMITTED}  # the note counts once turns are dropped
+    while len(turns) > 2 and prompt_tokens([noted if len(turns) < len(messages) - 1 else head, *turns],
+                                           engine) > budget:
         turns = turns[2:]
-        dropped = True
-    if dropped:
-        head["content"] += OMITTED
+    if len(turns) < len(messages) - 1:
+        head = noted
     over = prompt_tokens([head, *turns], engine) - budget
     if over > 0:
         keep = max(engine.count_tokens(head["content"]) - over, 16)

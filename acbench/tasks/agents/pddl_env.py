@@ -141,7 +141,7 @@ def builtin_pddl_dir() -> Path:
 
 def label_difficulty(world: PDDLWorld) -> tuple[str, int | None]:
     """`easy` if an optimal plan of at most EASY_MAX_PLAN steps exists, else `hard` (bounded search)."""
-    plan = world.shortest_plan(max_states=20_000, max_depth=EASY_MAX_PLAN)
+    plan = world.shortest_plan(max_states=5_000, max_depth=EASY_MAX_PLAN)
     return ("easy", len(plan)) if plan is not None else ("hard", None)
 
 

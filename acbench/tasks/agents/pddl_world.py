@@ -17,6 +17,7 @@ negative preconditions, equality `(= ?x ?y)` and its negation, add and delete ef
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 from pathlib import Path
 
@@ -50,11 +51,12 @@ class Schema:
 
 
 def _term(t) -> str:
-    return f"?{t.name}" if isinstance(t, Variable) else t.name
+    # plain str: the parser's name type has a slow custom __eq__
+    return f"?{t.name}" if isinstance(t, Variable) else str(t.name)
 
 
 def _atom(p: Predicate) -> Atom:
-    return (p.name, *(_term(t) for t in p.terms))
+    return (str(p.name), *(_term(t) for t in p.terms))
 
 
 def _literals(formula, where: str) -> tuple[list[Atom], list[Atom], list, list]:
@@ -81,6 +83,12 @@ def _literals(formula, where: str) -> tuple[list[Atom], list[Atom], list, list]:
     return pos, neg, eq, neq
 
 
+@lru_cache(maxsize=32)
+def _parse_domain(path: str, mtime_ns: int):
+    """Parsed domains are cached (a suite parses the same domain once per problem); mtime keys edits."""
+    return parse_domain(path)
+
+
 def _bind(atom: Atom, binding: dict[str, str]) -> Atom:
     return (atom[0], *(binding.get(a, a) for a in atom[1:]))
 
@@ -93,20 +101,20 @@ class PDDLWorld:
     """A compiled domain + problem: objects with types, initial state, goal, action schemas."""
 
     def __init__(self, domain, problem, domain_text: str = ""):
-        self.domain_name = domain.name
-        self.problem_name = problem.name
-        parents = {name: parent for name, parent in (domain.types or {}).items()}
+        self.domain_name = str(domain.name)
+        self.problem_name = str(problem.name)
+        parents = {str(name): parent and str(parent) for name, parent in (domain.types or {}).items()}
         objects = list(domain.constants) + list(problem.objects)
         # each object's types including all ancestors, so a `heavy - ball` object fits `?b - ball`
         self.objects: dict[str, frozenset[str]] = {}
         for obj in objects:
             kinds = set()
-            for tag in obj.type_tags:
+            for tag in map(str, obj.type_tags):
                 while tag and tag not in kinds:
                     kinds.add(tag)
                     tag = parents.get(tag)
-            self.objects[obj.name] = frozenset(kinds | {"object"})
-        self.predicates = {p.name: len(p.terms) for p in domain.predicates}
+            self.objects[str(obj.name)] = frozenset(str(k) for k in kinds | {"object"})
+        self.predicates = {str(p.name): len(p.terms) for p in domain.predicates}
         self.schemas: dict[str, Schema] = {}
         for action in sorted(domain.actions, key=lambda a: a.name):  # the parser gives a set: fix the order
             where = f"action {action.name}"
@@ -114,10 +122,10 @@ class PDDLWorld:
             add, delete, e_eq, e_neq = _literals(action.effect, where + " effect")
             if e_eq or e_neq:
                 raise UnsupportedPDDLError(f"{where} effect: equality is not an effect")
-            self.schemas[action.name] = Schema(
-                name=action.name,
+            self.schemas[str(action.name)] = Schema(
+                name=str(action.name),
                 params=tuple(f"?{v.name}" for v in action.parameters),
-                types=tuple(frozenset(v.type_tags) for v in action.parameters),
+                types=tuple(frozenset(str(t) for t in v.type_tags) for v in action.parameters),
                 pre_pos=tuple(pos), pre_neg=tuple(neg), eq=tuple(eq), neq=tuple(neq),
                 add=tuple(add), delete=tuple(delete), text=str(action),
             )
@@ -136,7 +144,7 @@ class PDDLWorld:
     @classmethod
     def from_files(cls, domain_path: str | Path, problem_path: str | Path) -> "PDDLWorld":
         try:
-            domain = parse_domain(str(domain_path))
+            domain = _parse_domain(str(domain_path), Path(domain_path).stat().st_mtime_ns)
             problem = parse_problem(str(problem_path))
         except UnsupportedPDDLError:
             raise
@@ -201,7 +209,9 @@ class PDDLWorld:
             by_pred.setdefault(atom[0], []).append(atom)
         found = []
         for schema in self.schemas.values():
-            for binding in self._bindings(schema, list(schema.pre_pos), {}, by_pred):
+            # match the rarest predicates first (e.g. the one robot position) to prune early
+            todo = sorted(schema.pre_pos, key=lambda a: len(by_pred.get(a[0], ())))
+            for binding in self._bindings(schema, todo, {}, by_pred):
                 free = [p for p in schema.params if p not in binding]
                 choices = [self._candidates(schema, p) for p in free]
                 for values in product(*choices):

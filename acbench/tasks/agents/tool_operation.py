@@ -67,7 +67,10 @@ def check_condition(state: dict, cond: dict) -> bool:
     if kind == "sorted":
         col = sheet["columns"].index(cond["column"])
         values = [r[col] for r in sheet["rows"]]
-        return values == sorted(values, reverse=cond.get("descending", False))
+        try:
+            return values == sorted(values, reverse=cond.get("descending", False))
+        except TypeError:  # the agent put text into a numeric column: not sorted by value
+            return False
     raise ValueError(f"unknown condition type '{kind}'")
 
 
