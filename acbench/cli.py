@@ -178,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from acbench.tracking import TrackingError
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -185,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"acbench: error: {err}", file=sys.stderr)
         return 2
-    except ValueError as err:  # validation errors from compression specs, tasks and models
+    except (ValueError, TrackingError) as err:  # validation errors from compression specs, tasks, models, tracking
         print(f"acbench: error: {err}", file=sys.stderr)
         return 2
 

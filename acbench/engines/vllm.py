@@ -1,0 +1,81 @@
+"""The vLLM backend (GPU, optional extra: `pip install -e .[gpu]` or `ACBENCH_GPU=1 bash scripts/setup.sh`).
+
+    acbench run --method gptq --backend vllm
+
+vLLM serves compressed-tensors checkpoints natively (quantized kernels), so timings on GPU reflect the
+compressed format. Generation goes through `LLM.chat` with one `SamplingParams` per request; the
+analyses need full logits and hidden states, which vLLM does not expose, so `forward` loads the same
+checkpoint in transformers on first use.
+Not exercised on this project's CPU machines (no GPU there); its request mapping is unit-tested with a
+stand-in `vllm` module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
+
+
+class VLLMEngine:
+    """A vLLM `LLM` behind the Engine protocol."""
+
+    def __init__(self, model_path: str | Path, dtype: str = "auto", max_context: int | None = None,
+                 trust_remote_code: bool = False, gpu_memory_utilization: float = 0.85):
+        try:
+            from vllm import LLM
+        except ImportError as err:
+            raise ImportError(
+                "backend 'vllm' needs the optional extra on a GPU machine: pip install -e '.[gpu]' "
+                "(or ACBENCH_GPU=1 bash scripts/setup.sh); use backend 'hf' on CPU"
+            ) from err
+        self.model_path = str(model_path)
+        self.name = self.model_path
+        self._llm = LLM(model=self.model_path, dtype=dtype, max_model_len=max_context,
+                        trust_remote_code=trust_remote_code, gpu_memory_utilization=gpu_memory_utilization)
+        self.tokenizer = self._llm.get_tokenizer()
+        self.max_context = max_context or self._llm.llm_engine.model_config.max_model_len
+        self._trust_remote_code = trust_remote_code
+        self._hf = None
+
+    def sampling_params(self, request: GenerationRequest):
+        from vllm import SamplingParams
+
+        return SamplingParams(
+            temperature=request.temperature,
+            max_tokens=request.max_new_tokens,
+            stop=list(request.stop) or None,
+            seed=request.seed,
+        )
+
+    def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
+        if not requests:
+            return []
+        conversations = [list(r.messages) for r in requests]
+        params = [self.sampling_params(r) for r in requests]
+        outputs = self._llm.chat(conversations, params, use_tqdm=progress)
+        return [cut_at_stop(out.outputs[0].text, r.stop) for out, r in zip(outputs, requests)]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def truncate_middle(self, text: str, max_tokens: int) -> str:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if len(ids) <= max_tokens:
+            return text
+        half = max_tokens // 2
+        return self.tokenizer.decode(ids[:half] + ids[len(ids) - (max_tokens - half):], skip_special_tokens=True)
+
+    def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
+        if self._hf is None:
+            from acbench.engines.hf import HFEngine
+
+            self._hf = HFEngine(self.model_path, trust_remote_code=self._trust_remote_code)
+        return self._hf.forward(texts, max_length)
+
+    @property
+    def model(self):
+        """The transformers model used for the analyses (loaded on first use)."""
+        if self._hf is None:
+            self.forward([""], 8)
+        return self._hf.model
