@@ -1,0 +1,139 @@
+"""`acbench report`: tables from real MLflow runs (hand-checkable numbers), files, figures, --promote."""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+import pytest
+
+mlflow = pytest.importorskip("mlflow")
+
+from acbench import tracking  # noqa: E402
+from acbench.report.promote import alias_for, choose_best  # noqa: E402
+from acbench.report.tables import budget_table, setting  # noqa: E402
+
+RUNS = [  # method, bits, group_size, tool_use, long_context, retention tool_use / long_context / overall, size
+    ("gptq", 4, 64, 0.40, 0.60, 0.80, 0.75, 0.775, 100.0),
+    ("gptq", 8, 64, 0.50, 0.80, 1.00, 1.00, 1.000, 150.0),
+    ("rtn", 4, 64, 0.25, 0.40, 0.50, 0.50, 0.500, 100.0),
+]
+
+
+def log_run(experiment, method, bits, group, tool, long_, r_tool, r_long, r_all, size, checkpoint, status_ok=True):
+    with tracking.tracked_run(experiment, f"{method}-{bits}") as run_id:
+        tracking.log_params({"model": "smollm2-135m", "method": method, "bits": bits, "group_size": group,
+                             "sparsity": 0.5, "pattern": "unstructured", "profile": "quick", "tasks": "teval,needle"})
+        tracking.log_metrics({"tool_use/score": tool, "long_context/score": long_, "base/tool_use/score": 0.5,
+                              "base/long_context/score": 0.8, "retention/tool_use": r_tool,
+                              "retention/long_context": r_long, "retention/overall": r_all, "model/size_mb": size,
+                              "model/original_size_mb": 270.0, "model/bits_per_weight": bits + 0.5})
+        version = tracking.register_checkpoint(checkpoint, "acbench-smollm2-135m", {"method": method, "bits": bits})
+        if not status_ok:
+            raise RuntimeError("this run fails on purpose")
+    return run_id, version
+
+
+@pytest.fixture(scope="module")
+def tracked(tmp_path_factory):
+    """One SQLite store for the module (creating one takes seconds), holding the runs of RUNS."""
+    tmp_path = tmp_path_factory.mktemp("report")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+        mp.delenv("MLFLOW_RUN_ID", raising=False)
+        mp.chdir(tmp_path)
+        yield _populate(tmp_path)
+
+
+def _populate(tmp_path):
+    checkpoint = tmp_path / "ckpt"
+    checkpoint.mkdir()
+    (checkpoint / "config.json").write_text('{"tiny": true}')
+    versions = {}
+    for spec in RUNS:
+        run_id, version = log_run("exp-report", *spec, checkpoint)
+        versions[(spec[0], spec[1])] = (run_id, version)
+    with pytest.raises(RuntimeError):  # a FAILED run with a better score must not count
+        log_run("exp-report", "rtn", 8, 64, 0.9, 0.9, 2.0, 2.0, 2.0, 150.0, checkpoint, status_ok=False)
+    sweep_parent = tracking.create_run("exp-report", "sweep-x", {"acbench.kind": "sweep"})
+    tracking.set_run_status(sweep_parent, "FINISHED")
+    return tmp_path, versions
+
+
+def test_report_tables_files_and_promote(tracked, capsys):
+    from acbench.cli import main
+
+    tmp, versions = tracked
+    out = tmp / "report"
+    code = main(["report", "--experiment", "exp-report", "--format", "markdown", "--format", "csv",
+                 "--format", "html", "--output", str(out), "--promote"])
+    assert code == 0
+    text = capsys.readouterr().out
+    lines = [line for line in text.splitlines() if line.startswith("| smollm2-135m")]
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines[:4]]
+    # model, method, setting, profile, size, bpw, tool_use, long_context, score, ret tool, ret long, ret overall, runs
+    assert cells[0][:13] == ["smollm2-135m", "base", "original", "quick", "270.0", "", "0.500", "0.800", "0.650",
+                             "", "", "", "3"]
+    # within a method, the larger (less compressed) setting first, as in the paper's tables
+    assert cells[1][:13] == ["smollm2-135m", "gptq", "W8 g64", "quick", "150.0", "8.50", "0.500", "0.800", "0.650",
+                             "100.0", "100.0", "100.0", "1"]
+    assert cells[2][:13] == ["smollm2-135m", "gptq", "W4 g64", "quick", "100.0", "4.50", "0.400", "0.600", "0.500",
+                             "80.0", "75.0", "77.5", "1"]
+    assert cells[3][:9] == ["smollm2-135m", "rtn", "W4 g64", "quick", "100.0", "4.50", "0.250", "0.400", "0.325"]
+    assert len(lines) == 4 + 4  # comparison (base + 3) and the memory-budget table (4 rows with a size)
+    rows = list(csv.DictReader((out / "comparison.csv").open()))
+    assert [r["method"] for r in rows] == ["base", "gptq", "gptq", "rtn"]
+    assert float(rows[2]["retention/overall"]) == pytest.approx(0.775)
+    budget = list(csv.DictReader((out / "memory_budget.csv").open()))
+    assert [(b["method"], b["setting"], b["best_at_size"]) for b in budget] == [
+        ("gptq", "W4 g64", "True"), ("rtn", "W4 g64", "False"), ("gptq", "W8 g64", "True"), ("base", "original", "False")]
+    html = (out / "comparison.html").read_text()
+    assert "<td>W8 g64</td>" in html and "figures/score_vs_size.png" in html
+    assert (out / "figures" / "retention_by_capability.png").stat().st_size > 1000
+    assert (out / "comparison.md").read_text().startswith("## Comparison (exp-report)")
+    # --promote: the best version per method by retention/overall
+    assert tracking.model_alias_version("acbench-smollm2-135m", "best-gptq") == versions[("gptq", 8)][1]
+    assert tracking.model_alias_version("acbench-smollm2-135m", "best-rtn") == versions[("rtn", 4)][1]
+    assert "acbench-smollm2-135m@best-gptq -> version 2" in text
+    # the report run is logged, and a second report ignores it
+    reports = tracking.search_runs(["exp-report"], "tags.`acbench.kind` = 'report'")
+    assert len(reports) == 1
+    assert main(["report", "--experiment", "exp-report", "--no-log", "--output", str(out)]) == 0
+    assert len([ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("| smollm2-135m")]) == 8
+
+
+def test_report_unknown_experiment_is_a_clear_error(tracked, capsys):
+    from acbench.cli import main
+
+    assert main(["report", "--experiment", "nope"]) == 2
+    assert "no experiment(s) ['nope']" in capsys.readouterr().err
+
+
+def test_setting_labels():
+    assert setting("gptq", "4", "64", "0.5", "unstructured") == "W4 g64"
+    assert setting("rtn", 8, "None", 0.5, "unstructured") == "W8 per-channel"
+    assert setting("smoothquant", 8, 64, 0.5, "unstructured") == "W8A8"
+    assert setting("wanda", 4, 64, "0.5", "unstructured") == "50%"
+    assert setting("sparsegpt+gptq", 4, 128, 0.5, "2:4") == "2:4 + W4 g128"
+    assert setting("none") == "original"
+
+
+def test_budget_marks_best_at_each_size():
+    table = pd.DataFrame({"model": list("abcd"), "method": ["m"] * 4, "setting": ["s"] * 4, "profile": ["quick"] * 4,
+                          "size_mb": [50.0, 100.0, 100.0, 200.0], "score": [0.3, 0.2, 0.5, 0.4],
+                          "retention/overall": [None] * 4})
+    budget = budget_table(table)
+    assert list(budget["model"]) == ["a", "c", "b", "d"]
+    assert list(budget["best_at_size"]) == [True, True, False, False]
+
+
+def test_choose_best_per_method_and_ties():
+    runs = pd.DataFrame({"run_id": ["r1", "r2", "r3", "r4"], "method": ["gptq", "gptq", "awq", "sparsegpt+gptq"],
+                         "retention/overall": [0.9, 0.9, 0.7, 0.6]})
+    versions = [{"name": "acbench-m", "version": str(i + 1), "run_id": f"r{i + 1}", "tags": {}} for i in range(4)]
+    versions.append({"name": "acbench-m", "version": "9", "run_id": "elsewhere", "tags": {"method": "gptq"}})
+    best = {b["alias"]: b["version"] for b in choose_best(versions, runs, "retention/overall")}
+    assert best == {"best-gptq": "2", "best-awq": "3", "best-sparsegpt-gptq": "4"}  # tie -> newer version
+    smallest = choose_best(versions, runs, "retention/overall", higher_is_better=False)
+    assert {b["alias"]: b["version"] for b in smallest}["best-gptq"] == "2"  # a tie either way -> newer
+    assert alias_for("Wanda+RTN") == "best-wanda-rtn"
