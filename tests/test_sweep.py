@@ -263,3 +263,24 @@ def test_grid_runs_and_skips_finished(store, tmp_path):
     again = grid_mod.run_grid(path)
     assert [r["status"] for r in again][0] == "skipped (finished before)"
     assert again[0]["run_id"] == rows[0]["run_id"]
+
+
+def test_ctrl_c_requeues_the_interrupted_trial(store, monkeypatch):
+    path = write_space(store, "interrupt", groups="[32, 64]", enqueue="[{bits: 8, group_size: 32}]")
+    real = runner.run_experiment
+
+    def interrupted(cfg, parent_run_id=None, run_name=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_experiment", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run_sweep(path, study_name="interrupt", trials=2)
+    study = optuna.load_study(study_name="interrupt", storage=make_storage(None, "interrupt"))
+    assert [t.state.name for t in study.trials] == ["FAIL", "WAITING"]
+    parent = study.user_attrs["mlflow_parent_run_id"]
+    assert mlflow.tracking.MlflowClient().get_run(parent).info.status == "KILLED"
+    monkeypatch.setattr(runner, "run_experiment", real)
+    result = runner.run_sweep(path, study_name="interrupt", trials=1)  # resumes with the interrupted params
+    study = optuna.load_study(study_name="interrupt", storage=make_storage(None, "interrupt"))
+    assert result.ran == [(1, "COMPLETE")] and result.parent_run_id == parent
+    assert study.trials[1].params == {"bits": 8, "group_size": 32} and study.trials[1].user_attrs[RETRY_ATTR] == 0

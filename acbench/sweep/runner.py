@@ -28,7 +28,7 @@ from optuna.trial import TrialState
 from acbench import tracking
 from acbench.config import ConfigError
 from acbench.sweep.space import SweepSpace, load_space
-from acbench.sweep.study import Heartbeat, open_study, recover_stale_trials, storage_label, study_counts
+from acbench.sweep.study import RETRY_ATTR, Heartbeat, open_study, recover_stale_trials, storage_label, study_counts
 from acbench.sweep.summary import front_figure, summary_metrics, trial_tables
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ def run_sweep(space: str | Path | SweepSpace, study_name: str | None = None, sto
                            callbacks=[lambda s, t: update_parent(s, ctx.space, ctx.parent_id)], gc_after_trial=True)
     except KeyboardInterrupt:
         status = "KILLED"
+        _requeue_interrupted(study, ctx)
         raise
     finally:
         update_parent(study, space, parent_id)
@@ -108,6 +109,17 @@ def run_sweep(space: str | Path | SweepSpace, study_name: str | None = None, sto
             _warn_on_failure(tracking.set_run_status, parent_id, status)
     _, front = trial_tables(study, space)
     return SweepResult(study_name, parent_id, space.experiment, ctx.ran, study_counts(study), front)
+
+
+def _requeue_interrupted(study, ctx: _Context) -> None:
+    """Ctrl-C: Optuna marks the running trial FAIL; enqueue its params so the next invocation runs them."""
+    if not ctx.ran or ctx.ran[-1][1] != "RUNNING":
+        return
+    number = ctx.ran[-1][0]
+    trial = study.get_trials(deepcopy=False)[number]
+    if trial.state == TrialState.FAIL and trial.params:
+        study.enqueue_trial(trial.params, user_attrs={RETRY_ATTR: number})
+        log.warning("trial %d was interrupted; its params are enqueued for the next invocation", number)
 
 
 def _in_study(study) -> int:
