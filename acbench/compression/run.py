@@ -171,6 +171,8 @@ def _load_back_and_check(path: Path, targets: TargetLayers) -> float:
 
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    # transformers keeps quantized layers packed until the first forward pass, which unpacks them to
+    # float: run it before reading weights.
     with torch.no_grad():
         ids = tokenizer("The quick brown fox jumps over the lazy dog.", return_tensors="pt")
         logits = model(**ids).logits

@@ -160,6 +160,8 @@ class CompressionSpec(BaseModel):
         method = str(data.get("method", "")).strip().lower()
         if "symmetric" not in data and method.split("+")[-1] == "awq":
             data["symmetric"] = False
+        if data.get("bits") is None and method.split("+")[-1] in ("fp8", "smoothquant"):
+            data["bits"] = 8  # their only width, so `-P method=fp8` needs no bits
         found = _PATTERN.match(str(data.get("pattern", "")).strip())
         if found and "sparsity" not in data and int(found[2]) > 0:
             data["sparsity"] = 1.0 - int(found[1]) / int(found[2])
