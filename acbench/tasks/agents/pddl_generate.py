@@ -3,8 +3,9 @@
     python -m acbench.tasks.agents.pddl_generate            # rewrites data/pddl/*/p*.pddl + index.json
 
 Each problem is solved optimally by breadth-first search; its optimal plan length decides the label
-(`easy`: at most EASY_MAX_PLAN steps). No goal literal is true at the start. Per domain we keep the first 6 easy and 6 hard problems that a
-seeded random stream produces, so the files are reproducible and a test checks they match.
+(`easy`: at most EASY_MAX_PLAN steps). No goal literal is true at the start. Per domain we keep the
+first 6 easy and 6 hard problems that a seeded random stream produces, so the files are reproducible
+and a test checks they match.
 """
 
 from __future__ import annotations

@@ -142,7 +142,8 @@ class ToolOperationEnv(ToolEnv):
     @tool("get_projects()")
     def get_projects(self):
         """The projects and how many unfinished tasks each has."""
-        return [{"project": p, "open_tasks": sum(not t["done"] for t in ts)} for p, ts in self.state["projects"].items()]
+        projects = self.state["projects"].items()
+        return [{"project": p, "open_tasks": sum(not t["done"] for t in ts)} for p, ts in projects]
 
     @tool("get_tasks(project)")
     def get_tasks(self, project):

@@ -53,7 +53,8 @@ def make_episode(kind: str, rng: random.Random, state: dict) -> tuple[str, list[
                 [{"type": "task", "project": project, "content": task["content"], "done": True}],
                 [f"get_tasks({json.dumps(project)})", f"complete_task({task['id']})"])
     if kind == "add":
-        content, due = rng.choice(["Renew passport", "Send invoice", "Order books"]), f"2024-06-{rng.randint(1, 28):02d}"
+        content = rng.choice(["Renew passport", "Send invoice", "Order books"])
+        due = f"2024-06-{rng.randint(1, 28):02d}"
         return (f"Add a task '{content}' to project '{project}', due {due}.",
                 [{"type": "task", "project": project, "content": content, "due": due}],
                 [f"add_task({json.dumps(project)}, {json.dumps(content)}, due={json.dumps(due)})"])

@@ -21,7 +21,8 @@ def test_parse_tool_call_forms_and_safety():
     assert parse_tool_call('neighbourCheck("PaperNet", "X")') == ("neighbourCheck", ["PaperNet", "X"], {})
     assert parse_tool_call('add_task("Home", "Buy", due="2024-06-01")') == (
         "add_task", ["Home", "Buy"], {"due": "2024-06-01"})
-    assert parse_tool_call('neighbourCheck({"graph": "AuthorNet", "node": "A"})')[2] == {"graph": "AuthorNet", "node": "A"}
+    call = parse_tool_call('neighbourCheck({"graph": "AuthorNet", "node": "A"})')
+    assert call == ("neighbourCheck", [], {"graph": "AuthorNet", "node": "A"})
     assert parse_tool_call('authorNodeCheck with Action Input: {"node": "A"}') == ("authorNodeCheck", [], {"node": "A"})
     assert parse_tool_call("loadPaperNet") == ("loadPaperNet", [], {})
     for bad in ['__import__("os").system("echo hacked")', "get_tasks(open('x'))", "get_tasks(x)", "f(",
