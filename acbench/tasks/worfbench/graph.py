@@ -27,6 +27,8 @@ _NODE_HEADER = re.compile(r"^\s*\**\s*nodes?\s*\**\s*:", re.IGNORECASE | re.MULT
 _EDGE_HEADER = re.compile(r"^\s*\**\s*edges?\s*\**\s*:", re.IGNORECASE | re.MULTILINE)
 _NODE_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:node\s*)?(\d+)\s*[:.)]\s*(.*\S)\s*$", re.IGNORECASE)
 _EDGE = re.compile(r"\(\s*(START|\d+)\s*,\s*(END|\d+)\s*\)", re.IGNORECASE)
+# The stop string ")\nNode:" takes the closing parenthesis of the last edge with it: accept that one pair open.
+_OPEN_LAST_EDGE = re.compile(r"\(\s*(START|\d+)\s*,\s*(END|\d+)\s*$", re.IGNORECASE)
 
 
 class WorkflowParseError(ValueError):
@@ -85,7 +87,8 @@ def parse_workflow(text: str) -> Workflow:
         raise WorkflowParseError("no numbered nodes")
     end = len(nodes) + 1
     edges: set[tuple[int, int]] = set()
-    for a, b in _EDGE.findall(edge_part):
+    pairs = _EDGE.findall(edge_part) + _OPEN_LAST_EDGE.findall(edge_part.rstrip())
+    for a, b in pairs:
         src = 0 if a.upper() == "START" else labels.get(int(a))
         dst = end if b.upper() == "END" else labels.get(int(b))
         if src is not None and dst is not None and src != dst:

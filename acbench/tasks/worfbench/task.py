@@ -27,9 +27,11 @@ PROFILES = {
     "quick": {"limit_per_task": 4, "max_new_tokens": 256},
     "paper": {"limit_per_task": None, "max_new_tokens": 768},
 }
-# Stop only where an answer is surely over: a second `Node:` block or an echoed next turn. Never on a blank
-# line or on "END", which cut the last edge(s) of upstream generations.
-STOP = ("\nNode:", "Now it's your turn", "Here is an example")
+# Stop only where an answer is surely over: a second `Node:` block right after an edge, or an echoed next
+# turn. Never on a blank line or on "END", which cut the last edge(s) of upstream generations. Not on a bare
+# "\nNode:": engines match stop strings against prompt + output, and the prompt's "assistant\n" header
+# followed by the answer's own first "Node:" would end every generation at once.
+STOP = (")\nNode:", ")\n\nNode:", "Now it's your turn", "Here is an example")
 CHAT_OVERHEAD = 16  # tokens per message for the chat template
 
 

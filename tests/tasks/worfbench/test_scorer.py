@@ -119,6 +119,12 @@ def test_parser_keeps_full_edge_list_and_ignores_a_second_answer():
     assert parsed.edges == {(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)}
 
 
+def test_last_edge_left_open_by_the_stop_string_is_kept():
+    assert parse_workflow("Node:\n1: a\n2: b\nEdge: (START,1) (START,2) (1,END) (2,END").edges == {(0, 1), (0, 2), (1, 3), (2, 3)}
+    # only at the very end: an open pair in the middle is noise
+    assert parse_workflow("Node:\n1: a\nEdge: (START,1 (START,1) (1,END)").edges == {(0, 1), (1, 2)}
+
+
 def test_edge_labels_map_to_written_positions():
     parsed = parse_workflow("Node:\n0: a\n1: b\nEdge: (START,0) (0,1) (1,END)")
     assert parsed.edges == {(0, 1), (1, 2), (2, 3)}
