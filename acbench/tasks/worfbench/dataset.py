@@ -3,6 +3,7 @@
     from acbench.tasks.worfbench.dataset import load_graph_eval
     samples = load_graph_eval("/data/worfbench")                   # <dir>/<task>/graph_eval.json
     samples = load_graph_eval("/data/worfbench/os/graph_eval.json")
+    samples = load_graph_eval("zjunlp/WorFBench_test")             # hub dataset (online only)
     samples = load_graph_eval(None, limit_per_task=4)              # our built-in suite
 
 Each file is a JSON list of `{source, id, target: "graph", category, conversations: [system, user,
