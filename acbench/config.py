@@ -63,7 +63,7 @@ class RunConfig(_Strict):
     profile: Profile = "quick"
     limit: int | None = Field(None, ge=1)
     analysis: bool = True
-    register: bool = True
+    register_checkpoint: bool = True
     experiment: str = "acbench"
 
     @field_validator("tasks", mode="before")
@@ -84,9 +84,9 @@ class RunConfig(_Strict):
         for key, value in params.items():
             if value is None or value == "":
                 continue
-            section, field = _FLAT_KEYS.get(key, (None, key))
-            if field is None and section is None:
+            if key not in _FLAT_KEYS and key not in cls.model_fields:
                 raise ConfigError(f"unknown parameter '{key}': known are {', '.join(sorted(_FLAT_KEYS))}")
+            section, field = _FLAT_KEYS.get(key, (None, key))
             value = _coerce(key, value)
             if section:
                 nested.setdefault(section, {})[field] = value
@@ -128,7 +128,7 @@ _FLAT_KEYS: dict[str, tuple[str | None, str]] = {
     "profile": (None, "profile"),
     "limit": (None, "limit"),
     "analysis": (None, "analysis"),
-    "register": (None, "register"),
+    "register": (None, "register_checkpoint"),
     "experiment": (None, "experiment"),
     **{name: ("compression", name) for name in CompressionSpec.model_fields},
 }

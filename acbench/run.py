@@ -134,14 +134,14 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             if cfg.analysis:
                 outcome.metrics.update(_analyse(base_engine, comp_engine))
             outcome.checkpoint = compressed.path
-            if cfg.register:
+            if cfg.register_checkpoint:
                 outcome.model_version = tracking.register_checkpoint(
                     compressed.path, registered_name(cfg.model.name),
                     {**{k: v for k, v in run_params(cfg).items() if k not in ("tasks", "limit")},
                      "config_hash": cfg.config_hash()},
                 )
         tracking.log_metrics(outcome.metrics)
-        outcome.metrics.update(tracking.run_metrics(run_id))
+        outcome.metrics = tracking.run_metrics(run_id)  # everything logged, under the names MLflow holds
     return outcome
 
 

@@ -99,8 +99,14 @@ def log_params(params: dict[str, Any]) -> None:
         mlflow.log_params(fresh)
 
 
+def metric_name(name: str) -> str:
+    """MLflow allows only alphanumerics and `_-. :/` in names: `jaccard@3` is logged as `jaccard_at_3`."""
+    return name.replace("@", "_at_")
+
+
 def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
-    clean = {k: float(v) for k, v in metrics.items() if v is not None and v == v}  # NaN dropped, not logged
+    # NaN is dropped, not logged (e.g. a correlation that is undefined for k = 1)
+    clean = {metric_name(k): float(v) for k, v in metrics.items() if v is not None and v == v}
     if clean:
         mlflow.log_metrics(clean, step=step)
 

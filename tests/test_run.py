@@ -1,0 +1,150 @@
+"""One tracked run end to end: compress a tiny model, evaluate base and compressed, log, register, resume.
+
+Engines are scripted here (hand-checkable scores); `test_real_engines_and_analysis` uses the tiny model
+through the transformers engine for the analysis path.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+import acbench.run as run_module
+from acbench.compression import CompressionError
+from acbench.config import RunConfig
+from acbench.engines.scripted import ScriptedEngine
+from acbench.tasks.needle.task import DEFAULT_ANSWER, NeedleTask
+from acbench.tracking import TrackingError
+
+NEEDLE = {"needle": {"lengths": [60], "depths": [0, 50, 100]}}
+
+
+def _cfg(model, **params):
+    base = {"task_options": NEEDLE}
+    flat = {"model": str(model), "method": "rtn", "group_size": "32", "tasks": "needle", "analysis": "false", **params}
+    return RunConfig.from_params(flat, base=base)
+
+
+class Scripted:
+    """Engines by checkpoint: the original answers every cell; the compressed one only the first cell."""
+
+    def __init__(self, original, crash_after=None):
+        self.original, self.crash_after, self.compressed_requests = str(original), crash_after, []
+
+    def __call__(self, cfg, path):
+        if str(path) == self.original:
+            return ScriptedEngine(lambda r: f"It is {DEFAULT_ANSWER}.")
+
+        def answer(request):
+            self.compressed_requests.append(request)
+            if self.crash_after is not None and len(self.compressed_requests) > self.crash_after:
+                raise KeyboardInterrupt("killed mid-run")
+            return DEFAULT_ANSWER if "depth0" in _cell(request) else "I do not know."
+
+        return ScriptedEngine(answer)
+
+
+def _cell(request):
+    # the needle sits at the very start of the document only in the depth-0 cell
+    doc = request.messages[-1]["content"].split("Document:\n", 1)[1]
+    return "depth0" if doc.startswith("The secret ingredient") else "other"
+
+
+def test_run_logs_metrics_artifacts_and_registers(tiny_model, isolated_tracking, monkeypatch):
+    monkeypatch.setattr(run_module, "_engine", Scripted(tiny_model))
+    outcome = run_module.run_experiment(_cfg(tiny_model))
+
+    client = MlflowClient()
+    run = client.get_run(outcome.run_id)
+    assert run.info.status == "FINISHED"
+    m = run.data.metrics
+    assert m["base/long_context/needle/score"] == pytest.approx(100.0)
+    assert m["long_context/needle/score"] == pytest.approx(100 / 3)
+    assert m["retention/long_context"] == pytest.approx(1 / 3)
+    # the tiny model is mostly its (unquantized) embedding table, so the ratio is small but real
+    assert m["model/compression_ratio"] > 1.0 and 0 < m["model/size_mb"] < m["model/original_size_mb"]
+    assert run.data.params["method"] == "rtn" and run.data.params["group_size"] == "32"
+    assert run.data.params["task.needle.lengths"] == "[60]"
+    assert run.data.tags["acbench.config_hash"] == _cfg(tiny_model).config_hash()
+
+    artifacts = {a.path for a in client.list_artifacts(outcome.run_id, "results/compressed")}
+    assert artifacts == {"results/compressed/needle.jsonl"}
+    local = client.download_artifacts(outcome.run_id, "results/compressed/needle.jsonl", str(isolated_tracking))
+    records = [json.loads(line) for line in open(local)]
+    assert len(records) == 3 and {r["id"] for r in records} == {"len60_depth0", "len60_depth50", "len60_depth100"}
+    assert any(a.path == "config.yaml" for a in client.list_artifacts(outcome.run_id))
+
+    version = client.get_model_version(run_module.registered_name(str(tiny_model)), outcome.model_version)
+    assert version.tags["method"] == "rtn" and version.tags["bits"] == "4" and version.run_id == outcome.run_id
+
+
+def test_interrupted_run_resumes_where_it_stopped(tiny_model, isolated_tracking, monkeypatch):
+    monkeypatch.setattr(NeedleTask, "batch_size", 1)
+    crashing = Scripted(tiny_model, crash_after=1)
+    monkeypatch.setattr(run_module, "_engine", crashing)
+    with pytest.raises(KeyboardInterrupt):
+        run_module.run_experiment(_cfg(tiny_model))
+    killed = MlflowClient().search_runs([r.experiment_id for r in MlflowClient().search_experiments()])
+    assert [r.info.status for r in killed] == ["KILLED"]
+
+    resumed = Scripted(tiny_model)
+    monkeypatch.setattr(run_module, "_engine", resumed)
+    outcome = run_module.run_experiment(_cfg(tiny_model))
+    assert len(resumed.compressed_requests) == 2  # the first cell was saved before the kill
+    assert outcome.metrics["long_context/needle/score"] == pytest.approx(100 / 3)
+
+
+def test_method_none_evaluates_the_original_alone(tiny_model, isolated_tracking, monkeypatch):
+    monkeypatch.setattr(run_module, "_engine", Scripted(tiny_model))
+    outcome = run_module.run_experiment(_cfg(tiny_model, method="none"))
+    assert outcome.metrics["long_context/needle/score"] == pytest.approx(100.0)
+    assert not any(k.startswith(("retention/", "base/", "model/")) for k in outcome.metrics)
+    assert outcome.model_version is None
+
+
+def _no_heavy_work(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("heavy work started before validation finished")
+
+    monkeypatch.setattr(run_module, "compress", forbidden)
+    monkeypatch.setattr(run_module, "_engine", forbidden)
+
+
+def test_group_size_that_does_not_divide_fails_before_loading(tiny_model, isolated_tracking, monkeypatch):
+    _no_heavy_work(monkeypatch)
+    with pytest.raises(CompressionError, match=r"48") as err:
+        run_module.run_experiment(_cfg(tiny_model, group_size="48"))
+    assert "32" in str(err.value)  # a size that fits is suggested
+    assert MlflowClient().search_experiments(filter_string="name = 'acbench'") == []  # no run was started
+
+
+def test_unreachable_tracking_server_fails_before_loading(tiny_model, isolated_tracking, monkeypatch):
+    _no_heavy_work(monkeypatch)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    with pytest.raises(TrackingError, match="unreachable"):
+        run_module.run_experiment(_cfg(tiny_model))
+
+
+def test_bad_task_option_and_missing_data_fail_before_loading(tiny_model, isolated_tracking, monkeypatch):
+    _no_heavy_work(monkeypatch)
+    bad_option = RunConfig.from_params({"model": str(tiny_model), "method": "rtn", "tasks": "needle"},
+                                       base={"task_options": {"needle": {"colour": "blue"}}})
+    with pytest.raises(ValueError, match="colour"):
+        run_module.run_experiment(bad_option)
+    missing = RunConfig.from_params({"model": str(tiny_model), "method": "rtn", "tasks": "worfbench"},
+                                    base={"task_options": {"worfbench": {"data": str(isolated_tracking / "nope.json")}}})
+    with pytest.raises((ValueError, FileNotFoundError), match="nope.json"):
+        run_module.run_experiment(missing)
+
+
+def test_real_engines_and_analysis(tiny_model, isolated_tracking):
+    """The tiny model through the transformers engine, with the analyses on: every metric family is logged."""
+    outcome = run_module.run_experiment(_cfg(tiny_model, analysis="true", method="fp8", group_size=""))
+    m = outcome.metrics
+    assert 0.0 <= m["long_context/needle/score"] <= 100.0
+    assert 0.0 <= m["analysis/jaccard_at_3"] <= 1.0
+    assert "analysis/energy_delta" in m and "analysis/erank_diff" in m
+    figures = {a.path for a in MlflowClient().list_artifacts(outcome.run_id, "figures/analysis")}
+    assert figures, "analysis figures are logged"
