@@ -55,7 +55,7 @@ CLASSIFY = "Give the category of the last item, as the labelled examples do. Rep
 COUNT = (
     "Below are several paragraphs. Some of them are repeated word for word. How many different "
     "paragraphs are there?\n\n{context}\n\n"
-    'Reply with one number only, e.g. "The answer is: 5".\nThe answer is:'
+    "Reply with that number only.\nThe answer is:"
 )
 RETRIEVE = (
     "Below are numbered paragraphs, then an abstract. Which paragraph is the abstract about?\n\n"
@@ -91,7 +91,9 @@ SPECS: dict[str, DatasetSpec] = {
     # the built-in suite (ours), one per metric family
     "acb_report_qa": DatasetSpec("qa_f1", 32, QA_DOC),
     "acb_meeting_summary": DatasetSpec("rouge", 128, SUMMARY_QUERY),
-    "acb_ticket_type": DatasetSpec("classification", 64, CLASSIFY, first_line_only=True),
+    # ours is sent with the chat template, where small models often echo the ticket on the first line,
+    # so the whole reply is scored (the first-line rule suits upstream's completion-style prompts)
+    "acb_ticket_type": DatasetSpec("classification", 64, CLASSIFY),
     "acb_passage_retrieval": DatasetSpec("retrieval", 32, RETRIEVE),
     "acb_passage_count": DatasetSpec("count", 32, COUNT),
     "acb_code_completion": DatasetSpec("code_sim", 64, CODE_FILE),
