@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 
 
 def api_block(names: list[str]) -> str:
-    return "You can use the following tools:\n" + json.dumps([TOOLS[n] for n in names], indent=1)
+    return "You can use the following tools:\n" + "\n".join(json.dumps(TOOLS[n]) for n in names)
 
 
 def tool_set(rng: random.Random, used: list[str], extra: int = 2) -> list[str]:
