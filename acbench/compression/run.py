@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,6 @@ class CompressionResult:
     path: Path
     stats: dict[str, Any]
     key: str | None = None
-    info: dict[str, Any] = field(default_factory=dict)
 
 
 def default_cache_root() -> Path:
