@@ -61,7 +61,7 @@ def write_result(result: AnalysisResult, out_dir: str | Path) -> Path:
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2, sort_keys=True))
     (out / "info.json").write_text(json.dumps(result.info, indent=2, sort_keys=True))
     for name, frame in result.tables.items():
-        frame.to_csv(out / (Path(name).stem + ".csv"), index=False)
+        frame.to_csv(out / f"{name}.csv", index=False)
     for name, figure in result.figures.items():
         figure.savefig(out / name, dpi=120)
     return out

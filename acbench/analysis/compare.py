@@ -38,9 +38,9 @@ class AnalysisError(ValueError):
 class AnalysisResult:
     """Metrics (`analysis/...`, finite floats only), raw tables, figures, and what the numbers depend on.
 
-    `tables` maps an artifact file name (`analysis_*.json`, ready for `mlflow.log_table`) to a DataFrame;
-    `figures` maps a file name (`analysis_*.png`) to a matplotlib Figure; `info` records the text set
-    (version, digest, count), the number of positions, ks, max_length and temperature.
+    `tables` maps a table name (`analysis_*`, no extension) to a DataFrame of raw per-text, per-position
+    or per-layer numbers; `figures` maps a file name (`analysis_*.png`) to a matplotlib Figure; `info`
+    records the text set (version, digest, count), the number of positions, ks, max_length, temperature.
     """
 
     metrics: dict[str, float]
@@ -110,9 +110,9 @@ def compare_models(
     metrics.update(_energy_metrics(position_frame))
 
     tables = {
-        "analysis_per_position.json": position_frame,
-        "analysis_erank_per_text.json": text_frame,
-        "analysis_consistency_vs_k.json": summary,
+        "analysis_per_position": position_frame,
+        "analysis_erank_per_text": text_frame,
+        "analysis_consistency_vs_k": summary,
     }
     figures = {
         "analysis_energy_hist.png": energy_histogram(
@@ -129,7 +129,7 @@ def compare_models(
             metrics["analysis/weight_erank_original"] = float(layers["erank_original"].mean())
             metrics["analysis/weight_erank_compressed"] = float(layers["erank_compressed"].mean())
             metrics["analysis/weight_erank_diff"] = float(layers["erank_diff"].mean())
-            tables["analysis_weight_erank_per_layer.json"] = layers
+            tables["analysis_weight_erank_per_layer"] = layers
             figures["analysis_weight_erank_per_layer.png"] = weight_erank_figure(layers)
 
     info = {

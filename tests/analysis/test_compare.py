@@ -38,12 +38,12 @@ def test_outputs_tables_figures_and_batching(fake_engine):
     result = run(original, fake_engine(noise=1.0), batch_size=4)
     assert original.calls == [MIXED[:4], MIXED[4:]]
     assert set(result.figures) == {"analysis_energy_hist.png", "analysis_consistency_vs_k.png"}
-    positions = result.tables["analysis_per_position.json"]
+    positions = result.tables["analysis_per_position"]
     n_tokens = sum(min(len(t.split()), 128) for t in MIXED)
     assert len(positions) == n_tokens == result.info["n_positions"]
     assert {"text_index", "position", "bucket", "token_id", "energy_delta", "jaccard@3", "kendall@5"} <= set(positions)
     assert positions.groupby("text_index")["position"].max().tolist() == [len(t.split()) - 1 for t in MIXED]
-    summary = result.tables["analysis_consistency_vs_k.json"]
+    summary = result.tables["analysis_consistency_vs_k"]
     assert summary["k"].tolist() == [1, 3, 5]
     assert result.metrics["analysis/jaccard@3"] == pytest.approx(summary["jaccard"][1])
     assert result.info["n_texts"] == len(MIXED) and result.info["texts_version"] == "user"
@@ -100,7 +100,7 @@ def test_weight_erank_when_engines_expose_models(fake_engine):
     assert same.metrics["analysis/weight_erank_diff"] == 0.0
     assert "analysis_weight_erank_per_layer.png" in same.figures
     result = run(fake_engine(model=model), fake_engine(model=pruned))
-    layers = result.tables["analysis_weight_erank_per_layer.json"]
+    layers = result.tables["analysis_weight_erank_per_layer"]
     assert layers["layer"].tolist() == ["0", "1"]
     assert result.metrics["analysis/weight_erank_diff"] == pytest.approx(layers["erank_diff"].mean())
     assert layers["erank_diff"].tolist()[1] == 0.0 and result.metrics["analysis/weight_erank_diff"] < 0
