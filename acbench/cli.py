@@ -19,7 +19,7 @@ import logging
 import sys
 from pathlib import Path
 
-from acbench.config import _FLAT_KEYS, ConfigError, RunConfig
+from acbench.config import _FLAT_KEYS, ConfigError, RunConfig, split_sections
 
 log = logging.getLogger("acbench")
 
@@ -43,9 +43,8 @@ def _config_from_args(args: argparse.Namespace, forced: dict | None = None) -> R
     if args.config:
         if not Path(args.config).exists():
             raise ConfigError(f"config file not found: {args.config}")
-        data = yaml.safe_load(Path(args.config).read_text()) or {}
-        base = {k: v for k, v in data.items() if k in RunConfig.model_fields}
-        flat = {**{k: v for k, v in data.items() if k not in RunConfig.model_fields}, **flat}
+        base, from_file = split_sections(yaml.safe_load(Path(args.config).read_text()) or {})
+        flat = {**from_file, **flat}
     options = base.setdefault("task_options", {})
     for item in args.task_option:
         key, sep, value = item.partition("=")

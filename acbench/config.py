@@ -110,10 +110,20 @@ class RunConfig(_Strict):
         path = Path(path)
         if not path.exists():
             raise ConfigError(f"config file not found: {path}")
-        data = yaml.safe_load(path.read_text()) or {}
-        nested = {k: v for k, v in data.items() if k in cls.model_fields}
-        flat = {k: v for k, v in data.items() if k not in cls.model_fields}
+        nested, flat = split_sections(yaml.safe_load(path.read_text()) or {})
         return cls.from_params({**flat, **(overrides or {})}, base=nested)
+
+
+def split_sections(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a YAML mapping into nested sections (`compression: {...}`) and flat keys (`method: gptq`).
+
+    `model` is both a section and a flat key: a mapping value is the section, a string the flat key.
+    """
+    nested, flat = {}, {}
+    for key, value in data.items():
+        is_section = key in RunConfig.model_fields and (isinstance(value, dict) or key not in _FLAT_KEYS)
+        (nested if is_section else flat)[key] = value
+    return nested, flat
 
 
 # flat key -> (section, field); section None = top-level field

@@ -53,3 +53,13 @@ def test_yaml_config_with_overrides(tmp_path):
     assert cfg.task_options == {"teval": {"embedding_model": "my-model"}}
     with pytest.raises(ConfigError, match="not found"):
         RunConfig.from_yaml(tmp_path / "missing.yaml")
+
+
+def test_yaml_model_may_be_a_name_or_a_section(tmp_path):
+    flat = tmp_path / "flat.yaml"
+    flat.write_text("model: Qwen/Qwen2.5-7B-Instruct\nmethod: gptq\n")
+    assert RunConfig.from_yaml(flat).model.name == "Qwen/Qwen2.5-7B-Instruct"
+    nested = tmp_path / "nested.yaml"
+    nested.write_text("model: {name: my-model, dtype: bfloat16}\nmethod: gptq\n")
+    cfg = RunConfig.from_yaml(nested)
+    assert (cfg.model.name, cfg.model.dtype) == ("my-model", "bfloat16")

@@ -1,0 +1,49 @@
+"""The transformers engine: batching must not change greedy outputs; text utilities use the real tokenizer."""
+
+from __future__ import annotations
+
+import pytest
+
+from acbench.engines.base import GenerationRequest
+from acbench.engines.hf import HFEngine
+
+
+@pytest.fixture(scope="module")
+def tiny_engine(tiny_model):
+    return HFEngine(tiny_model, batch_size=4)
+
+
+def test_generate_returns_one_string_per_request_in_order(tiny_engine):
+    prompts = ["a", "a much longer prompt with many more words in it than the first", "b c"]
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=5) for p in prompts]
+    batched = tiny_engine.generate(requests, progress=False)
+    single = [tiny_engine.generate([r], progress=False)[0] for r in requests]
+    assert batched == single  # left padding and length sorting change nothing under greedy decoding
+
+
+def test_forward_masks_padding(tiny_engine):
+    out = tiny_engine.forward(["one", "one two three four five"], max_length=16)
+    lengths = out.mask.sum(dim=1).tolist()
+    assert lengths[0] < lengths[1]
+    assert out.logits.shape[:2] == out.mask.shape and out.hidden.shape[:2] == out.mask.shape
+
+
+def test_truncate_middle_keeps_first_and_last_halves_of_tokens(tiny_engine):
+    text = " ".join(f"w{i}" for i in range(200))
+    cut = tiny_engine.truncate_middle(text, 40)
+    assert tiny_engine.count_tokens(cut) <= 41
+    assert cut.startswith("w0 w1") and cut.endswith("w198 w199") and "w100" not in cut
+
+
+@pytest.mark.slow
+def test_real_model_batched_equals_one_at_a_time():
+    """Guards the padded-attention bug seen with bf16 + SDPA on CPU: batching must not change answers."""
+    from acbench.models import resolve_model
+
+    engine = HFEngine(resolve_model(), batch_size=4)
+    questions = ["What is the capital of France?", "Name three colors.",
+                 "Write a JSON object with key a and value 1.", "What is 2+2?"]
+    requests = [GenerationRequest.from_prompt(q, max_new_tokens=16) for q in questions]
+    batched = engine.generate(requests, progress=False)
+    assert batched == [engine.generate([r], progress=False)[0] for r in requests]
+    assert "Paris" in batched[0]
