@@ -87,7 +87,7 @@ def cmd_compress(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from acbench.tasks.registry import make_task
 
-    task = make_task(args.task, profile="paper", **_parse_options(args.option))
+    task = make_task(args.task, profile=args.profile, **_parse_options(args.option))
     samples = task.load(source=args.data, limit=None)
     predictions: dict[str, str] = {}
     path = Path(args.predictions)
@@ -103,9 +103,11 @@ def cmd_score(args: argparse.Namespace) -> int:
     unknown = set(predictions) - {s.id for s in samples}
     if unknown:
         raise ConfigError(f"{len(unknown)} prediction id(s) not in the data, e.g. {sorted(unknown)[:3]}")
-    result = task.score_predictions(samples, predictions)
+    # Items without a prediction count as wrong only when asked: a quick run predicts a subset of the suite.
+    scored = samples if args.missing_as_wrong else [s for s in samples if s.id in predictions]
+    result = task.score_predictions(scored, predictions)
     print(json.dumps({"task": args.task, "items": len(samples), "predicted": len(predictions),
-                      "metrics": result.metrics}, indent=2))
+                      "scored": len(scored), "metrics": result.metrics}, indent=2))
     return 0
 
 
@@ -157,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--data", default=None, help="upstream-format file or directory (default: built-in suite)")
     score.add_argument("--predictions", required=True, help="JSONL of {id, prediction}")
     score.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="task option")
+    score.add_argument("--profile", default="paper", choices=["quick", "paper"],
+                       help="the profile the predictions were made with (decides generated items such as K)")
+    score.add_argument("--missing-as-wrong", action="store_true",
+                       help="score every item of the data, counting items without a prediction as wrong")
     score.set_defaults(func=cmd_score)
 
     analyze = sub.add_parser("analyze", help="ERank, top-k consistency and energy between two models")

@@ -63,3 +63,11 @@ def test_yaml_model_may_be_a_name_or_a_section(tmp_path):
     nested.write_text("model: {name: my-model, dtype: bfloat16}\nmethod: gptq\n")
     cfg = RunConfig.from_yaml(nested)
     assert (cfg.model.name, cfg.model.dtype) == ("my-model", "bfloat16")
+
+
+def test_profile_decides_the_default_tasks():
+    assert RunConfig.from_params({"method": "gptq"}).tasks == ("teval", "worfbench", "needle", "pddl")
+    paper = RunConfig.from_params({"method": "gptq", "profile": "paper"})
+    assert set(paper.tasks) >= {"teval", "worfbench", "needle", "longbench", "longgenbench", "pddl", "tool_query",
+                                "tool_operation"}
+    assert RunConfig.from_params({"method": "gptq", "profile": "paper", "tasks": "needle"}).tasks == ("needle",)
