@@ -149,6 +149,7 @@ def _analyse(base_engine, comp_engine) -> dict[str, float]:
     from acbench.analysis.compare import compare_models
 
     result = compare_models(base_engine, comp_engine)
+    tracking.log_params({f"analysis.{k}": v for k, v in result.info.items()})  # text set version, ks, lengths
     for fig_name, figure in result.figures.items():
         tracking.log_figure(figure, f"figures/analysis/{fig_name}")
     for table_name, frame in result.tables.items():
