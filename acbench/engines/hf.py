@@ -15,12 +15,28 @@ from itertools import groupby
 from pathlib import Path
 
 import torch
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
 from acbench.models import load_model
 from acbench.progress import progress_bar
 
 log = logging.getLogger(__name__)
+
+
+class _StopInOutput(StoppingCriteria):
+    """Stops a row once a stop string appears in its *generated* text.
+
+    transformers' own `stop_strings` also matches across the prompt boundary: a stop "\nNode:" fired on
+    the chat template's trailing newline followed by the model's first "Node:", ending answers at once.
+    """
+
+    def __init__(self, tokenizer, prompt_width: int, stop: tuple[str, ...]):
+        self.tokenizer, self.prompt_width, self.stop = tokenizer, prompt_width, [s for s in stop if s]
+
+    def __call__(self, input_ids: torch.Tensor, scores, **kwargs) -> torch.Tensor:
+        texts = self.tokenizer.batch_decode(input_ids[:, self.prompt_width :], skip_special_tokens=True)
+        return torch.tensor([any(s in t for s in self.stop) for t in texts], device=input_ids.device)
 
 
 class HFEngine:
@@ -109,7 +125,7 @@ class HFEngine:
             top_k=None,
         )
         if request.stop:
-            kwargs.update(stop_strings=list(request.stop), tokenizer=self.tokenizer)
+            kwargs["stopping_criteria"] = StoppingCriteriaList([_StopInOutput(self.tokenizer, width, request.stop)])
         out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
         texts = self.tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)
         return [cut_at_stop(t, request.stop) for t in texts]

@@ -47,3 +47,19 @@ def test_real_model_batched_equals_one_at_a_time():
     batched = engine.generate(requests, progress=False)
     assert batched == [engine.generate([r], progress=False)[0] for r in requests]
     assert "Paris" in batched[0]
+
+
+def test_stop_strings_match_only_generated_text(tiny_engine):
+    """A stop string that the prompt's end plus the first output token would form must not end the answer."""
+    request = GenerationRequest.from_prompt("x", max_new_tokens=6)
+    free = tiny_engine.generate([request], progress=False)[0]
+    assert free, "the tiny model produces some text"
+    prompt_tail = tiny_engine.tokenizer.apply_chat_template(list(request.messages), add_generation_prompt=True,
+                                                            tokenize=False)[-3:]
+    straddling = prompt_tail + free[:2]  # matches across the boundary only
+    stopped = tiny_engine.generate([GenerationRequest.from_prompt("x", max_new_tokens=6, stop=(straddling,))],
+                                   progress=False)[0]
+    assert stopped == free
+    cut = tiny_engine.generate([GenerationRequest.from_prompt("x", max_new_tokens=6, stop=(free[2:4],))],
+                               progress=False)[0]
+    assert cut == free[: free.index(free[2:4])]
