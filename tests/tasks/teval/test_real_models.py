@@ -24,9 +24,9 @@ def test_quick_profile_on_embedded_model(tmp_path):
     from acbench.models import resolve_model
 
     task = TEvalTask(profile="quick")
-    samples = task.load()
+    samples = task.load(limit=1)  # one item per file and format keeps the suite fast; every ability still runs
     result = task.run(HFEngine(resolve_model()), samples, ResultStore(tmp_path / "teval.jsonl"))
-    assert len(result.records) == len(samples) == 27
+    assert len(result.records) == len(samples) == 9
     for key in ("overall", "str", "json", "instruct", "plan", "reason", "retrieve", "understand", "review"):
         assert 0.0 <= result.metrics[key] <= 100.0, key
     assert all(isinstance(r["prediction"], str) for r in result.records)
