@@ -23,7 +23,7 @@ def test_quick_profile_on_embedded_model(tmp_path):
     from acbench.engines.hf import HFEngine
     from acbench.models import resolve_model
 
-    task = TEvalTask(profile="quick")
+    task = TEvalTask(profile="quick", max_new_tokens=48)  # short answers: the point is the real model's path
     samples = task.load(limit=1)  # one item per file and format keeps the suite fast; every ability still runs
     result = task.run(HFEngine(resolve_model()), samples, ResultStore(tmp_path / "teval.jsonl"))
     assert len(result.records) == len(samples) == 9
