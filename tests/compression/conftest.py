@@ -1,50 +1,11 @@
-"""Fixtures: a tiny random Llama-like checkpoint (hidden 128, 2 layers) with the embedded model's tokenizer."""
+"""Compression fixtures; the tiny random checkpoint (`tiny_model`) comes from tests/conftest.py."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("ACBENCH_NO_PROGRESS", "1")
-
-
-def make_tiny_model(path: Path, hidden: int = 128, intermediate: int = 256, seed: int = 0) -> Path:
-    """Write a tiny randomly initialised LlamaForCausalLM (bf16) + the SmolLM2 tokenizer into `path`."""
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    from acbench.models import resolve_model
-
-    source = resolve_model()
-    tokenizer = AutoTokenizer.from_pretrained(source)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=hidden,
-        intermediate_size=intermediate,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        head_dim=hidden // 4,
-        max_position_embeddings=512,
-        tie_word_embeddings=True,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    torch.manual_seed(seed)
-    model = LlamaForCausalLM(config).to(torch.bfloat16)
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    """Path of a tiny checkpoint shared by the whole session (read-only by convention)."""
-    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "tiny-llama")
 
 
 @pytest.fixture(scope="session")
