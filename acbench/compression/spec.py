@@ -38,7 +38,7 @@ GROUPED_METHODS = ("rtn", "gptq", "awq")
 # Methods that read calibration data.
 CALIBRATED_METHODS = ("gptq", "awq", "smoothquant", "wanda", "sparsegpt")
 # Bump when build_recipe or our own pruning/measuring code changes what a spec produces (busts the cache).
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2  # 2: Wanda/SparseGPT no longer prune lm_head (tied embedding) through the "lm_head." name quirk
 _PATTERN = re.compile(r"^(\d+):(\d+)$")
 
 
