@@ -9,6 +9,7 @@ the task options, the tracking server, and the compression spec against the mode
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -115,10 +116,10 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
                                "acbench.note.sparsity": "pruned checkpoints are stored dense: sparsity is a "
                                "property of the weights, not of file size or speed"})
 
-        base_key = f"base-{_model_key(cfg, prepared.model_path)}"
+        model_key = _model_key(cfg, prepared.model_path)
         base_engine = _engine(cfg, prepared.model_path)
         start = time.perf_counter()
-        base = evaluate_model(base_engine, base_key, prepared.setups, _log_task("base", "base/" if compressing else ""))
+        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task("base", "base/" if compressing else ""))
         tracking.log_metrics({"time/eval_base_s": time.perf_counter() - start})
         base_caps = capability_scores(base)
         outcome.metrics.update({f"{'base/' if compressing else ''}{c}/score": v for c, v in base_caps.items()})
@@ -126,7 +127,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         if compressed is not None:
             comp_engine = _engine(cfg, compressed.path)
             start = time.perf_counter()
-            comp = evaluate_model(comp_engine, f"comp-{cfg.compression.cache_key()}-{_model_key(cfg, prepared.model_path)}",
+            comp = evaluate_model(comp_engine, f"comp-{cfg.compression.cache_key()}-{model_key}",
                                   prepared.setups, _log_task("compressed", ""))
             tracking.log_metrics({"time/eval_s": time.perf_counter() - start})
             outcome.metrics.update({f"{c}/score": v for c, v in capability_scores(comp).items()})
@@ -159,8 +160,6 @@ def _analyse(base_engine, comp_engine) -> dict[str, float]:
 
 def _model_key(cfg: RunConfig, path: Path) -> str:
     """Identity of the evaluated model + engine settings that can move outputs."""
-    import hashlib
-
     blob = f"{Path(path).resolve()}|{cfg.model.dtype}|{cfg.engine.backend}|{cfg.engine.max_context}"
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
