@@ -19,6 +19,7 @@ gives no speed-up in transformers.
 from __future__ import annotations
 
 import json
+import math
 import struct
 from pathlib import Path
 
@@ -39,18 +40,25 @@ def weights_size_mb(path: str | Path) -> float:
     return sum(f.stat().st_size for f in weight_files(path)) / 2**20
 
 
-def tensor_bytes(path: str | Path) -> dict[str, int]:
-    """Stored bytes of every tensor in a checkpoint, read from the safetensors headers only."""
-    sizes: dict[str, int] = {}
+def _headers(path: str | Path) -> dict[str, dict]:
+    """Every tensor's safetensors header entry (dtype, shape, data_offsets), without reading the data."""
+    entries: dict[str, dict] = {}
     for file in weight_files(path):
         with open(file, "rb") as handle:
             (length,) = struct.unpack("<Q", handle.read(8))
             header = json.loads(handle.read(length))
-        for name, info in header.items():
-            if name != "__metadata__":
-                start, end = info["data_offsets"]
-                sizes[name] = end - start
-    return sizes
+        entries.update({name: info for name, info in header.items() if name != "__metadata__"})
+    return entries
+
+
+def tensor_bytes(path: str | Path) -> dict[str, int]:
+    """Stored bytes of every tensor in a checkpoint, read from the safetensors headers only."""
+    return {name: info["data_offsets"][1] - info["data_offsets"][0] for name, info in _headers(path).items()}
+
+
+def parameter_count(path: str | Path) -> int:
+    """Number of stored values in a (dense) checkpoint, read from the safetensors headers only."""
+    return sum(math.prod(info["shape"]) for info in _headers(path).values())
 
 
 def bits_per_weight(path: str | Path, shapes: dict[str, tuple[int, int]]) -> float:

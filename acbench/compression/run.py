@@ -134,8 +134,14 @@ def _compress_into(
     log.info("compressing %s with %s: %s", model_path.name, spec.method, [type(m).__name__ for m in recipe])
     from llmcompressor import oneshot
 
-    # The checkpoint's own dtype (bf16 for SmolLM2) keeps unquantized parts and scales the same size.
+    # The checkpoint is saved in its own dtype (bf16 for SmolLM2), so unquantized parts and scales keep their
+    # size; on a CPU the calibration itself may run in float32 (see `compute_dtype`).
     model = AutoModelForCausalLM.from_pretrained(model_path, dtype="auto")
+    saved_dtype = model.dtype
+    work_dtype = getattr(torch, compute_dtype(model_path))
+    if work_dtype != saved_dtype:
+        log.info("calibrating in %s on the CPU, saving in %s", work_dtype, saved_dtype)
+        model = model.to(work_dtype)
     with cpu_shims():
         oneshot(
             model=model,
@@ -146,6 +152,7 @@ def _compress_into(
             max_seq_length=spec.calib_seq_len,
             shuffle_calibration_samples=False,
         )
+    model = model.to(saved_dtype)  # casts float weights and scales only; integer zero points stay as they are
     model.save_pretrained(out, save_compressed=True)
     tokenizer.save_pretrained(out)
     del model
@@ -197,11 +204,33 @@ def _fingerprint(spec: CompressionSpec, model_path: Path) -> dict[str, Any]:
     """What besides the spec decides the result: the model's files and a local calibration file's bytes."""
     files = sorted(model_path.glob("*.safetensors")) + [model_path / "config.json"]
     model = [[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in files if f.exists()]
-    extra: dict[str, Any] = {"model_path": str(model_path), "model_files": model}
+    extra: dict[str, Any] = {"model_path": str(model_path), "model_files": model,
+                             "compute_dtype": compute_dtype(model_path)}
     source = spec.calib_source
     if spec.needs_calibration and source is not None and is_local_source(source):
         extra["calib_sha256"] = hashlib.sha256(Path(source).expanduser().read_bytes()).hexdigest()
     return extra
+
+
+def compute_dtype(model_path: Path) -> str:
+    """The dtype llm-compressor calibrates in: float32 on a machine without an accelerator when the float32
+    weights take at most a quarter of the free memory, else the checkpoint's own dtype.
+
+    CPUs without bf16 matrix units run bf16 matmuls slower than float32 (measured here: AWQ's grid search
+    and GPTQ's layer passes ~1.5-2x); a GPU computes in the checkpoint's dtype, as llm-compressor expects.
+    The checkpoint is saved in its own dtype either way; the choice is part of the cache key.
+    """
+    import psutil
+
+    from acbench.compression._cpu_shims import accelerator_present
+
+    config = json.loads((model_path / "config.json").read_text())
+    own = str(config.get("dtype") or config.get("torch_dtype") or "float32")
+    if accelerator_present() or own == "float32":
+        return own
+    n_params = measure.parameter_count(model_path)
+    fits = 4 * n_params <= psutil.virtual_memory().available / 4
+    return "float32" if fits else own
 
 
 def _remove_stale_temps(root: Path, key: str) -> None:

@@ -32,6 +32,8 @@ def test_quantize_load_back_generate(tiny_model, cache_root, quick, load_back, m
     assert stats["cached"] is False and stats["compress_s"] > 0 and stats["peak_memory_mb"] > 0
     config = json.loads((result.path / "config.json").read_text())
     assert config["quantization_config"]["quant_method"] == "compressed-tensors"
+    # calibrated in float32 on this CPU, saved in the checkpoint's own dtype (the bits above count bf16 scales)
+    assert (config.get("dtype") or config.get("torch_dtype")) == "bfloat16"
 
     model, tokenizer = load_back(result.path)
     prompt = tokenizer("Tools:", return_tensors="pt")
@@ -53,3 +55,14 @@ def test_bits_per_weight_counts_only_targeted_layers(tiny_model, load_back):
 
     shapes = targeted_layers(tiny_model).shapes
     assert bits_per_weight(tiny_model, shapes) == 16.0  # bf16 original
+
+
+def test_compute_dtype_is_float32_on_cpu_only_when_it_fits(tiny_model, monkeypatch):
+    import psutil
+
+    from acbench.compression.run import compute_dtype
+
+    assert compute_dtype(tiny_model) == "float32"
+    tiny = psutil.virtual_memory()._replace(available=1024)
+    monkeypatch.setattr(psutil, "virtual_memory", lambda: tiny)
+    assert compute_dtype(tiny_model) == "bfloat16"  # float32 weights would not fit: the checkpoint's dtype

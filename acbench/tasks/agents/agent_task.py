@@ -18,7 +18,7 @@ from acbench.tasks.base import ResultStore, Sample, TaskResult
 
 PROFILES = {
     # ~4 short episodes per environment: the whole default run must fit minutes on a 2-core CPU
-    "quick": {"limit": 4, "max_steps": 8, "max_new_tokens": 48},
+    "quick": {"limit": 2, "max_steps": 6, "max_new_tokens": 48},
     "paper": {"limit": None, "max_steps": 30, "max_new_tokens": 128},
 }
 

@@ -26,7 +26,7 @@ DEFAULT_QUESTION = "What is the secret ingredient in the harbour cafe's famous f
 DEFAULT_ANSWER = "smoked paprika honey"
 
 PROFILES = {
-    "quick": {"lengths": (500, 1000, 2000), "depths": (0, 50, 100)},
+    "quick": {"lengths": (250, 500, 1000), "depths": (0, 50, 100)},
     "paper": {"lengths": (1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000), "depths": tuple(range(0, 101, 10))},
 }
 

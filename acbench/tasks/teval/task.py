@@ -16,7 +16,7 @@ from acbench.tasks.teval.dataset import KINDS, balanced_subset, load_samples, to
 from acbench.tasks.teval.metrics import ability_figure, aggregate_metrics
 from acbench.tasks.teval.scorer import score_instruct, score_plan, score_review, score_rru
 
-PROFILES = {"quick": 3, "paper": None}  # items per (file, format) group; None = all
+PROFILES = {"quick": 1, "paper": None}  # items per (file, format) group; None = all
 # Generation budgets per file kind: the quick profile is sized for a 2-core CPU.
 QUICK_TOKENS = {"instruct": 96, "plan_json": 160, "plan_str": 160, "reason_retrieve_understand_json": 96,
                 "reason_str": 64, "retrieve_str": 32, "understand_str": 64, "review_str": 32}
@@ -29,7 +29,7 @@ class TEvalTask(SingleTurnTask):
     """T-Eval (Chen et al., 2024): instruct, plan, reason, retrieve, understand, review.
 
     Args:
-        profile: "quick" (3 items per file and format, short budgets) or "paper" (all items).
+        profile: "quick" (1 item per file and format, short budgets) or "paper" (all items).
         embedding_model: sentence-embedding model for plan and thought similarity (a name or path; tests
             may pass an object with `similarity(a, b)`).
         formats: which response formats to run ("str", "json").

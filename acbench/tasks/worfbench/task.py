@@ -1,7 +1,7 @@
 """WorfBench workflow generation, scored with WorfEval (node chain F1 and graph F1).
 
     from acbench.tasks.registry import make_task
-    task = make_task("worfbench")                       # quick: 4 items per task type of the built-in suite
+    task = make_task("worfbench")                       # quick: 1 item per task type of the built-in suite
     result = task.run(engine, task.load(), ResultStore("worfbench.jsonl"))
     result.metrics["overall"], result.metrics["embodied/graph_f1"]
 
@@ -24,7 +24,7 @@ from acbench.tasks.worfbench.prompts import build_messages
 from acbench.tasks.worfbench.scorer import FIELDS, score_workflow
 
 PROFILES = {
-    "quick": {"limit_per_task": 4, "max_new_tokens": 256},
+    "quick": {"limit_per_task": 1, "max_new_tokens": 256},
     "paper": {"limit_per_task": None, "max_new_tokens": 768},
 }
 # Stop only where an answer is surely over: a second `Node:` block right after an edge, or an echoed next

@@ -43,7 +43,7 @@ def test_extract_action():
 
 def test_pddl_scripted_plans_give_expected_progress_and_metrics():
     task = PDDLTask(max_steps=8)
-    samples = task.load()  # quick: blocksworld p01 (easy), p07 (hard), gripper p01 (easy), p07 (hard)
+    samples = task.load(limit=4)  # blocksworld p01 (easy), p07 (hard), gripper p01 (easy), p07 (hard)
     assert [s.id for s in samples] == ["blocksworld/p01", "blocksworld/p07", "gripper/p01", "gripper/p07"]
     goals = {s.id: task.make_env(s).goal for s in samples}
     plans = {}
@@ -95,11 +95,11 @@ def test_generate_is_batched_across_episodes():
     original = engine.generate
     engine.generate = lambda requests, progress=True: calls.append(len(requests)) or original(requests, progress)
     task = ToolOperationTask(max_steps=3)
-    task.run(engine, task.load(), ResultStore(None))
+    task.run(engine, task.load(limit=4), ResultStore(None))
     assert calls == [4, 4, 4]  # one call per step, every live episode in it
     calls.clear()
     task = ToolOperationTask(max_steps=3, batch_size=3)
-    task.run(engine, task.load(), ResultStore(None))
+    task.run(engine, task.load(limit=4), ResultStore(None))
     assert max(calls) == 3 and sum(calls) == 12
 
 
@@ -127,7 +127,7 @@ def test_first_message_is_cut_in_the_middle_when_it_alone_is_too_long():
 
 def test_resume_skips_finished_episodes(tmp_path):
     task = ToolQueryTask(max_steps=4)
-    samples = task.load()
+    samples = task.load(limit=4)
     gold = {s.data["question"]: s.data["gold_actions"] for s in samples}
     store_path = tmp_path / "tool_query.jsonl"
 

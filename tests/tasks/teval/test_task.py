@@ -27,14 +27,14 @@ def _engine_for(task, samples, answer):
 def test_quick_profile_is_small_and_balanced(bow):
     task = TEvalTask(embedding_model=bow)
     samples = task.load()
-    assert len(samples) == 27
+    assert len(samples) == 9
     request = task.request(samples[0], ScriptedEngine([]))
     assert request.stop == STOP and request.max_new_tokens <= 160 and request.temperature == 0.0
     assert [m["role"] for m in request.messages][0] == "system"
     assert len(TEvalTask(profile="paper", embedding_model=bow).load()) == 217
-    assert len(task.load(limit=1)) == 9
+    assert len(task.load(limit=3)) == 27
     json_only = TEvalTask(embedding_model=bow, formats=("json",)).load()
-    assert {s.data["format"] for s in json_only} == {"json"} and len(json_only) == 9
+    assert {s.data["format"] for s in json_only} == {"json"} and len(json_only) == 3
 
 
 def test_perfect_answers_score_100(bow, gold, tmp_path):
