@@ -52,7 +52,10 @@ def main() -> None:
     with torch.inference_mode():
         for request in requests:
             ids = torch.tensor([engine._prompt_ids(request)])
-            out = engine.model.generate(input_ids=ids, max_new_tokens=args.max_new_tokens, do_sample=False,
+            # An explicit all-ones mask: SmolLM2's pad token is its <|im_end|>, and without a mask transformers
+            # infers one from `ids != pad`, which hides every turn end of the chat template from the model.
+            out = engine.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
+                                        max_new_tokens=args.max_new_tokens, do_sample=False,
                                         pad_token_id=engine.tokenizer.pad_token_id)
             single.append(engine.tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True))
     single_s = time.perf_counter() - start
