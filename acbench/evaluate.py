@@ -50,6 +50,13 @@ def full_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
     return {**defaults, **options}
 
 
+def resolved_settings(task) -> dict[str, Any]:
+    """The task's public settings after its profile filled them in (max_steps, lengths, budgets...): part of
+    the results key, so results made under an older profile default are never reused for a newer one."""
+    simple = (str, int, float, bool, tuple, list, dict, type(None))
+    return {k: v for k, v in vars(task).items() if not k.startswith("_") and isinstance(v, simple)}
+
+
 def setup_tasks(cfg: RunConfig) -> list[TaskSetup]:
     """Build every task and load its samples (cheap): bad task options fail here, before any model loads."""
     setups = []
@@ -61,7 +68,7 @@ def setup_tasks(cfg: RunConfig) -> list[TaskSetup]:
         full = full_options(name, options)
         blob = json.dumps(
             {"task": name, "version": getattr(task, "version", "1"), "profile": cfg.profile, "limit": cfg.limit,
-             "source": source, "options": full, "ids": [s.id for s in samples]},
+             "source": source, "options": full, "settings": resolved_settings(task), "ids": [s.id for s in samples]},
             sort_keys=True, default=str,
         )
         key = hashlib.sha256(blob.encode()).hexdigest()[:12]

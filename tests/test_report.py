@@ -11,7 +11,7 @@ mlflow = pytest.importorskip("mlflow")
 
 from acbench import tracking  # noqa: E402
 from acbench.report.promote import alias_for, choose_best  # noqa: E402
-from acbench.report.tables import budget_table, setting  # noqa: E402
+from acbench.report.tables import budget_table, normalise_runs, setting  # noqa: E402
 
 RUNS = [  # method, bits, group_size, tool_use, long_context, retention tool_use / long_context / overall, size
     ("gptq", 4, 64, 0.40, 0.60, 0.80, 0.75, 0.775, 100.0),
@@ -137,3 +137,14 @@ def test_choose_best_per_method_and_ties():
     smallest = choose_best(versions, runs, "retention/overall", higher_is_better=False)
     assert {b["alias"]: b["version"] for b in smallest}["best-gptq"] == "2"  # a tie either way -> newer
     assert alias_for("Wanda+RTN") == "best-wanda-rtn"
+
+
+def test_values_acbench_resolved_win_over_mlflow_run_parameters():
+    # `mlflow run -P method=gptq` logs bits='' (empty default) first; acbench logs bits=4 as resolved.bits
+    raw = pd.DataFrame({"run_id": ["a", "b"], "start_time": [1, 2], "status": ["FINISHED", "FINISHED"],
+                        "params.method": ["gptq", "rtn"], "params.bits": ["''", "8"],
+                        "params.resolved.bits": ["4", None], "params.group_size": ["''", "32"],
+                        "params.resolved.group_size": ["64", None], "metrics.model/size_mb": [107.9, 155.0]})
+    runs = normalise_runs(raw)
+    assert list(runs["bits"]) == ["4", "8"] and list(runs["group_size"]) == ["64", "32"]
+    assert setting("gptq", runs.loc[0, "bits"], runs.loc[0, "group_size"]) == "W4 g64"

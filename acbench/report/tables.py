@@ -42,7 +42,10 @@ def normalise_runs(raw: pd.DataFrame) -> pd.DataFrame:
         frame = frame[~frame["tags.acbench.kind"].isin(_SKIP_KINDS)]
     out = pd.DataFrame({"run_id": frame["run_id"], "start_time": frame["start_time"]})
     for name in _PARAMS:
-        out[name] = frame.get(f"params.{name}")
+        # `mlflow run` logs its -P values first (an empty default as ''); acbench then logs the value it
+        # actually used under `resolved.<name>` (MLflow params cannot change), which wins here.
+        given, resolved = frame.get(f"params.{name}"), frame.get(f"params.resolved.{name}")
+        out[name] = given if resolved is None else resolved.combine_first(given) if given is not None else resolved
     metrics = frame[[c for c in frame.columns if c.startswith("metrics.")]]
     metrics.columns = [c[len("metrics."):] for c in metrics.columns]
     return pd.concat([out, metrics], axis=1).sort_values("start_time").reset_index(drop=True)
