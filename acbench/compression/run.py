@@ -73,7 +73,8 @@ def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Pa
     original_mb = measure.weights_size_mb(model_path)
     if spec.method == "none":
         return CompressionResult(model_path, _original_stats(model_path, targets, original_mb))
-    key = compression_key(spec, model_path)
+    work_dtype = compute_dtype(model_path)  # decided once: the key and the calibration must agree
+    key = compression_key(spec, model_path, work_dtype)
     root = Path(cache_root) if cache_root is not None else default_cache_root()
     root.mkdir(parents=True, exist_ok=True)
     final = root / key
@@ -86,7 +87,7 @@ def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Pa
     _remove_stale_temps(root, key)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key}-{os.getpid()}-"))
     try:
-        stats = _compress_into(spec, model_path, tmp, targets, original_mb)
+        stats = _compress_into(spec, model_path, tmp, targets, original_mb, work_dtype)
         (tmp / MARKER).write_text(
             json.dumps(
                 {"key": key, "spec": spec.model_dump(mode="json"), "source_model": str(model_path),
@@ -106,13 +107,15 @@ def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Pa
     return CompressionResult(final, {**stats, "cached": False}, key)
 
 
-def compression_key(spec: CompressionSpec, model_path: str | Path) -> str:
-    """The cache key of `spec` applied to the checkpoint at `model_path`."""
-    return spec.cache_key(extra=_fingerprint(spec, Path(model_path).resolve()))
+def compression_key(spec: CompressionSpec, model_path: str | Path, work_dtype: str | None = None) -> str:
+    """The cache key of `spec` applied to the checkpoint at `model_path`, calibrated in `work_dtype`
+    (default: what `compute_dtype` picks on this machine now)."""
+    model_path = Path(model_path).resolve()
+    return spec.cache_key(extra=_fingerprint(spec, model_path, work_dtype or compute_dtype(model_path)))
 
 
 def _compress_into(
-    spec: CompressionSpec, model_path: Path, out: Path, targets: TargetLayers, original_mb: float
+    spec: CompressionSpec, model_path: Path, out: Path, targets: TargetLayers, original_mb: float, work_dtype: str
 ) -> dict[str, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -138,10 +141,9 @@ def _compress_into(
     # size; on a CPU the calibration itself may run in float32 (see `compute_dtype`).
     model = AutoModelForCausalLM.from_pretrained(model_path, dtype="auto")
     saved_dtype = model.dtype
-    work_dtype = getattr(torch, compute_dtype(model_path))
-    if work_dtype != saved_dtype:
+    if getattr(torch, work_dtype) != saved_dtype:
         log.info("calibrating in %s on the CPU, saving in %s", work_dtype, saved_dtype)
-        model = model.to(work_dtype)
+        model = model.to(getattr(torch, work_dtype))
     with cpu_shims():
         oneshot(
             model=model,
@@ -200,12 +202,12 @@ def _original_stats(model_path: Path, targets: TargetLayers, original_mb: float)
     }
 
 
-def _fingerprint(spec: CompressionSpec, model_path: Path) -> dict[str, Any]:
-    """What besides the spec decides the result: the model's files and a local calibration file's bytes."""
+def _fingerprint(spec: CompressionSpec, model_path: Path, work_dtype: str) -> dict[str, Any]:
+    """What besides the spec decides the result: the model's files, the calibration dtype and a local
+    calibration file's bytes."""
     files = sorted(model_path.glob("*.safetensors")) + [model_path / "config.json"]
     model = [[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in files if f.exists()]
-    extra: dict[str, Any] = {"model_path": str(model_path), "model_files": model,
-                             "compute_dtype": compute_dtype(model_path)}
+    extra: dict[str, Any] = {"model_path": str(model_path), "model_files": model, "compute_dtype": work_dtype}
     source = spec.calib_source
     if spec.needs_calibration and source is not None and is_local_source(source):
         extra["calib_sha256"] = hashlib.sha256(Path(source).expanduser().read_bytes()).hexdigest()
@@ -216,8 +218,9 @@ def compute_dtype(model_path: Path) -> str:
     """The dtype llm-compressor calibrates in: float32 on a machine without an accelerator when the float32
     weights take at most a quarter of the free memory, else the checkpoint's own dtype.
 
-    CPUs without bf16 matrix units run bf16 matmuls slower than float32 (measured here: AWQ's grid search
-    and GPTQ's layer passes ~1.5-2x); a GPU computes in the checkpoint's dtype, as llm-compressor expects.
+    CPUs without bf16 matrix units run bf16 matmuls slower than float32 (measured here on SmolLM2: GPTQ
+    206 s -> 74 s, AWQ from over an hour to 269 s); a GPU computes in the checkpoint's dtype, as
+    llm-compressor expects.
     The checkpoint is saved in its own dtype either way; the choice is part of the cache key.
     """
     import psutil

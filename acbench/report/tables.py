@@ -44,8 +44,10 @@ def normalise_runs(raw: pd.DataFrame) -> pd.DataFrame:
     for name in _PARAMS:
         # `mlflow run` logs its -P values first (an empty default as ''); acbench then logs the value it
         # actually used under `resolved.<name>` (MLflow params cannot change), which wins here.
-        given, resolved = frame.get(f"params.{name}"), frame.get(f"params.resolved.{name}")
-        out[name] = given if resolved is None else resolved.combine_first(given) if given is not None else resolved
+        value, resolved = frame.get(f"params.{name}"), frame.get(f"params.resolved.{name}")
+        if resolved is not None:
+            value = resolved if value is None else resolved.combine_first(value)
+        out[name] = value
     metrics = frame[[c for c in frame.columns if c.startswith("metrics.")]]
     metrics.columns = [c[len("metrics."):] for c in metrics.columns]
     return pd.concat([out, metrics], axis=1).sort_values("start_time").reset_index(drop=True)
