@@ -127,7 +127,8 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         if compressed is not None:
             comp_engine = _engine(cfg, compressed.path)
             start = time.perf_counter()
-            comp = evaluate_model(comp_engine, f"comp-{cfg.compression.cache_key()}-{model_key}",
+            # the checkpoint's own cache key: spec, library versions, source files and calibration dtype
+            comp = evaluate_model(comp_engine, f"comp-{compressed.key}-{model_key}",
                                   prepared.setups, _log_task("compressed", ""))
             tracking.log_metrics({"time/eval_s": time.perf_counter() - start})
             outcome.metrics.update({f"{c}/score": v for c, v in capability_scores(comp).items()})
