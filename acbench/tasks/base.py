@@ -19,14 +19,62 @@ from acbench.progress import progress_bar
 Capability = Literal["tool_use", "workflow", "long_context", "real_world"]
 CAPABILITIES: tuple[str, ...] = ("tool_use", "workflow", "long_context", "real_world")
 
+# Every item is scored twice (specs/paper-scoring.md): `paper` follows the evaluator the paper ran, quirks
+# included, under the metric's own name; `strict` is acbench's corrected rule, logged as `<metric>_strict`.
+# A task's `scoring` option only picks which of the two is its headline.
+SCORING_MODES: tuple[str, ...] = ("paper", "strict")
+STRICT_SUFFIX = "_strict"
+
+
+def check_scoring(scoring: str) -> str:
+    """Validate a task's `scoring` option."""
+    if scoring not in SCORING_MODES:
+        raise ValueError(f"scoring must be one of {list(SCORING_MODES)}, got {scoring!r}")
+    return scoring
+
+
+def headline_key(metric: str, scoring: str) -> str:
+    """The metric key that is the task's headline under `scoring` (`overall` or `overall_strict`)."""
+    return metric if check_scoring(scoring) == "paper" else metric + STRICT_SUFFIX
+
 
 @dataclass
 class Sample:
-    """One benchmark item: a stable id, the raw upstream record, and the gold answer."""
+    """One benchmark item: a stable id, the raw upstream record, and the gold answer.
+
+    `upstream_id` is the item's id exactly as the upstream data file writes it (`"0"`, `"toolalpaca_154"`),
+    when that differs from acbench's own `id`; `acbench score` accepts predictions keyed by either.
+    """
 
     id: str
     data: dict[str, Any]
     target: Any = None
+    upstream_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """One item's share of a task's headline, the data of the paired statistics (acbench.stats).
+
+    A task's headline equals `headline_from_items(items, group_weights)`: the weighted sum over groups of the
+    mean item value in each group. Most tasks have one group (a plain mean) or a macro mean (equal weights);
+    the bootstrap resamples items within their group, so the decomposition must be exact.
+    """
+
+    id: str
+    value: float
+    group: str = ""
+
+
+def headline_from_items(items: list[ItemScore], group_weights: dict[str, float] | None = None) -> float:
+    """sum_g weight[g] * mean(values in g); no weights = every group weighs the same (a macro mean)."""
+    groups: dict[str, list[float]] = {}
+    for item in items:
+        groups.setdefault(item.group, []).append(item.value)
+    if not groups:
+        return 0.0
+    weights = group_weights or {g: 1.0 / len(groups) for g in groups}
+    return sum(weights[g] * sum(v) / len(v) for g, v in groups.items())
 
 
 @dataclass
@@ -35,6 +83,9 @@ class TaskResult:
 
     `main` names the metric that stands for the task in the capability average and in retention.
     `figures` maps a file name to a matplotlib figure, logged under `figures/`.
+    `items` decomposes `metrics[main]` item by item (see `ItemScore`), with `group_weights` (empty: equal).
+    `floor` is the headline a model scores by chance (0 unless the task has choices), on the headline's scale;
+    `binary` says every item value is 0 or one fixed maximum (exact McNemar applies).
     """
 
     task: str
@@ -43,6 +94,10 @@ class TaskResult:
     metrics: dict[str, float]
     main: str
     figures: dict[str, Any] = field(default_factory=dict)
+    items: list[ItemScore] = field(default_factory=list)
+    group_weights: dict[str, float] = field(default_factory=dict)
+    floor: float = 0.0
+    binary: bool = False
 
     @property
     def score(self) -> float:
