@@ -4,7 +4,7 @@
     acbench run --config experiments/quick.yaml --method awq
     acbench compress --method sparsegpt --pattern 2:4
     acbench evaluate --tasks teval                         # the original model alone (method none)
-    acbench score --task teval --data DIR --predictions preds.jsonl
+    acbench score --task teval --data DIR --predictions preds.jsonl --per-item items.jsonl
     acbench analyze --original smollm2-135m --compressed ~/.cache/acbench/compressed/<key>
     acbench sweep sweeps/quick.yaml --trials 4 --study quick
     acbench report --experiment acbench
@@ -85,29 +85,19 @@ def cmd_compress(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from acbench.predictions import match_ids, per_item_rows, read_predictions, write_per_item
     from acbench.tasks.registry import make_task
 
     task = make_task(args.task, profile=args.profile, **_parse_options(args.option))
     samples = task.load(source=args.data, limit=None)
-    predictions: dict[str, str] = {}
-    path = Path(args.predictions)
-    if not path.exists():
-        raise ConfigError(f"predictions file not found: {path}")
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if line.strip():
-            try:
-                row = json.loads(line)
-                predictions[str(row["id"])] = row["prediction"]
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise ConfigError(f"{path}:{n}: each line must be a JSON object with 'id' and 'prediction'") from None
-    unknown = set(predictions) - {s.id for s in samples}
-    if unknown:
-        raise ConfigError(f"{len(unknown)} prediction id(s) not in the data, e.g. {sorted(unknown)[:3]}")
+    predictions = match_ids(read_predictions(args.predictions), samples)
     # Items without a prediction count as wrong only when asked: a quick run predicts a subset of the suite.
     scored = samples if args.missing_as_wrong else [s for s in samples if s.id in predictions]
     result = task.score_predictions(scored, predictions)
+    if args.per_item:
+        write_per_item(args.per_item, per_item_rows(result.records, scored, set(predictions)))
     print(json.dumps({"task": args.task, "items": len(samples), "predicted": len(predictions),
-                      "scored": len(scored), "metrics": result.metrics}, indent=2))
+                      "scored": len(scored), "headline": result.main, "metrics": result.metrics}, indent=2))
     return 0
 
 
@@ -157,12 +147,15 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score saved predictions without a model")
     score.add_argument("--task", required=True)
     score.add_argument("--data", default=None, help="upstream-format file or directory (default: built-in suite)")
-    score.add_argument("--predictions", required=True, help="JSONL of {id, prediction}")
+    score.add_argument("--predictions", required=True,
+                       help="JSONL of {id, prediction}; ids as acbench writes them or as the upstream data file does")
     score.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="task option")
     score.add_argument("--profile", default="paper", choices=["quick", "paper"],
                        help="the profile the predictions were made with (decides generated items such as K)")
     score.add_argument("--missing-as-wrong", action="store_true",
                        help="score every item of the data, counting items without a prediction as wrong")
+    score.add_argument("--per-item", default=None, metavar="FILE",
+                       help="also write one JSON line per item: its ids and every metric, paper and _strict")
     score.set_defaults(func=cmd_score)
 
     analyze = sub.add_parser("analyze", help="ERank, top-k consistency and energy between two models")

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from acbench.cli import main
+from acbench.config import ConfigError
 from acbench.tasks.registry import make_task
 
 
@@ -53,3 +54,47 @@ def test_tasks_lists_every_registered_task(capsys):
     out = capsys.readouterr().out
     for name in ("teval", "worfbench", "needle", "longbench", "longgenbench", "pddl", "tool_query", "tool_operation"):
         assert name in out
+
+
+def test_predictions_keyed_by_upstream_ids_and_per_item_output(tmp_path, capsys):
+    # Predictions written with the ids of the upstream data file reach the same samples as acbench's ids.
+    from acbench.predictions import match_ids
+    from acbench.tasks.base import Sample
+
+    samples = [Sample("plan_json/0", {}, upstream_id="0"), Sample("plan_str/0", {}, upstream_id="0"),
+               Sample("lb/abc", {}, upstream_id="abc123")]
+    assert match_ids({"abc123": "x", "plan_json/0": "y"}, samples) == {"lb/abc": "x", "plan_json/0": "y"}
+    with pytest.raises(ConfigError) as err:
+        match_ids({"0": "x"}, samples)
+    assert str(err.value) == ("upstream id '0' names 2 items of this data (plan_json/0, plan_str/0): score one "
+                              "upstream file at a time (--data FILE), or key predictions by acbench ids")
+    with pytest.raises(ConfigError, match="two predictions"):
+        match_ids({"abc123": "x", "lb/abc": "y"}, samples)
+
+    task = make_task("longgenbench", profile="quick")
+    sample = task.load()[0]
+    perfect = "\n".join(f"Answer_{i + 1}: The answer is {a}." for i, a in enumerate(sample.target))
+    preds = _write_predictions(tmp_path / "p.jsonl", [{"id": sample.id, "prediction": perfect}])
+    items = tmp_path / "items.jsonl"
+    assert main(["score", "--task", "longgenbench", "--profile", "quick", "--predictions", str(preds),
+                 "--per-item", str(items), "--missing-as-wrong"]) == 0
+    rows = [json.loads(line) for line in items.read_text().splitlines()]
+    assert len(rows) == len(task.load())
+    mine = next(r for r in rows if r["id"] == sample.id)
+    assert "prompt" not in mine and "prediction" not in mine and not mine.get("missing")
+    assert any(k.endswith("_strict") for k in mine), "per-item rows carry the strict twins"
+    assert all(r["missing"] and r["paper_reason"] == "missing" for r in rows if r["id"] != sample.id)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"id": "a", "prediction": "\\xff"}\n'.replace(b"\\xff", b"\xff"), "not UTF-8"),
+    (b"[" * 100_000 + b"\n", "nested too deeply"),
+    (b'{"id": 1' + b"0" * 5000 + b', "prediction": "x"}\n', "not valid JSON"),
+    (b'{"id": "a", "prediction": {"text": "x"}}\n', "'prediction' must be a string"),
+    (b'{"id": "a", "prediction": "x"}\n{"id": "a", "prediction": "y"}\n', "appears twice"),
+])
+def test_hostile_prediction_files_get_a_clear_error(tmp_path, capsys, content, message):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(content)
+    assert main(["score", "--task", "needle", "--predictions", str(path)]) == 2
+    assert message in capsys.readouterr().err
