@@ -6,4 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"  # MLproject commands call `python`: the project's own
-exec mlflow run . --env-manager local "$@"
+# Runs go to the `acbench` experiment (as `acbench run` does) unless the caller names one; plain `mlflow run`
+# would file them under `Default`.
+experiment=(--experiment-name acbench)
+for arg in "$@"; do
+  case "$arg" in --experiment-name|--experiment-name=*|--experiment-id|--experiment-id=*) experiment=() ;; esac
+done
+if [ -n "${MLFLOW_EXPERIMENT_NAME:-}${MLFLOW_EXPERIMENT_ID:-}" ]; then experiment=(); fi
+exec mlflow run . --env-manager local "${experiment[@]}" "$@"

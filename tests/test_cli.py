@@ -98,3 +98,15 @@ def test_hostile_prediction_files_get_a_clear_error(tmp_path, capsys, content, m
     path.write_bytes(content)
     assert main(["score", "--task", "needle", "--predictions", str(path)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_help_loads_neither_torch_nor_mlflow():
+    # `acbench --help` and the task list must answer at once: torch and mlflow each take seconds to import.
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom acbench.cli import build_parser\nbuild_parser().format_help()\n"
+            "from acbench.tasks.registry import expand_task_names\nexpand_task_names('all')\n"
+            "print(sorted(m for m in ('torch', 'mlflow', 'transformers', 'optuna') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -6,9 +6,10 @@ Tasks never import a backend; they build `GenerationRequest`s and call `engine.g
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import torch
+if TYPE_CHECKING:  # torch is heavy (1 s to import): `acbench --help` and the task registry must not pay it
+    import torch
 
 
 @dataclass(frozen=True)
