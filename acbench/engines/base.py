@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # torch is heavy (1 s to import): `acbench --help` and the ta
 class GenerationRequest:
     """One chat completion: messages plus the settings that decide the output.
 
-    Greedy decoding is the default (temperature 0), as in the paper's evaluations.
+    Greedy decoding is the default (temperature 0), as in the paper's evaluations. `raw_prompt`, when set,
+    is sent exactly as written, tokenized with the tokenizer's defaults and without a chat template (the
+    paper's needle prompt and LongBench's no-template datasets); `messages` then only documents it.
     """
 
     messages: tuple[dict, ...] | list[dict]
@@ -24,6 +26,12 @@ class GenerationRequest:
     stop: tuple[str, ...] = ()
     temperature: float = 0.0
     seed: int = 0
+    raw_prompt: str | None = None
+
+    @classmethod
+    def from_raw(cls, prompt: str, **settings) -> "GenerationRequest":
+        """A prompt without a chat template (recorded as one user message for the results file)."""
+        return cls(messages=({"role": "user", "content": prompt},), raw_prompt=prompt, **settings)
 
     @classmethod
     def from_prompt(cls, prompt: str, system: str | None = None, **settings) -> "GenerationRequest":

@@ -77,7 +77,10 @@ class HFEngine:
         return self.tokenizer.decode(kept, skip_special_tokens=True)
 
     def _prompt_ids(self, request: GenerationRequest) -> list[int]:
-        ids = self.tokenizer.apply_chat_template(list(request.messages), add_generation_prompt=True, tokenize=True)
+        if request.raw_prompt is not None:  # as the upstream scripts do: tokenizer(prompt), no chat template
+            ids = self.tokenizer(request.raw_prompt)["input_ids"]
+        else:
+            ids = self.tokenizer.apply_chat_template(list(request.messages), add_generation_prompt=True, tokenize=True)
         if not isinstance(ids, list):  # BatchEncoding in transformers 5
             ids = ids["input_ids"]
         budget = self.max_context - request.max_new_tokens

@@ -51,10 +51,20 @@ class VLLMEngine:
     def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
         if not requests:
             return []
-        conversations = [list(r.messages) for r in requests]
-        params = [self.sampling_params(r) for r in requests]
-        outputs = self._llm.chat(conversations, params, use_tqdm=progress)
-        return [cut_at_stop(out.outputs[0].text, r.stop) for out, r in zip(outputs, requests)]
+        texts: list[str] = [""] * len(requests)
+        chat = [i for i, r in enumerate(requests) if r.raw_prompt is None]
+        raw = [i for i, r in enumerate(requests) if r.raw_prompt is not None]
+        if chat:
+            outputs = self._llm.chat([list(requests[i].messages) for i in chat],
+                                     [self.sampling_params(requests[i]) for i in chat], use_tqdm=progress)
+            for i, out in zip(chat, outputs):
+                texts[i] = out.outputs[0].text
+        if raw:  # no chat template: the prompt exactly as written
+            outputs = self._llm.generate([requests[i].raw_prompt for i in raw],
+                                         [self.sampling_params(requests[i]) for i in raw], use_tqdm=progress)
+            for i, out in zip(raw, outputs):
+                texts[i] = out.outputs[0].text
+        return [cut_at_stop(text, r.stop) for text, r in zip(texts, requests)]
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])

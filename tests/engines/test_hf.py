@@ -63,3 +63,15 @@ def test_stop_strings_match_only_generated_text(tiny_engine):
     cut = tiny_engine.generate([GenerationRequest.from_prompt("x", max_new_tokens=6, stop=(free[2:4],))],
                                progress=False)[0]
     assert cut == free[: free.index(free[2:4])]
+
+
+def test_raw_prompt_skips_the_chat_template(tiny_engine):
+    # The paper's needle prompt and LongBench's no-template datasets are sent exactly as written.
+    text = "This is a very long story book: <book> a b c </book>.\nAnswer:"
+    raw = GenerationRequest.from_raw(text, max_new_tokens=4)
+    chat = GenerationRequest.from_prompt(text, max_new_tokens=4)
+    assert tiny_engine._prompt_ids(raw) == tiny_engine.tokenizer(text)["input_ids"]
+    assert len(tiny_engine._prompt_ids(chat)) > len(tiny_engine._prompt_ids(raw))
+    alone = tiny_engine.generate([raw], progress=False)
+    mixed = tiny_engine.generate([chat, raw], progress=False)
+    assert mixed[1] == alone[0] and isinstance(mixed[0], str)
