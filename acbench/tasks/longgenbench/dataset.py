@@ -13,6 +13,7 @@ optional `"kind"` ("gsm8k" | "mmlu") overrides the guess from the fields.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,12 +29,18 @@ class LongGenBenchDataError(ValueError):
 
 @dataclass(frozen=True)
 class Question:
-    """One question and its gold answer: a number (as text) for gsm8k, a letter for mmlu."""
+    """One question and its gold answer: a number (as text) for gsm8k, a letter for mmlu.
+
+    `raw_answer` is the gold as the file writes it (GSM8K: the whole solution with its '#### N'), which the
+    paper's evaluator reads; `subject` groups MMLU questions in the paper's packing.
+    """
 
     kind: str
     text: str
     answer: str
     choices: tuple[str, ...] = ()
+    raw_answer: str = ""
+    subject: str = ""
 
 
 def normalize_number(text: str) -> str | None:
@@ -42,6 +49,8 @@ def normalize_number(text: str) -> str | None:
     if not match:
         return None
     value = float(match.group().replace(",", ""))
+    if not math.isfinite(value):  # hundreds of digits: no answer anyone meant
+        return None
     return str(int(value)) if value == int(value) else f"{value:g}"
 
 
@@ -57,14 +66,14 @@ def row_to_question(row: dict, where: str) -> Question:
         letter = LETTERS[gold] if isinstance(gold, int) and 0 <= gold < 4 else str(gold).strip().upper()
         if letter not in LETTERS:
             raise LongGenBenchDataError(f"{where}: MMLU answer must be 0-3 or A-D, got {gold!r}")
-        return Question("mmlu", str(row["question"]), letter, choices)
+        return Question("mmlu", str(row["question"]), letter, choices, letter, str(row.get("subject") or ""))
     if kind != "gsm8k":
         raise LongGenBenchDataError(f"{where}: unknown kind {kind!r} (gsm8k or mmlu)")
     gold = str(row["answer"])
     number = normalize_number(gold.split("####")[-1])  # GSM8K: the final answer follows '####'
     if number is None:
         raise LongGenBenchDataError(f"{where}: no numeric answer in {gold[-60:]!r}")
-    return Question("gsm8k", str(row["question"]), number)
+    return Question("gsm8k", str(row["question"]), number, raw_answer=gold)
 
 
 def read_questions(path: str | Path) -> list[Question]:
@@ -106,17 +115,19 @@ def extract_final(segment: str, kind: str) -> str | None:
     return normalize_number(tail.split("\n")[0])
 
 
-def parse_answers(text: str, kind: str) -> dict[int, str]:
+def parse_answers(text: str, kind: str, first: int = 1) -> dict[int, str]:
     """Map question number -> extracted answer, from `Answer_i: ... The answer is X` segments.
 
-    Answers are matched by the number the model wrote (`Answer_3` answers question 3), whatever
+    Answers are matched by the number the model wrote (`Answer_<first - 1 + i>` answers question i), whatever
     their order in the text; if a number repeats, the first of its segments that gives an answer counts.
     """
     marks = list(_ANSWER.finditer(text))
     found: dict[int, str] = {}
     for i, mark in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        number = int(mark.group(1))
+        if len(mark.group(1)) > 9:  # no real question number; int() refuses thousands of digits
+            continue
+        number = int(mark.group(1)) - (first - 1)
         if number in found:
             continue
         value = extract_final(text[mark.end() : end], kind)

@@ -53,9 +53,10 @@ def test_quick_profile_and_prompt_layout():
     req = task.request(samples[0], ScriptedEngine([]))
     assert req.max_new_tokens == 5 * 64 and req.stop == ("Answer_6:",)
     paper = LongGenBenchTask(profile="paper").load()
-    assert {s.data["k"] for s in paper if s.data["kind"] == "gsm8k"} == {30}
-    assert {s.data["k"] for s in paper if s.data["kind"] == "mmlu"} == {20}
-    assert len(paper) == 20
+    assert {s.data["k"] for s in paper if s.data["kind"] == "gsm8k"} == {30}  # 300 questions: 10 full groups
+    # MMLU: the first 20 of each subject, subjects by name (the built-in 'numbers' subject has one question)
+    assert [s.data["k"] for s in paper if s.data["kind"] == "mmlu"] == [20, 20, 1, 20]
+    assert len(paper) == 14
 
 
 def test_parse_answers_numbers_letters_and_order():
@@ -72,18 +73,21 @@ def test_scores_with_missing_shuffled_and_wrong_answers():
     task = LongGenBenchTask(k_gsm8k=4, k_mmlu=4, samples_per_kind=1)
     gsm, mmlu = task.load()
     gold = gsm.target
+    assert task.score(gsm, _reply(gold, "gsm8k"))["score_strict"] == 1.0
     assert task.score(gsm, _reply(gold, "gsm8k"))["score"] == 1.0
     shuffled = task.score(gsm, _reply(gold, "gsm8k", order=[3, 1, 4, 2]))
-    assert shuffled["score"] == 1.0 and shuffled["parse_error"] is None  # matched by number, not order
+    assert shuffled["score_strict"] == 1.0 and shuffled["parse_error"] is None  # matched by number, not order
     missing = task.score(gsm, _reply(gold, "gsm8k", drop={2, 4}))
-    assert missing["score"] == 0.5 and missing["answered"] == 2 and "2 of 4" in missing["parse_error"]
+    assert missing["score_strict"] == 0.5 and missing["answered"] == 2 and "2 of 4" in missing["parse_error"]
     wrong = [str(int(g) + 1) for g in gold]
+    assert task.score(gsm, _reply(gold[:1] + wrong[1:], "gsm8k"))["score_strict"] == 0.25
     assert task.score(gsm, _reply(gold[:1] + wrong[1:], "gsm8k"))["score"] == 0.25
     garbage = task.score(mmlu, "I don't know.")
-    assert garbage["score"] == 0.0 and garbage["parse_error"].startswith("no ")
+    assert garbage["score_strict"] == 0.0 and garbage["score"] == 0.0 and garbage["parse_error"].startswith("no ")
     # an mmlu reply that names the right letters, one of them in a different style
     reply = _reply(mmlu.target, "mmlu").replace(f"is {mmlu.target[0]}.", f"is ({mmlu.target[0]})")
-    assert task.score(mmlu, reply)["score"] == 1.0
+    assert task.score(mmlu, reply)["score_strict"] == 1.0
+    assert task.score(mmlu, reply)["score"] == 0.25  # the paper reads only '(X)' answers, by position
 
 
 def test_run_aggregate_perfect_and_garbage():
@@ -93,14 +97,17 @@ def test_run_aggregate_perfect_and_garbage():
     engine = ScriptedEngine(lambda r: _reply(gold[r.messages[-1]["content"]], "x") + "\nAnswer_6: extra")
     result = task.run(engine, samples, ResultStore(None))
     assert result.main == "longgenbench/score"
-    assert result.metrics == {"longgenbench/gsm8k": 100.0, "longgenbench/mmlu": 100.0,
-                              "longgenbench/score": 100.0, "longgenbench/answered": 100.0}
+    assert result.metrics == {"longgenbench/gsm8k": 100.0, "longgenbench/mmlu": 0.0,  # paper: '(X)' only
+                              "longgenbench/gsm8k_strict": 100.0, "longgenbench/mmlu_strict": 100.0,
+                              "longgenbench/score": 50.0, "longgenbench/score_strict": 100.0,
+                              "longgenbench/answered": 100.0}
     bad = task.run(ScriptedEngine(lambda r: "Answer_1: no idea"), samples, ResultStore(None))
     assert bad.metrics["longgenbench/score"] == 0.0 and bad.metrics["longgenbench/answered"] == 0.0
     assert all(r["parse_error"] for r in bad.records)
     # re-scoring saved predictions (acbench score)
     rescored = task.score_predictions(samples, {samples[0].id: _reply(samples[0].target, "gsm8k")})
     assert rescored.metrics["longgenbench/gsm8k"] == 50.0 and rescored.metrics["longgenbench/mmlu"] == 0.0
+    assert rescored.metrics["longgenbench/gsm8k_strict"] == 50.0
 
 
 def test_local_file_in_gsm8k_and_mmlu_formats(tmp_path):
