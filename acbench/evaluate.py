@@ -22,7 +22,7 @@ from acbench.config import RunConfig
 from acbench.engines.base import Engine
 from acbench.models import cache_dir
 from acbench.tasks.base import ResultStore, TaskResult
-from acbench.tasks.registry import TASKS, make_task, task_class
+from acbench.tasks.registry import make_task, task_class
 
 log = logging.getLogger(__name__)
 
@@ -104,23 +104,27 @@ def capability_scores(results: dict[str, TaskResult]) -> dict[str, float]:
     return {cap: sum(v) / len(v) for cap, v in by_cap.items()}
 
 
-def retention(base: dict[str, TaskResult], compressed: dict[str, TaskResult]) -> dict[str, float]:
-    """compressed / base of each task's headline metric, averaged per capability (scale-free).
+def retention(base: dict[str, TaskResult], compressed: dict[str, TaskResult],
+              measurable: dict[str, bool] | None = None) -> dict[str, float]:
+    """compressed / base of each task's headline metric, averaged per capability, then over capabilities.
 
-    A task where both score 0 retains 1.0 (nothing was lost); one where only the base scores 0 has no
-    defined retention and is left out of its capability's average.
+    Only a task whose original model is measurably above its floor has a retention: `measurable[name]`, from
+    the paired statistics (`acbench.stats`, a one-sided test of the base items against `TaskResult.floor`).
+    A task without statistics (no item scores) falls back to "base headline above the floor". Any other task
+    has no `retention/task/<task>` and is left out of its capability's mean; a capability with no measurable
+    task has no retention and is left out of `retention/overall`. (Both models at 0 used to count as 1.0.)
     """
+    measurable = measurable or {}
     per_task: dict[str, float] = {}
     for name, comp in compressed.items():
         b, c = base[name].score, comp.score
-        if b > 0:
+        above = measurable.get(name, b > base[name].floor)
+        if above and b != 0:
             per_task[name] = c / b
-        elif c == 0:
-            per_task[name] = 1.0
     metrics = {f"retention/task/{name}": value for name, value in per_task.items()}
     by_cap: dict[str, list[float]] = {}
     for name, value in per_task.items():
-        by_cap.setdefault(TASKS[name][0], []).append(value)
+        by_cap.setdefault(compressed[name].capability, []).append(value)
     metrics.update({f"retention/{cap}": sum(v) / len(v) for cap, v in by_cap.items()})
     if by_cap:
         caps = [metrics[f"retention/{cap}"] for cap in by_cap]

@@ -28,8 +28,13 @@ from acbench.evaluate import (
     setup_tasks,
 )
 from acbench.models import resolve_model
+from acbench.stats import RunStats, compare_results
 
 log = logging.getLogger(__name__)
+
+# The paired statistics (acbench/stats/README.md): fixed, so that a run's intervals are reproducible.
+STATS_RESAMPLES = 2000
+STATS_SEED = 0
 
 
 @dataclass
@@ -132,7 +137,10 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
                                   prepared.setups, _log_task("compressed", ""))
             tracking.log_metrics({"time/eval_s": time.perf_counter() - start})
             outcome.metrics.update({f"{c}/score": v for c, v in capability_scores(comp).items()})
-            outcome.metrics.update(retention(base, comp))
+            run_stats = compare_results(base, comp, resamples=STATS_RESAMPLES, seed=STATS_SEED)
+            outcome.metrics.update(retention(base, comp, run_stats.measurable()))
+            outcome.metrics.update(run_stats.metrics())
+            _log_stats(run_stats)
             if cfg.analysis:
                 outcome.metrics.update(_analyse(base_engine, comp_engine))
             outcome.checkpoint = compressed.path
@@ -145,6 +153,22 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         tracking.log_metrics(outcome.metrics)
         outcome.metrics = tracking.run_metrics(run_id)  # everything logged, under the names MLflow holds
     return outcome
+
+
+def _log_stats(run_stats: RunStats) -> None:
+    """Tags (`acbench.stats.<task>` = measured | floor | why there are none) and the summary table."""
+    import pandas as pd
+
+    from acbench.report.format import to_markdown
+
+    tracking.set_tags(run_stats.tags())
+    rows = run_stats.summary()
+    for row in rows:
+        if row["status"] not in ("measured", "floor"):
+            log.warning("no statistics for task %s: %s", row["task"], row["note"])
+    frame = pd.DataFrame(rows)
+    tracking.log_table(frame, "stats/summary.json")
+    tracking.log_text(f"{run_stats.describe()}\n\n{to_markdown(frame)}", "stats/summary.md")
 
 
 def _analyse(base_engine, comp_engine) -> dict[str, float]:

@@ -123,6 +123,10 @@ def log_file(path: str | Path, artifact_path: str | None = None) -> None:
     mlflow.log_artifact(str(path), artifact_path)
 
 
+def log_text(text: str, artifact_file: str) -> None:
+    mlflow.log_text(text, artifact_file)
+
+
 def log_figure(figure, artifact_file: str) -> None:
     mlflow.log_figure(figure, artifact_file)
 

@@ -1,0 +1,135 @@
+"""Paired, stratified bootstrap of task headlines, and percentile / BCa intervals from the draws.
+
+    draws = bootstrap(paired, resamples=2000, rng=np.random.default_rng(0))   # Draws: base and comp, [B]
+    est, lo, hi = interval(mean_delta, [paired], [draws], method="bca")
+
+One resample draws item indices with replacement *within each group* of a task (the same indices for the
+original and the compressed model: the pairing is kept), then recomputes the weighted headline exactly as the
+task does. Index matrices are drawn per group, so there is no Python loop per resample.
+
+Statistics over several tasks (a capability) take matrices `[rows, tasks]` of base and compressed headlines
+and return one value per row; each task is resampled independently (items are independent across tasks).
+scipy.stats.bootstrap is not used: it cannot stratify within groups or share draws between statistics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import stats
+
+from acbench.stats.paired import PairedTask
+
+Statistic = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (base [R, T], comp [R, T]) -> [R]
+METHODS = ("bca", "percentile")
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Bootstrap headlines of one task, `[B]` each, and leave-one-item-out headlines, `[n]` each."""
+
+    base: np.ndarray
+    comp: np.ndarray
+    jack_base: np.ndarray
+    jack_comp: np.ndarray
+
+
+def bootstrap(task: PairedTask, resamples: int, rng: np.random.Generator) -> Draws:
+    """Stratified paired bootstrap of the task's weighted headline for both models."""
+    base = np.zeros(resamples)
+    comp = np.zeros(resamples)
+    for g, weight in enumerate(task.weights):
+        members = np.flatnonzero(task.group_index == g)
+        pick = members[rng.integers(0, len(members), size=(resamples, len(members)))]
+        base += weight * task.base[pick].mean(axis=1)
+        comp += weight * task.comp[pick].mean(axis=1)
+    return Draws(base, comp, _jackknife(task, task.base), _jackknife(task, task.comp))
+
+
+def _jackknife(task: PairedTask, values: np.ndarray) -> np.ndarray:
+    """Headline without item i, for every i (NaN where i is alone in its group): H + w_g (mean_-i - mean_g)."""
+    sizes = task.group_sizes[task.group_index].astype(float)
+    sums = np.bincount(task.group_index, weights=values, minlength=len(task.groups))[task.group_index]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        without = np.where(sizes > 1, (sums - values) / (sizes - 1), np.nan)
+    weight = task.weights[task.group_index]
+    return task.headline(values) + weight * (without - sums / sizes)
+
+
+def point(tasks: list[PairedTask]) -> tuple[np.ndarray, np.ndarray]:
+    """Observed headlines `[1, T]` of both models."""
+    return (np.array([[t.headline(t.base) for t in tasks]]), np.array([[t.headline(t.comp) for t in tasks]]))
+
+
+def interval(statistic: Statistic, tasks: list[PairedTask], draws: list[Draws], level: float = 0.95,
+             method: str = "percentile") -> tuple[float, float, float]:
+    """(estimate, lo, hi) of `statistic` over `tasks`; rows where it is NaN (e.g. a ratio over 0) are dropped.
+
+    `percentile`: the (1-level)/2 and (1+level)/2 quantiles of the bootstrap values. `bca`: the same quantiles
+    moved by the bias correction z0 (mid-rank, so that ties of discrete scores count half) and the acceleration
+    from the leave-one-item-out jackknife (Efron 1987); it falls back to percentile when z0 is infinite.
+    """
+    if method not in METHODS:
+        raise ValueError(f"interval method must be one of {METHODS}, got {method!r}")
+    b0, c0 = point(tasks)
+    estimate = float(statistic(b0, c0)[0])
+    values = statistic(np.column_stack([d.base for d in draws]), np.column_stack([d.comp for d in draws]))
+    values = values[np.isfinite(values)]
+    if not np.isfinite(estimate) or len(values) == 0:
+        return estimate, float("nan"), float("nan")
+    if np.all(values == values[0]) and values[0] == estimate:
+        return estimate, estimate, estimate  # nothing varies (identical outputs): a zero-width interval
+    alpha = (1 - level) / 2
+    probs = np.array([alpha, 1 - alpha])
+    if method == "bca":
+        below = (np.sum(values < estimate) + 0.5 * np.sum(values == estimate)) / len(values)
+        z0 = stats.norm.ppf(below)
+        if np.isfinite(z0):
+            accel = _acceleration(statistic, tasks, draws, b0, c0)
+            z = stats.norm.ppf(probs)
+            probs = stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
+    lo, hi = np.quantile(values, probs)
+    return estimate, float(lo), float(hi)
+
+
+def _acceleration(statistic: Statistic, tasks, draws, b0: np.ndarray, c0: np.ndarray) -> float:
+    """a = sum(d^3) / (6 sum(d^2)^1.5), d = mean(jackknife) - jackknife, leaving out one item of one task."""
+    rows_b, rows_c = [], []
+    for t, d in enumerate(draws):
+        ok = np.isfinite(d.jack_base) & np.isfinite(d.jack_comp)
+        b = np.repeat(b0, ok.sum(), axis=0)
+        c = np.repeat(c0, ok.sum(), axis=0)
+        b[:, t], c[:, t] = d.jack_base[ok], d.jack_comp[ok]
+        rows_b.append(b)
+        rows_c.append(c)
+    jack = statistic(np.vstack(rows_b), np.vstack(rows_c))
+    jack = jack[np.isfinite(jack)]
+    if len(jack) < 2:
+        return 0.0
+    diff = jack.mean() - jack
+    denom = 6.0 * np.sum(diff**2) ** 1.5
+    return float(np.sum(diff**3) / denom) if denom > 0 else 0.0
+
+
+# ---- the statistics: columns are tasks; a capability is the plain mean over its tasks (as its score is) ----
+
+
+def mean_base(b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return b.mean(axis=1)
+
+
+def mean_comp(b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return c.mean(axis=1)
+
+
+def mean_delta(b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    return (c - b).mean(axis=1)
+
+
+def mean_retention(b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Mean over tasks of compressed / base; NaN for a row where some base headline is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(b != 0, c / np.where(b != 0, b, 1.0), np.nan)
+    return ratio.mean(axis=1)
