@@ -130,7 +130,11 @@ def _download_hub(repo_id: str) -> Path:
 
 
 def load_model(path: str | Path, dtype: str = "auto", device: str = "cpu", trust_remote_code: bool = False):
-    """Load a (possibly compressed-tensors) checkpoint and its tokenizer for inference."""
+    """Load a (possibly compressed-tensors) checkpoint and its tokenizer for inference.
+
+    A compressed-tensors checkpoint is dequantized at load time; then `run_dense` turns its weight-only
+    layers into plain dense layers (see there), so a W4A16 model runs at the speed of the original.
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -139,11 +143,51 @@ def load_model(path: str | Path, dtype: str = "auto", device: str = "cpu", trust
     # On CPU in bf16, SDPA attention with left padding gave wrong greedy outputs for padded rows (seen with
     # transformers 5.17 / torch 2.13 on SmolLM2); eager attention matches one-at-a-time generation there.
     attn = "eager" if device == "cpu" and torch_dtype == torch.bfloat16 else None
+    extra = {}
+    if _is_compressed_tensors(path):
+        from transformers import CompressedTensorsConfig
+
+        extra["quantization_config"] = CompressedTensorsConfig(dequantize=True)
     model = AutoModelForCausalLM.from_pretrained(
-        path, dtype=torch_dtype, trust_remote_code=trust_remote_code, attn_implementation=attn
+        path, dtype=torch_dtype, trust_remote_code=trust_remote_code, attn_implementation=attn, **extra
     )
     model.to(device).eval()
+    run_dense(model)
     return model, tokenizer
+
+
+def _is_compressed_tensors(path: str | Path) -> bool:
+    import json
+
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return False
+    quant = json.loads(config.read_text()).get("quantization_config") or {}
+    return quant.get("quant_method") == "compressed-tensors"
+
+
+def run_dense(model) -> int:
+    """Drop compressed-tensors' per-call wrapper from weight-only quantized layers; returns how many.
+
+    Once a checkpoint is dequantized, a weight-only layer (W4A16, W8A16) computes exactly `F.linear` with
+    the stored dequantized weight, but every call still goes through the quantization wrapper
+    (`quantized_forward`, which re-checks the scheme and patches the weight). Removing the instance-level
+    forward restores the module's own. Layers that quantize activations (W8A8, FP8 dynamic) keep their
+    wrapper, so their numbers stay faithful. Layers not yet decompressed are left alone.
+    """
+    from compressed_tensors.quantization import QuantizationStatus
+
+    stripped = 0
+    for module in model.modules():
+        scheme = getattr(module, "quantization_scheme", None)
+        status = getattr(module, "quantization_status", None)
+        if scheme is None or status is None or "forward" not in vars(module):
+            continue
+        weight_only = scheme.input_activations is None and scheme.output_activations is None
+        if weight_only and status >= QuantizationStatus.COMPRESSED:  # weights already hold the dequantized values
+            del module.forward
+            stripped += 1
+    return stripped
 
 
 def _pick_dtype(dtype: str, device: str):
