@@ -71,8 +71,12 @@ def test_grid_ids_prompts_and_perfect_score():
     assert [s.id for s in samples][:3] == ["len300_depth0", "len300_depth50", "len300_depth100"]
     engine = ScriptedEngine(_perfect, max_context=4096)
     result = task.run(engine, samples, ResultStore(None))
-    assert result.main == "needle/score" and result.metrics["needle/score"] == 100.0
-    assert result.metrics["needle/len600"] == 100.0 and result.metrics["needle/depth50"] == 100.0
+    assert result.main == "needle/score" and result.metrics["needle/score_strict"] == 100.0
+    assert result.metrics["needle/len600_strict"] == 100.0 and result.metrics["needle/depth50_strict"] == 100.0
+    # paper: 10 x ROUGE-1 F against the whole needle sentence (11 of 19 needle tokens, 11 of 11 reply tokens)
+    assert result.metrics["needle/score"] == pytest.approx(10 * 2 * 11 / 30)
+    assert result.metrics["needle/heatmap_recall"] == 1.0  # every word of 'smoked paprika and a spoon of honey.'
+    assert all(r["filler"] == "pydoc_data" for r in result.records) and task.filler == "pydoc_data"
     for request, record in zip(engine.requests, result.records):
         prompt = request.messages[-1]["content"]
         assert DEFAULT_NEEDLE in prompt
@@ -88,12 +92,12 @@ def test_grid_ids_prompts_and_perfect_score():
 def test_partial_and_garbage_scores_with_reasons():
     task = NeedleTask(lengths=(200,), depths=(50,))
     sample = task.load()[0]
-    assert task.score(sample, "Smoked paprika, I think.")["score"] == pytest.approx(2 / 3)
+    assert task.score(sample, "Smoked paprika, I think.")["score_strict"] == pytest.approx(2 / 3)
     garbage = task.score(sample, "I do not know.")
-    assert garbage["score"] == 0.0 and garbage["parse_error"]
+    assert garbage["score_strict"] == 0.0 and garbage["score"] == 0.0 and garbage["parse_error"]
     assert task.score(sample, "")["parse_error"] == "empty output"
     result = task.score_predictions(task.load(), {})
-    assert result.metrics["needle/score"] == 0.0
+    assert result.metrics["needle/score"] == 0.0 and result.metrics["needle/score_strict"] == 0.0
 
 
 def test_length_is_capped_to_the_model_context():
@@ -123,7 +127,7 @@ def test_resume_after_a_crash(tmp_path):
     engine = ScriptedEngine(_perfect)
     result = task.run(engine, task.load(), ResultStore(path))
     assert len(engine.requests) == 4 and len(result.records) == 8
-    assert result.metrics["needle/score"] == 100.0
+    assert result.metrics["needle/score_strict"] == 100.0
 
 
 def test_heatmap_grid_values():
@@ -132,7 +136,7 @@ def test_heatmap_grid_values():
         {"length": 500, "depth": 50.0, "score": 0.0},
         {"length": 1000, "depth": 0.0, "score": 0.5},
     ]
-    lengths, depths, grid = heatmap_grid(records)
+    lengths, depths, grid = heatmap_grid(records, key="score")
     assert lengths == [500, 1000] and depths == [0.0, 50.0]
     assert grid[0].tolist() == [1.0, 0.5] and grid[1, 0] == 0.0 and grid[1, 1] != grid[1, 1]  # NaN
 
@@ -165,5 +169,5 @@ def test_real_model_two_cells():
     assert len(result.records) == 2
     for record in result.records:
         assert 350 <= record["context_tokens"] <= 400  # counted with the real tokenizer
-        assert 0.0 <= record["score"] <= 1.0
-    assert 0.0 <= result.metrics["needle/score"] <= 100.0
+        assert 0.0 <= record["score_strict"] <= 1.0 and 0.0 <= record["score"] <= 10.0
+    assert 0.0 <= result.metrics["needle/score_strict"] <= 100.0
