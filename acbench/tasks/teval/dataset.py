@@ -32,7 +32,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "review_str": ("review",),
 }
 FILES: tuple[str, ...] = tuple(f"{kind}_v2" for kind in KINDS)  # the eight upstream file names
-_KIND_RE = re.compile(r"^(" + "|".join(sorted(KINDS, key=len, reverse=True)) + r")(_v\d+)?(_subset)?$")
+_KIND_RE = re.compile(r"^(" + "|".join(sorted(KINDS, key=len, reverse=True)) + r")(_v\d+)?(_subset|_zh)*$")
 
 
 class TEvalDataError(ValueError):
@@ -86,7 +86,7 @@ def _check_entry(path: Path, key: str, entry: object, kind: str) -> None:
 
 
 def read_file(path: str | Path) -> list[Sample]:
-    """Samples of one T-Eval file; ids are '<file stem>/<key>'."""
+    """Samples of one T-Eval file; ids are '<file stem>/<key>', `upstream_id` the key itself."""
     path = Path(path)
     kind = file_kind(path)
     try:
@@ -99,8 +99,9 @@ def read_file(path: str | Path) -> list[Sample]:
     for key, entry in data.items():
         _check_entry(path, key, entry, kind)
         fmt = response_format(entry, kind)
-        samples.append(Sample(id=f"{path.stem}/{key}", data={"kind": kind, "format": fmt, "record": entry},
-                              target=entry["ground_truth"]))
+        # "zh": upstream's test.py switches to a Chinese embedding model when the path contains "_zh".
+        samples.append(Sample(id=f"{path.stem}/{key}", target=entry["ground_truth"], upstream_id=str(key),
+                              data={"kind": kind, "format": fmt, "record": entry, "zh": "_zh" in str(path)}))
     return samples
 
 
@@ -138,9 +139,10 @@ def source_files(source: str | Path | None) -> list[Path]:
         return [path]
     if path.is_dir():
         for folder in (path, path / "data"):
-            found = [folder / f"{stem}.json" for stem in FILES if (folder / f"{stem}.json").is_file()]
-            if found:
-                return found
+            for suffix in ("", "_zh"):  # English files first, as upstream's test_all_en.sh
+                found = [folder / f"{stem}{suffix}.json" for stem in FILES if (folder / f"{stem}{suffix}.json").is_file()]
+                if found:
+                    return found
         raise TEvalDataError(f"{path}: no T-Eval files; expected some of {', '.join(f + '.json' for f in FILES)}")
     if re.fullmatch(r"[\w.-]+/[\w.-]+", str(source)):
         return _hub_files(str(source))

@@ -103,12 +103,12 @@ def parse_plan(data: dict, prediction: str, fmt: str) -> tuple[list[dict], str |
     return steps, None if steps else "no API name from API_list in the output"
 
 
-def plan_match(pred: list[dict], gold: list[dict], embedder: Similarity, lis_quirk: bool = True,
+def plan_match(pred: list[dict], gold: list[dict], embedder: Similarity, lis_quirk: bool = False,
                threshold: float = PLAN_THRESHOLD) -> tuple[float, float, float]:
     """P, R, F1 of a predicted plan: weighted name/args similarity, bipartite matching, LIS.
 
-    A trailing FinishAction is dropped on both sides. With `lis_quirk` (upstream default) the LIS
-    starts at 1, so any non-empty prediction counts one correct step even with no match.
+    A trailing FinishAction is dropped on both sides. Only matched steps count; `lis_quirk` starts the LIS
+    at 1 as upstream does (paper scoring, see paper.py, has its own implementation).
     """
     pred = pred[:-1] if pred and pred[-1]["name"] == FINISH else pred
     gold = gold[:-1] if gold and gold[-1]["name"] == FINISH else gold
@@ -124,14 +124,18 @@ def plan_match(pred: list[dict], gold: list[dict], embedder: Similarity, lis_qui
     return precision_recall_f1(hits, len(pred), len(gold))
 
 
-def score_plan(data: dict, prediction: str, fmt: str, embedder: Similarity, lis_quirk: bool = True) -> dict:
+def score_plan(data: dict, prediction: str, fmt: str, embedder: Similarity, lis_quirk: bool = False) -> dict:
     """Plan precision / recall / F1 against the gold plan."""
     pred, error = parse_plan(data, prediction, fmt)
     if error:
         return {"precision": 0.0, "recall": 0.0, "f1": 0.0, "n_pred": 0, "parse_error": error}
     if len(pred) == 1 and pred[0]["name"] == FINISH:
         error = "plan holds only FinishAction"
-    p, r, f1 = plan_match(pred, gold_plan(data), embedder, lis_quirk)
+    try:
+        gold = gold_plan(data)
+    except ValueError as err:  # a malformed gold step scores 0 rather than stopping the run
+        return {"precision": 0.0, "recall": 0.0, "f1": 0.0, "n_pred": len(pred), "parse_error": str(err)}
+    p, r, f1 = plan_match(pred, gold, embedder, lis_quirk)
     return {"precision": p, "recall": r, "f1": f1, "n_pred": len(pred), "parse_error": error}
 
 

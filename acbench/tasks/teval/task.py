@@ -10,10 +10,11 @@
 from __future__ import annotations
 
 from acbench.engines.base import Engine, GenerationRequest
-from acbench.scoring.embeddings import DEFAULT_EMBEDDING_MODEL, get_embedder
-from acbench.tasks.base import Sample, SingleTurnTask, TaskResult
+from acbench.scoring.embeddings import default_embedding_model, get_embedder
+from acbench.tasks.base import Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
 from acbench.tasks.teval.dataset import KINDS, balanced_subset, load_samples, to_messages
-from acbench.tasks.teval.metrics import ability_figure, aggregate_metrics
+from acbench.tasks.teval.metrics import ability_figure, aggregate_metrics, headline_items
+from acbench.tasks.teval.paper import paper_instruct, paper_plan, paper_review, paper_rru
 from acbench.tasks.teval.scorer import score_instruct, score_plan, score_review, score_rru
 
 PROFILES = {"quick": 1, "paper": None}  # items per (file, format) group; None = all
@@ -23,6 +24,10 @@ QUICK_TOKENS = {"instruct": 96, "plan_json": 160, "plan_str": 160, "reason_retri
 PAPER_TOKENS = 512
 # Never part of a valid answer: a model that goes on to invent the tool's reply or the next user turn.
 STOP = ("\nObservation:", "\nUser:")
+# What upstream's test.py loads for data whose path contains "_zh".
+ZH_EMBEDDING_MODEL = "thenlper/gte-large-zh"
+# Score fields that hold a paper value under their name and a strict one under `<name>_strict`.
+SCORE_FIELDS = ("format", "args_em", "precision", "recall", "f1", "thought", "name", "args", "correct")
 
 
 class TEvalTask(SingleTurnTask):
@@ -31,37 +36,54 @@ class TEvalTask(SingleTurnTask):
     Args:
         profile: "quick" (1 item per file and format, short budgets) or "paper" (all items).
         embedding_model: sentence-embedding model for plan and thought similarity (a name or path; tests
-            may pass an object with `similarity(a, b)`).
+            may pass an object with `similarity(a, b)` and optionally `upstream_similarity(a, b)`). None:
+            the profile's default (`default_embedding_model`), and with the paper profile
+            thenlper/gte-large-zh for Chinese (`_zh`) data, as upstream.
         formats: which response formats to run ("str", "json").
-        plan_lis_quirk: upstream's LIS starts at 1 (a non-empty plan always counts one step); True keeps
-            numbers comparable with the paper.
+        scoring: "paper" (upstream's rules, the default) or "strict"; picks the headline only, since every
+            item is scored both ways.
         max_new_tokens: one budget for every item instead of the profile's.
     """
 
     name = "teval"
     capability = "tool_use"
-    version = "1"
+    version = "2"
 
-    def __init__(self, profile: str = "quick", embedding_model=DEFAULT_EMBEDDING_MODEL,
-                 formats: tuple[str, ...] | list[str] = ("str", "json"), plan_lis_quirk: bool = True,
+    def __init__(self, profile: str = "quick", embedding_model=None,
+                 formats: tuple[str, ...] | list[str] = ("str", "json"), scoring: str = "paper",
                  max_new_tokens: int | None = None, batch_size: int = 8):
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
         formats = tuple(formats.split(",")) if isinstance(formats, str) else tuple(formats)
         if not formats or set(formats) - {"str", "json"}:
             raise ValueError(f"formats must be a non-empty subset of ('str', 'json'), got {formats}")
-        self.profile, self.formats, self.plan_lis_quirk = profile, formats, plan_lis_quirk
+        self.profile, self.formats, self.scoring = profile, formats, check_scoring(scoring)
         self.max_new_tokens, self.batch_size = max_new_tokens, batch_size
-        self._embedding = embedding_model
+        self._chosen = embedding_model is not None
+        embedding_model = default_embedding_model(profile) if embedding_model is None else embedding_model
+        self._embedders = {} if isinstance(embedding_model, str) else {None: embedding_model}
         self.embedding_model = embedding_model if isinstance(embedding_model, str) else type(embedding_model).__name__
         self.options = {"profile": profile, "embedding_model": self.embedding_model, "formats": ",".join(formats),
-                        "plan_lis_quirk": plan_lis_quirk, "max_new_tokens": max_new_tokens}
+                        "scoring": scoring, "max_new_tokens": max_new_tokens}
+
+    def model_for(self, sample: Sample) -> str:
+        """The embedding model name an item is scored with (gte-large-zh for `_zh` data, paper profile)."""
+        if sample.data.get("zh") and not self._chosen and self.profile == "paper":
+            return ZH_EMBEDDING_MODEL
+        return self.embedding_model
+
+    def embedder_for(self, sample: Sample):
+        if None in self._embedders:
+            return self._embedders[None]
+        name = self.model_for(sample)
+        if name not in self._embedders:
+            self._embedders[name] = get_embedder(name)  # loaded on first use only
+        return self._embedders[name]
 
     @property
     def embedder(self):
-        if isinstance(self._embedding, str):
-            self._embedding = get_embedder(self._embedding)  # loaded on first use only
-        return self._embedding
+        """The task's main embedder (`embedding_model`)."""
+        return self._embedders[None] if None in self._embedders else self.embedder_for(Sample("", {}))
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         """Samples from `source` (None = built-in suite); `limit` caps items per (file, format) group."""
@@ -76,23 +98,36 @@ class TEvalTask(SingleTurnTask):
     def score(self, sample: Sample, prediction: str) -> dict:
         kind, fmt, record = sample.data["kind"], sample.data["format"], sample.data["record"]
         abilities = KINDS[kind]
+        prediction = prediction or ""
         fields: dict = {"kind": kind, "response_format": fmt, "abilities": list(abilities)}
+        uses_embedder = kind.startswith("plan") or "reason" in abilities
+        embedder = self.embedder_for(sample) if uses_embedder else None
         if kind == "instruct":
-            fields.update(score_instruct(record, prediction, fmt))
+            strict, paper = score_instruct(record, prediction, fmt), paper_instruct(record, prediction)
         elif kind.startswith("plan"):
-            fields.update(score_plan(record, prediction, fmt, self.embedder, self.plan_lis_quirk))
+            strict = score_plan(record, prediction, fmt, embedder, lis_quirk=False)
+            paper = paper_plan(record, prediction, kind, embedder)
         elif kind == "review_str":
-            fields.update(score_review(record, prediction, fmt))
+            strict, paper = score_review(record, prediction, fmt), paper_review(record, prediction)
         else:
             ability = abilities[0] if len(abilities) == 1 else "reason"
             needs_embedder = fmt == "json" or ability == "reason"
-            fields.update(score_rru(record, prediction, fmt, ability, self.embedder if needs_embedder else None))
-        if kind.startswith("plan") or "reason" in abilities:
-            fields["embedding_model"] = self.embedding_model
+            strict = score_rru(record, prediction, fmt, ability, embedder if needs_embedder else None)
+            paper = paper_rru(record, prediction, kind, embedder)
+        for key, value in strict.items():
+            fields[key + "_strict" if key in SCORE_FIELDS else key] = value
+        for key in SCORE_FIELDS:
+            if key + "_strict" in fields:
+                fields[key] = float(paper.get(key, 0.0))
+        fields["paper_reason"] = paper.get("paper_reason")
+        if uses_embedder:
+            fields["embedding_model"] = self.model_for(sample)
         return fields
 
     def aggregate(self, records: list[dict]) -> TaskResult:
         metrics = aggregate_metrics(records)
+        items, weights, floor = headline_items(records, self.scoring)
         figures = {"teval_abilities.png": ability_figure(metrics)} if records else {}
         return TaskResult(task=self.name, capability=self.capability, records=records, metrics=metrics,
-                          main="overall", figures=figures)
+                          main=headline_key("overall", self.scoring), figures=figures, items=items,
+                          group_weights=weights, floor=floor, binary=False)
