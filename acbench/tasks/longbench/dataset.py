@@ -17,6 +17,7 @@ from acbench.tasks.longbench.specs import spec_for
 
 BUILTIN_DIR = Path(__file__).parent / "data"
 REQUIRED = ("input", "context", "answers")
+FALLBACK_ID = "_acbench_id"  # our id for a row without `_id`: dataset and line number
 
 
 class LongBenchDataError(ValueError):
@@ -37,7 +38,8 @@ def _read_jsonl(path: Path) -> list[dict]:
             if missing:
                 raise LongBenchDataError(f"{path}:{n}: row lacks {missing}; a LongBench row has {list(REQUIRED)}")
             row.setdefault("dataset", path.stem)
-            row.setdefault("_id", f"{row['dataset']}-{n - 1}")
+            if "_id" not in row:
+                row[FALLBACK_ID] = f"{row['dataset']}-{n - 1}"
             rows.append(row)
     return rows
 
@@ -58,7 +60,8 @@ def _read_hub(source: str) -> list[dict]:
             "Download the LongBench JSONL files and pass their folder or a file instead."
         ) from err
     for n, row in enumerate(rows):
-        row.setdefault("_id", f"{row.get('dataset', repo)}-{n}")
+        if "_id" not in row:
+            row[FALLBACK_ID] = f"{row.get('dataset', repo)}-{n}"
     return rows
 
 
@@ -79,7 +82,11 @@ def read_rows(source: str | Path | None = None) -> list[dict]:
 
 
 def record_to_sample(row: dict) -> Sample:
-    """A Sample whose target is the list of gold answers; an unknown dataset name is an error here."""
+    """A Sample whose target is the list of gold answers; an unknown dataset name is an error here.
+
+    The id is the row's `_id` (also kept as `upstream_id`, so predictions keyed by it match); `all_classes`
+    stays None when the row has none, as the paper's classification rule needs to know.
+    """
     dataset = str(row.get("dataset", ""))
     spec_for(dataset)  # fail at load time, not mid-run
     answers = row["answers"] if isinstance(row["answers"], list) else [row["answers"]]
@@ -87,8 +94,10 @@ def record_to_sample(row: dict) -> Sample:
         "input": row.get("input") or "",
         "context": row.get("context") or "",
         "dataset": dataset,
-        "all_classes": row.get("all_classes") or [],
+        "all_classes": row.get("all_classes"),
         "length": row.get("length"),
         "language": row.get("language", "en"),
     }
-    return Sample(id=str(row["_id"]), data=data, target=[str(a) for a in answers])
+    upstream_id = str(row["_id"]) if "_id" in row else None
+    sample_id = upstream_id if upstream_id is not None else str(row.get(FALLBACK_ID, dataset))
+    return Sample(id=sample_id, data=data, target=[str(a) for a in answers], upstream_id=upstream_id)

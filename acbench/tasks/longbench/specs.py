@@ -4,7 +4,8 @@
     spec = spec_for("hotpotqa")          # DatasetSpec(metric="qa_f1", max_new_tokens=32, ...)
     spec.prompt.format(context=..., input=...)
 
-Metric families and answer lengths follow the LongBench paper; the prompt wording is ours. Datasets
+Metric families and answer lengths follow the LongBench paper; the prompt wording is ours (a user's own
+LongBench `config/dataset2prompt.json` replaces it, see `upstream_config.py`). Datasets
 named `acb_*` are the built-in suite (written by us, see `build_data.py`); each borrows the setting of
 the upstream dataset it imitates.
 """
@@ -18,10 +19,12 @@ from dataclasses import dataclass
 class DatasetSpec:
     """How one dataset is prompted and scored."""
 
-    metric: str  # a key of acbench.scoring.text_metrics.METRICS
+    metric: str  # a key of text_metrics.METRICS (strict) and of paper_metrics.PAPER_METRICS (paper)
     max_new_tokens: int
     prompt: str  # placeholders {context} and {input}
     first_line_only: bool = False  # upstream quirk: few-shot sets score only the first line of the reply
+    # upstream sends few-shot and code sets without a chat template; we follow it with the user's templates
+    upstream_chat_template: bool = True
 
 
 _SHORT = " Reply with the answer only, as a short phrase, and no explanation."
@@ -65,6 +68,15 @@ RETRIEVE = (
 )
 CODE_FILE = "Complete the next line of the code below. Reply with that one line of code only.\n\n{context}"
 CODE_REPO = "Complete the next line of the code below. Reply with that one line of code only.\n\n{context}{input}"
+# Chinese sets: our own Chinese wording, in the spirit of the English templates above
+ZH_QA_DOC = "阅读下面的文章，然后回答后面的问题。只写出答案，不要解释。\n\n文章：\n{context}\n\n问题：{input}\n答案："
+ZH_QA_MULTI = "根据下面几篇文章回答问题，用几句话作答。\n\n{context}\n\n问题：{input}\n回答："
+ZH_SUMMARY_MEETING = "下面是一次会议的记录。请用一段话概括会议讨论的主要内容。\n\n会议记录：\n{context}\n\n概括："
+ZH_RETRIEVE = (
+    "下面是若干编号的段落，之后是一段摘要。摘要写的是哪一个段落？\n\n{context}\n\n"
+    "摘要：{input}\n\n请只按“段落N”的格式回答。\n答案是："
+)
+ZH_CLASSIFY = "参照下面标好类别的新闻，写出最后一条新闻的类别。只写类别名称。\n\n{context}\n{input}"
 
 SPECS: dict[str, DatasetSpec] = {
     # single- and multi-document QA: token F1
@@ -74,20 +86,25 @@ SPECS: dict[str, DatasetSpec] = {
     "hotpotqa": DatasetSpec("qa_f1", 32, QA_MULTI),
     "2wikimqa": DatasetSpec("qa_f1", 32, QA_MULTI),
     "musique": DatasetSpec("qa_f1", 32, QA_MULTI),
-    "triviaqa": DatasetSpec("qa_f1", 32, QA_FEWSHOT, first_line_only=True),
+    "triviaqa": DatasetSpec("qa_f1", 32, QA_FEWSHOT, first_line_only=True, upstream_chat_template=False),
     # summaries: ROUGE-L F
     "gov_report": DatasetSpec("rouge", 512, SUMMARY_REPORT),
     "qmsum": DatasetSpec("rouge", 512, SUMMARY_QUERY),
     "multi_news": DatasetSpec("rouge", 512, SUMMARY_NEWS),
-    "samsum": DatasetSpec("rouge", 128, SUMMARY_DIALOGUE, first_line_only=True),
+    "samsum": DatasetSpec("rouge", 128, SUMMARY_DIALOGUE, first_line_only=True, upstream_chat_template=False),
     # classification, counting, retrieval
-    "trec": DatasetSpec("classification", 64, CLASSIFY, first_line_only=True),
-    "lsht": DatasetSpec("classification", 64, CLASSIFY, first_line_only=True),
+    "trec": DatasetSpec("classification", 64, CLASSIFY, first_line_only=True, upstream_chat_template=False),
+    "lsht": DatasetSpec("classification", 64, ZH_CLASSIFY, first_line_only=True, upstream_chat_template=False),
     "passage_count": DatasetSpec("count", 32, COUNT),
     "passage_retrieval_en": DatasetSpec("retrieval", 32, RETRIEVE),
+    # Chinese: jieba-based F1 and ROUGE-L, and retrieval by "段落N"
+    "multifieldqa_zh": DatasetSpec("qa_f1_zh", 64, ZH_QA_DOC),
+    "dureader": DatasetSpec("rouge_zh", 128, ZH_QA_MULTI),
+    "vcsum": DatasetSpec("rouge_zh", 512, ZH_SUMMARY_MEETING),
+    "passage_retrieval_zh": DatasetSpec("retrieval_zh", 32, ZH_RETRIEVE),
     # code: fuzzy similarity of the first code line
-    "lcc": DatasetSpec("code_sim", 64, CODE_FILE),
-    "repobench-p": DatasetSpec("code_sim", 64, CODE_REPO),
+    "lcc": DatasetSpec("code_sim", 64, CODE_FILE, upstream_chat_template=False),
+    "repobench-p": DatasetSpec("code_sim", 64, CODE_REPO, upstream_chat_template=False),
     # the built-in suite (ours), one per metric family
     "acb_report_qa": DatasetSpec("qa_f1", 32, QA_DOC),
     "acb_meeting_summary": DatasetSpec("rouge", 128, SUMMARY_QUERY),
