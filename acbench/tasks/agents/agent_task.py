@@ -1,41 +1,49 @@
 """The shared Task implementation of the agent environments: profiles, run, metrics, replay.
 
-A subclass sets `name`, implements `load` and `make_env`; everything else is here. Metric keys are
-relative to the `real_world` capability: `<env>/progress_rate`, `<env>/success_rate`,
-`<env>/grounding_acc`, `<env>/<easy|hard>/progress_rate`, `<env>/<easy|hard>/success_rate`.
+A subclass sets `name`, implements `load`, `make_env` and `make_paper`; everything else is here. Metric
+keys are relative to the `real_world` capability: `<env>/progress_rate`, `<env>/success_rate`,
+`<env>/grounding_acc`, `<env>/<easy|hard>/progress_rate`, `<env>/<easy|hard>/success_rate`, each the
+paper value (AgentBoard's rules), with acbench's own value beside it as `<key>_strict`.
 """
 
 from __future__ import annotations
-
-from statistics import mean
 
 from matplotlib.figure import Figure
 
 from acbench.engines.base import Engine
 from acbench.tasks.agents.env import Environment
 from acbench.tasks.agents.loop import replay, run_episodes
-from acbench.tasks.base import ResultStore, Sample, TaskResult
+from acbench.tasks.agents.paper import PaperScorer
+from acbench.tasks.base import STRICT_SUFFIX, ItemScore, ResultStore, Sample, TaskResult, check_scoring, headline_key
 
 PROFILES = {
     # ~4 short episodes per environment: the whole default run must fit minutes on a 2-core CPU
     "quick": {"limit": 2, "max_steps": 6, "max_new_tokens": 48},
     "paper": {"limit": None, "max_steps": 30, "max_new_tokens": 128},
 }
+# record field -> metric name; each field has a `_strict` twin in the record
+FIELDS = {"progress_rate": "progress_rate", "success": "success_rate", "grounding_acc": "grounding_acc"}
 
 
 class AgentTask:
-    """A multi-turn environment task (implements the Task protocol; not a SingleTurnTask)."""
+    """A multi-turn environment task (implements the Task protocol; not a SingleTurnTask).
+
+    Args:
+        scoring: `paper` (AgentBoard's rules) or `strict` (acbench's): which progress rate is the headline.
+            Both are always computed and logged.
+    """
 
     name = ""
     capability = "real_world"
-    version = "1"
+    version = "2"
 
     def __init__(self, profile: str = "quick", max_steps: int | None = None,
-                 max_new_tokens: int | None = None, batch_size: int | None = None):
+                 max_new_tokens: int | None = None, batch_size: int | None = None, scoring: str = "paper"):
         if profile not in PROFILES:
             raise ValueError(f"unknown profile '{profile}': choose from {sorted(PROFILES)}")
         settings = PROFILES[profile]
         self.profile = profile
+        self.scoring = check_scoring(scoring)
         self.default_limit = settings["limit"]
         self.max_steps = settings["max_steps"] if max_steps is None else int(max_steps)
         self.max_new_tokens = settings["max_new_tokens"] if max_new_tokens is None else int(max_new_tokens)
@@ -49,64 +57,91 @@ class AgentTask:
     def make_env(self, sample: Sample) -> Environment:
         raise NotImplementedError
 
+    def make_paper(self, sample: Sample, env: Environment) -> PaperScorer:
+        """The paper scorer of an episode (AgentBoard's rules on a private copy of the world)."""
+        raise NotImplementedError
+
     def run(self, engine: Engine, samples: list[Sample], store: ResultStore) -> TaskResult:
-        records = run_episodes(engine, samples, self.make_env, store, self.name, self.max_steps,
+        records = run_episodes(engine, samples, self.make_env, self.make_paper, store, self.name, self.max_steps,
                                self.max_new_tokens, self.batch_size)
         return self.aggregate(records)
 
     def score_predictions(self, samples: list[Sample], predictions: dict[str, str]) -> TaskResult:
         """Replay saved action sequences (one action per line) in fresh environments; no model."""
-        records = [
-            replay(s, self.make_env(s), predictions.get(s.id, "").splitlines(), self.name, self.max_steps)
-            for s in samples
-        ]
+        records = []
+        for s in samples:
+            env = self.make_env(s)
+            records.append(replay(s, env, self.make_paper(s, env), predictions.get(s.id, "").splitlines(),
+                                  self.name, self.max_steps))
         return self.aggregate(records)
 
     def aggregate(self, records: list[dict]) -> TaskResult:
         metrics = episode_metrics(self.name, records)
-        figures = {f"{self.name}_progress.png": progress_figure(self.name, records)} if records else {}
-        return TaskResult(self.name, self.capability, records, metrics, f"{self.name}/progress_rate", figures)
+        main = headline_key(f"{self.name}/progress_rate", self.scoring)
+        field = "progress_rate" if self.scoring == "paper" else "progress_rate" + STRICT_SUFFIX
+        items = [ItemScore(str(r["id"]), float(r[field])) for r in records]
+        figures = {f"{self.name}_progress.png": progress_figure(self.name, records, self.scoring)} if records else {}
+        return TaskResult(self.name, self.capability, records, metrics, main, figures, items=items)
+
+
+def _mean(values: list[float]) -> float:
+    # a plain sum / count, the same arithmetic as headline_from_items, so the decomposition is exact
+    return sum(values) / len(values)
 
 
 def episode_metrics(env: str, records: list[dict]) -> dict[str, float]:
-    """Progress, success and grounding overall, by difficulty, and by group (e.g. PDDL domain)."""
+    """Progress, success and grounding overall, by difficulty, and by group (e.g. PDDL domain); paper and strict.
+
+    An empty difficulty split is left out (AgentBoard logs 0 for it).
+    """
     if not records:
-        return {f"{env}/progress_rate": 0.0, f"{env}/success_rate": 0.0, f"{env}/grounding_acc": 0.0}
-    metrics = {
-        f"{env}/progress_rate": mean(r["progress_rate"] for r in records),
-        f"{env}/success_rate": mean(float(r["success"]) for r in records),
-        f"{env}/grounding_acc": mean(r["grounding_acc"] for r in records),
-    }
+        return {f"{env}/{metric}{suffix}": 0.0 for metric in FIELDS.values() for suffix in ("", STRICT_SUFFIX)}
+    metrics = {}
+    for field, metric in FIELDS.items():
+        for suffix in ("", STRICT_SUFFIX):
+            metrics[f"{env}/{metric}{suffix}"] = _mean([float(r[field + suffix]) for r in records])
     splits = [("difficulty", d) for d in ("easy", "hard")]
     groups = sorted({r.get("group") for r in records if r.get("group")})
     if len(groups) > 1:
         splits += [("group", g) for g in groups]
-    for field, value in splits:
-        part = [r for r in records if r.get(field) == value]
+    for key, value in splits:
+        part = [r for r in records if r.get(key) == value]
         if part:
-            metrics[f"{env}/{value}/progress_rate"] = mean(r["progress_rate"] for r in part)
-            metrics[f"{env}/{value}/success_rate"] = mean(float(r["success"]) for r in part)
+            for field in ("progress_rate", "success"):
+                for suffix in ("", STRICT_SUFFIX):
+                    metrics[f"{env}/{value}/{FIELDS[field]}{suffix}"] = _mean([float(r[field + suffix]) for r in part])
     return metrics
 
 
-def progress_figure(env: str, records: list[dict]) -> Figure:
-    """Mean best-so-far progress after each step, by difficulty."""
+def progress_curve(record: dict, steps: int, scoring: str = "paper") -> list[float]:
+    """The progress after each of `steps` steps under one rule set; it holds the final value after the end."""
+    suffix = "" if scoring == "paper" else STRICT_SUFFIX
+    values = [t.get("progress" + suffix) for t in record["trajectory"]]
+    live = [v for v in values if v is not None]
+    curve, best = [], 0.0
+    for k in range(steps):
+        if k < len(live) - 1:
+            best = max(best, live[k])
+            curve.append(best)
+        else:
+            curve.append(float(record["progress_rate" + suffix]))  # final value (strict: 1.0 on success)
+    return curve
+
+
+def progress_figure(env: str, records: list[dict], scoring: str = "paper") -> Figure:
+    """Mean progress after each step (best so far; paper r never falls), by difficulty."""
     fig = Figure(figsize=(5, 3.2))
     ax = fig.add_subplot()
     longest = max((len(r["trajectory"]) for r in records), default=0)
     for difficulty in ("easy", "hard", None):
         part = [r for r in records if r.get("difficulty") == difficulty]
-        if not part:
+        if not part or not longest:
             continue
-        curve = []
-        for step in range(1, longest + 1):
-            values = []
-            for r in part:
-                seen = [t["progress"] for t in r["trajectory"][:step]]
-                values.append(1.0 if r["success"] and step >= len(r["trajectory"]) else max(seen, default=0.0))
-            curve.append(mean(values))
-        ax.plot(range(1, longest + 1), curve, marker="o", label=difficulty or "all")
-    ax.set(xlabel="step", ylabel="progress rate", title=f"{env}: progress by step", ylim=(0, 1.05))
-    ax.legend()
+        curves = [progress_curve(r, longest, scoring) for r in part]
+        mean_curve = [sum(c[k] for c in curves) / len(curves) for k in range(longest)]
+        ax.plot(range(1, longest + 1), mean_curve, marker="o", label=difficulty or "all")
+    ax.set(xlabel="step", ylabel="progress rate", title=f"{env}: progress by step ({scoring})", ylim=(0, 1.05))
+    if longest:
+        ax.legend()
     fig.tight_layout()
     return fig

@@ -1,6 +1,6 @@
 """The multi-turn agent loop (AgentBoard style), batched across episodes.
 
-    records = run_episodes(engine, samples, make_env, store, "pddl", max_steps=30, max_new_tokens=128)
+    records = run_episodes(engine, samples, make_env, make_paper, store, "pddl", max_steps=30, max_new_tokens=128)
 
 The first user message holds the instruction, the examples, the goal and the first observation;
 then each turn is an assistant message `Action: ...` and a user message `Observation: ...`. The model
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from acbench.engines.base import Engine, GenerationRequest
 from acbench.progress import progress_bar
 from acbench.tasks.agents.env import Environment
+from acbench.tasks.agents.paper import PaperScorer
 from acbench.tasks.base import ResultStore, Sample
 
 STOP = ("\nObservation", "Observation:")
@@ -49,26 +50,45 @@ def first_message(env: Environment, observation: str) -> str:
 
 
 @dataclass
+class Track:
+    """One scoring mode's view of an episode; it stops counting once that mode's episode is over."""
+
+    steps: int = 0
+    valid: int = 0
+    progress: float = 0.0  # strict: the best progress so far; paper: AgentBoard's r
+    success: bool = False
+    done: bool = False
+
+
+@dataclass
 class Episode:
-    """One running episode: its environment, chat history and trajectory."""
+    """One running episode: its environment, its paper scorer, chat history and trajectory.
+
+    The environment answers the model and gives acbench's (`_strict`) metrics; `paper` watches the same
+    outputs with AgentBoard's rules. The episode runs until both are over (or `max_steps`): upstream
+    ends a tool episode only at `finish`, acbench already when the goal state holds.
+    """
 
     sample: Sample
     env: Environment
     max_steps: int
+    paper: PaperScorer
     messages: list[dict] = field(default_factory=list)
     trajectory: list[dict] = field(default_factory=list)
-    best: float = 0.0
+    strict: Track = field(default_factory=Track)
+    scored: Track = field(default_factory=Track)  # the paper track
     parse_errors: int = 0
     first_parse_error: str | None = None
 
     def __post_init__(self):
         observation = self.env.reset()
         self.messages = [{"role": "user", "content": first_message(self.env, observation)}]
-        self.best = self.env.progress
+        self.strict.progress = self.env.progress  # acbench counts goals already true at reset
+        self.strict.done, self.strict.success = bool(self.env.done), bool(self.env.success)
 
     @property
     def finished(self) -> bool:
-        return self.env.done or len(self.trajectory) >= self.max_steps
+        return (self.strict.done and self.scored.done) or len(self.trajectory) >= self.max_steps
 
     def act(self, output: str) -> None:
         """Apply one model output: extract the action, step the environment, extend the history."""
@@ -82,14 +102,28 @@ class Episode:
         else:
             observation, valid = self.env.step(action)
             parse_error = None if valid else self.env.last_parse_error
-        if parse_error:
-            self.parse_errors += 1
-            self.first_parse_error = self.first_parse_error or parse_error
-        self.best = max(self.best, self.env.progress)
-        self.trajectory.append({
-            "action": action or "", "output": output, "observation": observation,
-            "valid": valid, "progress": self.env.progress,
-        })
+        step = {"action": action or "", "output": output, "observation": observation}
+        strict, paper = self.strict, self.scored
+        if strict.done:
+            step.update(valid_strict=None, progress_strict=None)
+        else:
+            if parse_error:
+                self.parse_errors += 1
+                self.first_parse_error = self.first_parse_error or parse_error
+            strict.steps += 1
+            strict.valid += valid
+            strict.progress = max(strict.progress, self.env.progress)
+            strict.done, strict.success = bool(self.env.done), bool(self.env.success)
+            step.update(valid_strict=valid, progress_strict=self.env.progress)
+        if paper.done:
+            step.update(valid=None, progress=None, paper_observation=None)
+        else:
+            grounded, paper_observation = self.paper.step(output, action)
+            paper.steps += 1
+            paper.valid += grounded
+            paper.progress, paper.done, paper.success = self.paper.progress, self.paper.done, self.paper.success
+            step.update(valid=grounded, progress=paper.progress, paper_observation=paper_observation)
+        self.trajectory.append(step)
         self.messages.append({"role": "assistant", "content": f"Action: {action or output.strip()}"})
         self.messages.append({"role": "user", "content": f"Observation: {observation}"})
 
@@ -98,8 +132,8 @@ class Episode:
         return GenerationRequest(messages=tuple(messages), max_new_tokens=max_new_tokens, stop=STOP)
 
     def record(self, env_name: str) -> dict:
-        steps = len(self.trajectory)
-        valid = sum(t["valid"] for t in self.trajectory)
+        """The episode's record: paper metrics under their names, acbench's as `<metric>_strict`."""
+        strict, paper = self.strict, self.scored
         return {
             "id": self.sample.id,
             "env": env_name,
@@ -108,10 +142,16 @@ class Episode:
             "prompt": self.messages[0]["content"],
             "prediction": "\n".join(t["action"] for t in self.trajectory),
             "trajectory": self.trajectory,
-            "progress_rate": 1.0 if self.env.success else self.best,
-            "success": bool(self.env.success),
-            "grounding_acc": valid / steps if steps else 1.0,
-            "steps": steps,
+            "progress_rate": paper.progress,
+            "progress_rate_strict": 1.0 if strict.success else strict.progress,
+            "success": paper.success,
+            "success_strict": strict.success,
+            # upstream divides by the index of the last step + 1; it always takes at least one step
+            "grounding_acc": paper.valid / paper.steps if paper.steps else 0.0,
+            "grounding_acc_strict": strict.valid / strict.steps if strict.steps else 1.0,
+            "steps": paper.steps,
+            "steps_strict": strict.steps,
+            "paper_reason": None if paper.steps else "no_steps",
             "parse_errors": self.parse_errors,
             "parse_error": self.first_parse_error,
         }
@@ -145,6 +185,7 @@ def run_episodes(
     engine: Engine,
     samples: list[Sample],
     make_env: Callable[[Sample], Environment],
+    make_paper: Callable[[Sample, Environment], PaperScorer],
     store: ResultStore,
     env_name: str,
     max_steps: int = 30,
@@ -155,6 +196,7 @@ def run_episodes(
 
     Args:
         make_env: builds a fresh environment for a sample (called only for episodes that run).
+        make_paper: the paper scorer of a sample's episode, given its environment.
         batch_size: at most this many episodes run side by side (None: all of them).
     """
     todo = [s for s in samples if s.id not in store]
@@ -165,8 +207,9 @@ def run_episodes(
         while waiting or live:
             while waiting and len(live) < width:
                 sample = waiting.pop(0)
-                episode = Episode(sample, make_env(sample), max_steps)
-                if episode.finished:  # goal true from the start, or max_steps == 0
+                env = make_env(sample)
+                episode = Episode(sample, env, max_steps, make_paper(sample, env))
+                if episode.finished:  # max_steps == 0
                     store.add(episode.record(env_name))
                     bar.update(1)
                 else:
@@ -186,9 +229,13 @@ def run_episodes(
     return store.records_for(samples)
 
 
-def replay(sample: Sample, env: Environment, actions: list[str], env_name: str, max_steps: int) -> dict:
-    """Score a fixed action sequence (one action per item) without a model: an open-loop plan."""
-    episode = Episode(sample, env, max_steps)
+def replay(sample: Sample, env: Environment, paper: PaperScorer, actions: list[str], env_name: str,
+           max_steps: int) -> dict:
+    """Score a fixed action sequence (one action per item) without a model: an open-loop plan.
+
+    Each action is given as the output `Action: <action>`, so both rule sets read it.
+    """
+    episode = Episode(sample, env, max_steps, paper)
     for action in actions:
         if episode.finished:
             break

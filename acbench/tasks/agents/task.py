@@ -13,6 +13,7 @@ from pathlib import Path
 
 from acbench.tasks.agents.agent_task import AgentTask
 from acbench.tasks.agents.env import balanced
+from acbench.tasks.agents.paper import PDDLPaper, ToolPaper
 from acbench.tasks.agents.pddl_env import PDDLEnv, builtin_pddl_dir, load_pddl_suite, problem_samples
 from acbench.tasks.agents.tool_operation import ToolOperationEnv, load_operation_suite
 from acbench.tasks.agents.tool_query import ToolQueryEnv, load_query_suite
@@ -31,12 +32,12 @@ class PDDLTask(AgentTask):
     """
 
     name = "pddl"
-    version = "1"
+    version = "2"  # 2: paper scoring (AgentBoard rules) beside acbench's `_strict` rules
 
     def __init__(self, profile: str = "quick", max_steps: int | None = None, max_new_tokens: int | None = None,
                  batch_size: int | None = None, domains: list[str] | str | None = None,
-                 domain: str | None = None, problems: list[str] | str | None = None):
-        super().__init__(profile, max_steps, max_new_tokens, batch_size)
+                 domain: str | None = None, problems: list[str] | str | None = None, scoring: str = "paper"):
+        super().__init__(profile, max_steps, max_new_tokens, batch_size, scoring)
         self.domains = [d.strip() for d in domains.split(",")] if isinstance(domains, str) else domains
         if (domain is None) != (problems is None):
             raise ValueError("options `domain` and `problems` go together: a domain file and its problems")
@@ -52,6 +53,9 @@ class PDDLTask(AgentTask):
 
     def make_env(self, sample: Sample) -> PDDLEnv:
         return PDDLEnv(sample.data["domain"], sample.data["problem"])
+
+    def make_paper(self, sample: Sample, env: PDDLEnv) -> PDDLPaper:
+        return PDDLPaper(env.world, env.parse)
 
 
 def _problem_paths(problems: list[str] | str) -> list[str]:
@@ -70,7 +74,7 @@ class ToolQueryTask(AgentTask):
     """Tool-Query: questions over an offline academic graph, answered through tool calls."""
 
     name = "tool_query"
-    version = "1"
+    version = "2"  # 2: paper scoring (AgentBoard rules) beside acbench's `_strict` rules
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         return balanced(load_query_suite(source), limit if limit is not None else self.default_limit)
@@ -78,15 +82,29 @@ class ToolQueryTask(AgentTask):
     def make_env(self, sample: Sample) -> ToolQueryEnv:
         return ToolQueryEnv(sample)
 
+    def make_paper(self, sample: Sample, env: ToolQueryEnv) -> ToolPaper:
+        """Gold subgoals: the raw results of the gold calls, replayed once per episode, and the answer."""
+        return ToolPaper.from_gold(lambda: ToolQueryEnv(sample), sample.data["gold_actions"], "query")
+
 
 class ToolOperationTask(AgentTask):
     """Tool-Operation: reach a target state of a todo list and a spreadsheet through tool calls."""
 
     name = "tool_operation"
-    version = "1"
+    version = "2"  # 2: paper scoring (AgentBoard rules) beside acbench's `_strict` rules
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         return balanced(load_operation_suite(source), limit if limit is not None else self.default_limit)
 
     def make_env(self, sample: Sample) -> ToolOperationEnv:
         return ToolOperationEnv(sample)
+
+    def make_paper(self, sample: Sample, env: ToolOperationEnv) -> ToolPaper:
+        """Todo episodes score gold subgoals and the final todo state; sheet episodes the target sheet."""
+        return ToolPaper.from_gold(lambda: ToolOperationEnv(sample), sample.data["gold_actions"],
+                                   operation_kind(sample.data["conditions"]))
+
+
+def operation_kind(conditions: list[dict]) -> str:
+    """`todo` when the target state is about tasks, else `sheet`: the AgentBoard environment it stands for."""
+    return "todo" if any(c["type"] in ("task", "no_task") for c in conditions) else "sheet"

@@ -55,8 +55,9 @@ class ToolEnv:
         lines = [f"- {fn.tool_signature}: {' '.join((fn.__doc__ or '').split())}" for fn in self.tools.values()]
         return (
             f"{self.preamble}\nTools:\n" + "\n".join(lines) + "\n"
-            "Call exactly one tool per turn, with literal arguments in Python/JSON syntax, e.g. "
-            "`Action: get_tasks(\"Home\")`. `check valid actions` lists the tools. "
+            "Call exactly one tool per turn, on one line: the tool name, then `with Action Input:` and a "
+            "JSON object of its arguments, e.g. `Action: get_tasks with Action Input: {\"project\": \"Home\"}` "
+            "or `Action: get_projects with Action Input: {}`. `check valid actions` lists the tools. "
             "A call that fails changes nothing."
         )
 
@@ -80,6 +81,16 @@ class ToolEnv:
             return f"Error: {exc}. Nothing changed.", False
         self.update_progress()
         return render(result), True
+
+    def agentboard_call(self, call: str) -> str:
+        """A call written `tool(arg, key=value)` in AgentBoard's form `tool with Action Input: {json}`.
+
+        The prompt asks for this form: AgentBoard's evaluator (paper scoring) reads only it.
+        """
+        name, args, kwargs = parse_tool_call(call)
+        fn = self.tools[name]
+        bound = bind_arguments(name, fn.tool_params, args, kwargs, fn.tool_optional)
+        return f"{name} with Action Input: {json.dumps(bound, ensure_ascii=False)}"
 
     def update_progress(self) -> None:
         """Recompute `progress`, `success` and `done` after a successful call."""

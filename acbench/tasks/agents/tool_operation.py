@@ -80,7 +80,7 @@ class ToolOperationEnv(ToolEnv):
     preamble = (
         "You operate a todo list (projects holding tasks with an id, content, due date YYYY-MM-DD, priority "
         "1-4 and a done flag) and a spreadsheet (named columns; rows numbered from 1) by calling tools, until "
-        "the goal holds. Look at the data before you change it. Call finish() when you are done."
+        "the goal holds. Look at the data before you change it. Call the finish tool when you are done."
     )
 
     def __init__(self, sample: Sample | dict):

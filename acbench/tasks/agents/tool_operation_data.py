@@ -146,9 +146,9 @@ def example_text(rng: random.Random) -> str:
     goal, conditions, gold = make_episode("complete", rng, state)
     env = ToolOperationEnv({"state": state, "conditions": conditions, "goal": goal})
     lines = ["Example:", f"Goal: {goal}", "Observation: " + env.reset()]
-    for call in ["get_projects()", "complete_task(\"the task\")", *gold]:
+    for call in ["get_projects()", "complete_task(\"the task\")", *gold, "finish()"]:
         obs, _ = env.step(call)
-        lines += [f"Action: {call}", f"Observation: {obs}"]
+        lines += [f"Action: {env.agentboard_call(call)}", f"Observation: {obs}"]
     return "\n".join(lines) + "\n"
 
 

@@ -77,7 +77,7 @@ class ToolQueryEnv(ToolEnv):
         self.done = self.success = False
         self.progress = 0.0
         self.last_parse_error = None
-        return "Nothing is loaded yet. Use the tools to find the answer, then call finish(answer)."
+        return "Nothing is loaded yet. Use the tools to find the answer, then give it to the finish tool."
 
     def step(self, action_text: str) -> tuple[str, bool]:
         observation, valid = super().step(action_text)

@@ -141,7 +141,7 @@ def example_text(item: dict, graph: dict) -> str:
     lines = ["Example:", f"Question: {item['question']}", "Observation: " + env.reset()]
     for call in ["paperNodeCheck(" + item["gold_actions"][1].split("(", 1)[1]] + item["gold_actions"]:
         obs, _ = env.step(call)
-        lines += [f"Action: {call}", f"Observation: {obs}"]
+        lines += [f"Action: {env.agentboard_call(call)}", f"Observation: {obs}"]
     return "\n".join(lines) + "\n"
 
 

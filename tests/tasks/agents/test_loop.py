@@ -81,8 +81,10 @@ def test_progress_rate_is_the_best_ever_reached_and_replay_scores_plans():
     # (on b2 b1) holds after 6 steps (progress 1/2); undoing it drops the current progress to 0
     result = task.score_predictions(samples, {samples[0].id: "\n".join(half + ["(unstack b2 b1)", "(fly)"])})
     record = result.records[0]
-    assert record["trajectory"][-2]["progress"] == 0.0 and record["progress_rate"] == 0.5
+    assert record["trajectory"][-2]["progress_strict"] == 0.0 and record["progress_rate_strict"] == 0.5
+    assert record["trajectory"][-2]["progress"] == 0.5 and record["progress_rate"] == 0.5  # paper r never falls
     assert record["steps"] == 8 and record["grounding_acc"] == 7 / 8 and record["parse_errors"] == 1
+    assert record["grounding_acc_strict"] == 7 / 8 and record["steps_strict"] == 8
     solved = task.score_predictions(samples, {samples[0].id: "\n".join(half + ["(pickup b3)", "(stack b3 b2)"])})
     assert solved.metrics["pddl/success_rate"] == 1.0 and solved.metrics["pddl/hard/progress_rate"] == 1.0
     short = PDDLTask(domain=task.domain, problems=task.problems, max_steps=3)  # the step limit cuts replays
@@ -128,7 +130,8 @@ def test_first_message_is_cut_in_the_middle_when_it_alone_is_too_long():
 def test_resume_skips_finished_episodes(tmp_path):
     task = ToolQueryTask(max_steps=4)
     samples = task.load(limit=4)
-    gold = {s.data["question"]: s.data["gold_actions"] for s in samples}
+    gold = {s.data["question"]: [task.make_env(s).agentboard_call(a) for a in s.data["gold_actions"]]
+            for s in samples}  # written as AgentBoard's `tool with Action Input: {...}`, which both rule sets read
     store_path = tmp_path / "tool_query.jsonl"
 
     class Crash(RuntimeError):
@@ -158,6 +161,8 @@ def test_resume_skips_finished_episodes(tmp_path):
     assert all(r["success"] for r in easy) and result.metrics["tool_query/easy/success_rate"] == 1.0
     hard = [r for r in result.records if r["difficulty"] == "hard"]  # 4 of 5+ gold calls in 4 steps
     assert all(not r["success"] and 0 < r["progress_rate"] < 1 for r in hard)
+    assert all(r["success"] == r["success_strict"] and r["progress_rate"] == r["progress_rate_strict"]
+               for r in result.records)  # well-formed gold calls: the two rule sets agree
 
 
 def test_registry_builds_tasks_and_rejects_bad_options():
