@@ -33,9 +33,19 @@ BUFFER = 200  # tokens kept free of context (upstream's final_context_length_buf
 
 @lru_cache(maxsize=1)
 def _rouge():
-    from rouge_score import rouge_scorer
+    """rouge-score's ROUGE-1 with its own tokenizer and Porter stemmer; stems are memoised, so a long
+    repetitive reply costs one stemming per distinct word (the result is the same: stemming is a function)."""
+    from nltk.stem import porter
+    from rouge_score import rouge_scorer, tokenize, tokenizers
 
-    return rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
+    class _Stemmer:
+        stem = staticmethod(lru_cache(maxsize=65536)(porter.PorterStemmer().stem))
+
+    class _Tokenizer(tokenizers.Tokenizer):
+        def tokenize(self, text):
+            return tokenize.tokenize(text, _Stemmer)
+
+    return rouge_scorer.RougeScorer(["rouge1"], tokenizer=_Tokenizer())
 
 
 def cell_score(needle: str, reply: str) -> float:
