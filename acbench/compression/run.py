@@ -28,6 +28,7 @@ from acbench.compression import measure
 from acbench.compression.calibration import is_local_source
 from acbench.compression.spec import CompressionSpec, library_versions
 from acbench.compression.validate import CompressionError, TargetLayers, validate_against_model
+from acbench.threads import share_cores
 
 log = logging.getLogger(__name__)
 MARKER = "acbench_compression.json"
@@ -86,6 +87,7 @@ def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Pa
         shutil.rmtree(final)
     _remove_stale_temps(root, key)
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{key}-{os.getpid()}-"))
+    share_cores()  # calibration is matmul-bound: never oversubscribe the cores with another acbench process
     try:
         stats = _compress_into(spec, model_path, tmp, targets, original_mb, work_dtype)
         (tmp / MARKER).write_text(

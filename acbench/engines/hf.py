@@ -20,6 +20,7 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
 from acbench.models import load_model
 from acbench.progress import progress_bar
+from acbench.threads import share_cores
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ class HFEngine:
     def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
         outputs: list[str | None] = [None] * len(requests)
         encoded = [(i, self._prompt_ids(r)) for i, r in enumerate(requests)]
+        if self.device == "cpu":
+            share_cores()  # other acbench processes on this machine may have started or finished
 
         def settings(item):
             r = requests[item[0]]
@@ -136,6 +139,8 @@ class HFEngine:
     # -- logits for the analyses ------------------------------------------------------------------
     @torch.inference_mode()
     def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
+        if self.device == "cpu":
+            share_cores()
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=max_length)
         enc = {k: v.to(self.device) for k, v in enc.items()}
         out = self.model(**enc, output_hidden_states=True)

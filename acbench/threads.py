@@ -1,0 +1,123 @@
+"""CPU threads: size torch's thread pool from the cores this process may use, shared fairly between the
+acbench processes running on the machine at the same moment.
+
+    from acbench.threads import share_cores
+    share_cores()          # before heavy work: sets torch.set_num_threads(cores // live acbench processes)
+
+Two torch processes that each start one OpenMP thread per core oversubscribe the CPU: on a 2-core machine
+an evaluation beside another run took 857 s instead of 56 s alone. So every acbench process registers itself
+(a lock file held for its lifetime under `<cache>/procs/`) and, before each heavy phase, takes its share of
+the usable cores: affinity mask and cgroup CPU quota, whichever is smaller. A user's `OMP_NUM_THREADS` or
+`ACBENCH_THREADS` always wins.
+"""
+
+from __future__ import annotations
+
+import atexit
+import fcntl
+import logging
+import math
+import os
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_registration: tuple[Path, int, int] | None = None  # this process's lock file, its descriptor, and its pid
+
+
+def usable_cores(cgroup_root: str | Path = "/sys/fs/cgroup") -> int:
+    """Cores this process may run on: the affinity mask, capped by a cgroup v2 (or v1) CPU quota."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    quota = _cgroup_quota(Path(cgroup_root))
+    if quota is not None:
+        cores = min(cores, max(1, math.floor(quota)))
+    return max(1, cores)
+
+
+def _cgroup_quota(root: Path) -> float | None:
+    """CPUs allowed by the cgroup quota (`cpu.max` "quota period", or v1 cfs files); None when unlimited."""
+    try:
+        v2 = root / "cpu.max"
+        if v2.is_file():
+            quota, _, period = v2.read_text().strip().partition(" ")
+            return None if quota == "max" else int(quota) / int(period or 100000)
+        v1_quota, v1_period = root / "cpu" / "cpu.cfs_quota_us", root / "cpu" / "cpu.cfs_period_us"
+        if v1_quota.is_file() and v1_period.is_file():
+            quota = int(v1_quota.read_text())
+            return None if quota <= 0 else quota / int(v1_period.read_text())
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _procs_dir() -> Path:
+    from acbench.models import cache_dir
+
+    path = cache_dir() / "procs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def register() -> None:
+    """Hold a lock file for this process's lifetime, so others count it (idempotent; released at exit)."""
+    global _registration
+    if _registration is not None and _registration[2] == os.getpid() and _registration[0].exists():
+        return  # a forked child re-registers under its own pid
+    path = _procs_dir() / f"{os.getpid()}.lock"
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    _registration = (path, fd, os.getpid())
+    atexit.register(_unregister, path, fd)
+
+
+def _unregister(path: Path, fd: int) -> None:
+    if os.getpid() == int(path.stem):
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def live_processes() -> int:
+    """acbench processes holding their lock now (this one included); stale files of dead ones are removed."""
+    live = 0
+    for path in _procs_dir().glob("*.lock"):
+        if _registration is not None and path == _registration[0]:
+            live += 1
+            continue
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            live += 1  # another process holds it
+        else:
+            path.unlink(missing_ok=True)  # its process died without cleaning up
+        finally:
+            os.close(fd)
+    return max(live, 1)
+
+
+def thread_share() -> int:
+    """Threads this process should use now: the user's setting, else its fair share of the usable cores."""
+    for variable in ("ACBENCH_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(variable, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    register()
+    return max(1, usable_cores() // live_processes())
+
+
+def share_cores() -> int:
+    """Apply `thread_share()` to torch (cheap; call before each heavy phase) and return it."""
+    import torch
+
+    threads = thread_share()
+    if torch.get_num_threads() != threads:
+        log.info("using %d CPU thread(s) (%d usable cores, shared with other acbench processes)", threads,
+                 usable_cores())
+        torch.set_num_threads(threads)
+    return threads

@@ -1,0 +1,58 @@
+"""CPU thread sharing: cores from affinity and cgroup quota, split between live acbench processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from acbench import threads
+
+
+def test_usable_cores_honours_the_cgroup_quota(tmp_path):
+    affinity = len(os.sched_getaffinity(0))
+    (tmp_path / "cpu.max").write_text("150000 100000\n")  # 1.5 CPUs -> 1 whole core
+    assert threads.usable_cores(tmp_path) == 1
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert threads.usable_cores(tmp_path) == affinity
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")  # cgroup v1, unlimited
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert threads.usable_cores(tmp_path) == affinity
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")
+    assert threads.usable_cores(tmp_path) == 1
+
+
+def test_live_processes_split_the_cores(tmp_path, monkeypatch):
+    monkeypatch.setenv("ACBENCH_CACHE", str(tmp_path))
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("ACBENCH_THREADS", raising=False)
+    monkeypatch.setattr(threads, "_registration", None)
+    monkeypatch.setattr(threads, "usable_cores", lambda: 4)
+    threads.register()
+    assert threads.live_processes() == 1 and threads.thread_share() == 4
+
+    code = ("import time; from acbench import threads; threads.register(); print('ready', flush=True); "
+            "time.sleep(60)")
+    other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "ACBENCH_CACHE": str(tmp_path)})
+    try:
+        assert other.stdout.readline().strip() == "ready"
+        assert threads.live_processes() == 2 and threads.thread_share() == 2
+    finally:
+        other.kill()
+        other.wait()
+    # a killed process leaves its file behind but not its lock: it no longer counts, and its file goes
+    assert (tmp_path / "procs" / f"{other.pid}.lock").exists()
+    assert threads.live_processes() == 1
+    assert not (tmp_path / "procs" / f"{other.pid}.lock").exists()
+
+
+@pytest.mark.parametrize("variable", ["OMP_NUM_THREADS", "ACBENCH_THREADS"])
+def test_a_users_thread_setting_wins(monkeypatch, variable):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv(variable, "3")
+    assert threads.thread_share() == 3
