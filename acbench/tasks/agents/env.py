@@ -43,6 +43,8 @@ class ToolCallError(ValueError):
 def parse_tool_call(text: str) -> tuple[str, list[Any], dict[str, Any]]:
     """Parse `name(arg, key=value)` or `name {json}` / `name with Action Input: {json}` safely.
 
+    The braces form is read as JSON, or else as a Python dict literal (as AgentBoard reads it).
+
     Arguments must be literals (strings, numbers, lists, dicts, True/False/None); they are read with
     `ast.literal_eval` on the parsed syntax tree or `json.loads`, never evaluated as code.
 
@@ -61,7 +63,10 @@ def parse_tool_call(text: str) -> tuple[str, list[Any], dict[str, Any]]:
         try:
             kwargs = json.loads("{" + rest)
         except json.JSONDecodeError as exc:
-            raise ToolCallError(f"arguments are not valid JSON: {exc.msg}") from exc
+            try:  # AgentBoard reads the input as a Python literal (True, 'single quotes')
+                kwargs = ast.literal_eval("{" + rest)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                raise ToolCallError(f"arguments are not valid JSON: {exc.msg}") from exc
         if not name.isidentifier() or not isinstance(kwargs, dict):
             raise ToolCallError("expected `tool_name {json object}`")
         return name, [], kwargs

@@ -8,6 +8,7 @@ nothing. Results are shown as compact JSON.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from typing import Any
@@ -56,7 +57,7 @@ class ToolEnv:
         return (
             f"{self.preamble}\nTools:\n" + "\n".join(lines) + "\n"
             "Call exactly one tool per turn, on one line: the tool name, then `with Action Input:` and a "
-            "JSON object of its arguments, e.g. `Action: get_tasks with Action Input: {\"project\": \"Home\"}` "
+            "dict of its arguments (Python literals: True, False, None), e.g. `Action: get_tasks with Action Input: {\"project\": \"Home\"}` "
             "or `Action: get_projects with Action Input: {}`. `check valid actions` lists the tools. "
             "A call that fails changes nothing."
         )
@@ -90,7 +91,12 @@ class ToolEnv:
         name, args, kwargs = parse_tool_call(call)
         fn = self.tools[name]
         bound = bind_arguments(name, fn.tool_params, args, kwargs, fn.tool_optional)
-        return f"{name} with Action Input: {json.dumps(bound, ensure_ascii=False)}"
+        text = json.dumps(bound, ensure_ascii=False)
+        try:
+            ast.literal_eval(text)
+        except ValueError:  # true/false/null: AgentBoard evaluates the input as Python, so write Python
+            text = repr(bound)
+        return f"{name} with Action Input: {text}"
 
     def update_progress(self) -> None:
         """Recompute `progress`, `success` and `done` after a successful call."""
