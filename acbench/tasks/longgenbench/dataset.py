@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,9 +107,11 @@ _FINAL = re.compile(r"answer is\s*[:\s]*", re.IGNORECASE)
 def extract_final(segment: str, kind: str) -> str | None:
     """The value after the last 'The answer is' in one answer segment (a number or a letter A-D)."""
     ends = [m.end() for m in _FINAL.finditer(segment)]
-    if not ends:
-        return None
-    tail = segment[ends[-1] :].strip()
+    return _value(segment[ends[-1] :], kind) if ends else None
+
+
+def _value(tail: str, kind: str) -> str | None:
+    tail = tail.strip()
     if kind == "mmlu":
         letter = re.match(r"[(\[]?([A-D])\b", tail)
         return letter.group(1) if letter else None
@@ -122,6 +125,10 @@ def parse_answers(text: str, kind: str, first: int = 1) -> dict[int, str]:
     their order in the text; if a number repeats, the first of its segments that gives an answer counts.
     """
     marks = list(_ANSWER.finditer(text))
+    # 'answer is' marks never straddle an 'Answer_<n>:' mark, so one scan of the whole text finds each
+    # segment's last one (by bisection) exactly as a scan per segment would, in linear time.
+    finals = [(m.start(), m.end()) for m in _FINAL.finditer(text)] if marks else []
+    final_ends = [end for _, end in finals]
     found: dict[int, str] = {}
     for i, mark in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
@@ -130,7 +137,10 @@ def parse_answers(text: str, kind: str, first: int = 1) -> dict[int, str]:
         number = int(mark.group(1)) - (first - 1)
         if number in found:
             continue
-        value = extract_final(text[mark.end() : end], kind)
+        last = bisect_right(final_ends, end) - 1
+        if last < 0 or finals[last][0] < mark.end():
+            continue
+        value = _value(text[finals[last][1] : end], kind)
         if value is not None:
             found[number] = value
     return found

@@ -109,7 +109,7 @@ def test_megabyte_replies_score_fast(reply):
     task = NeedleTask(profile="paper", lengths=(1000,), depths=(0,))
     sample = task.load()[0]
     task.score(sample, "warm up")  # the first call imports nltk's stemmer
-    start = time.perf_counter()
+    start = time.process_time()
     record = task.score(sample, reply)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert 0.0 <= record["score"] <= 10.0 and 0.0 <= record["heatmap_recall"] <= 1.0
