@@ -12,6 +12,8 @@ import ast
 import json
 import re
 
+from acbench.tasks.teval.template_match import first_match
+
 _FENCE = "```json"
 
 
@@ -82,10 +84,10 @@ def parse_template_string(template: dict, text: str) -> tuple[dict | None, str |
         pattern = template_regex(template)
     except (KeyError, TypeError):
         return None, "template lacks start/end markers"
-    found = pattern.findall(text or "")
-    if not found:
+    found = first_match(pattern.pattern, text or "")  # linear time; re.findall backtracks cubically
+    if found is None:
         return None, "output does not follow the template markers"
-    thought, action, args_text = found[0]
+    thought, action, args_text = found
     try:
         args = ast.literal_eval(args_text.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
