@@ -14,7 +14,7 @@ from acbench.tasks.agents.paper import (FORMAT_ERROR, ToolPaper, count_matches, 
                                         sheet_match, split_call)
 from acbench.tasks.agents.pddl_env import PDDLEnv, builtin_pddl_dir
 from acbench.tasks.agents.task import PDDLTask, ToolOperationTask, ToolQueryTask, operation_kind
-from acbench.tasks.agents.tool_operation import ToolOperationEnv, load_operation_suite
+from acbench.tasks.agents.tool_operation import load_operation_suite
 from acbench.tasks.agents.tool_query import load_query_suite
 from acbench.tasks.base import ResultStore, headline_from_items
 
