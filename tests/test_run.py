@@ -18,7 +18,8 @@ from acbench.engines.scripted import ScriptedEngine
 from acbench.tasks.needle.task import DEFAULT_ANSWER, NeedleTask
 from acbench.tracking import TrackingError
 
-NEEDLE = {"needle": {"lengths": [60], "depths": [0, 50, 100]}}
+# strict scoring: answer-word recall x 100 per cell (0 or 100 here), hand-checkable
+NEEDLE = {"needle": {"lengths": [60], "depths": [0, 50, 100], "scoring": "strict"}}
 
 
 def _cfg(model, **params):
@@ -60,9 +61,22 @@ def test_run_logs_metrics_artifacts_and_registers(tiny_model, isolated_tracking,
     run = client.get_run(outcome.run_id)
     assert run.info.status == "FINISHED"
     m = run.data.metrics
-    assert m["base/long_context/needle/score"] == pytest.approx(100.0)
-    assert m["long_context/needle/score"] == pytest.approx(100 / 3)
+    assert m["base/long_context/needle/score_strict"] == pytest.approx(100.0)
+    assert m["long_context/needle/score_strict"] == pytest.approx(100 / 3)
     assert m["retention/long_context"] == pytest.approx(1 / 3)
+    # paired statistics: 3 cells, the compressed model loses 2; exact McNemar (2 * (1/2)**2) and the exact
+    # permutation test (|mean| as large in 4 of the 8 sign patterns) both give p = 0.5
+    assert m["stats/long_context/needle/delta"] == pytest.approx(100 / 3 - 100)
+    assert m["stats/long_context/needle/p_value"] == pytest.approx(0.5) == m["stats/long_context/needle/p_holm"]
+    assert m["stats/long_context/needle/delta_lo"] <= m["stats/long_context/needle/delta"]
+    assert m["stats/long_context/needle/significant_drop"] == 0.0 and m["stats/long_context/needle/n"] == 3
+    assert m["stats/overall/retention"] == pytest.approx(1 / 3)
+    assert run.data.tags["acbench.stats.needle"] == "measured"
+    local = client.download_artifacts(outcome.run_id, "stats/summary.json", str(isolated_tracking))
+    summary = json.load(open(local))
+    row = dict(zip(summary["columns"], summary["data"][0]))
+    assert row["task"] == "needle" and row["status"] == "measured" and row["n"] == 3
+    assert row["test"] in ("mcnemar_exact", "paired_permutation") and row["p_value"] == pytest.approx(0.5)
     # the tiny model is mostly its (unquantized) embedding table, so the ratio is small but real
     assert m["model/compression_ratio"] > 1.0 and 0 < m["model/size_mb"] < m["model/original_size_mb"]
     assert run.data.params["method"] == "rtn" and run.data.params["group_size"] == "32"
@@ -93,13 +107,13 @@ def test_interrupted_run_resumes_where_it_stopped(tiny_model, isolated_tracking,
     monkeypatch.setattr(run_module, "_engine", resumed)
     outcome = run_module.run_experiment(_cfg(tiny_model))
     assert len(resumed.compressed_requests) == 2  # the first cell was saved before the kill
-    assert outcome.metrics["long_context/needle/score"] == pytest.approx(100 / 3)
+    assert outcome.metrics["long_context/needle/score_strict"] == pytest.approx(100 / 3)
 
 
 def test_method_none_evaluates_the_original_alone(tiny_model, isolated_tracking, monkeypatch):
     monkeypatch.setattr(run_module, "_engine", Scripted(tiny_model))
     outcome = run_module.run_experiment(_cfg(tiny_model, method="none"))
-    assert outcome.metrics["long_context/needle/score"] == pytest.approx(100.0)
+    assert outcome.metrics["long_context/needle/score_strict"] == pytest.approx(100.0)
     assert not any(k.startswith(("retention/", "base/", "model/")) for k in outcome.metrics)
     assert outcome.model_version is None
 
