@@ -45,7 +45,10 @@ class Embedder:
         self.name = name
         path = _bundled_minilm() if name in (DEFAULT_EMBEDDING_MODEL, "sentence-transformers/all-MiniLM-L6-v2") else name
         try:
-            self._model = SentenceTransformer(path, device="cpu")
+            try:  # local folder or HF cache first: offline, a hub request retries for more than a minute
+                self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+            except Exception:  # noqa: BLE001 - not available locally: try the hub
+                self._model = SentenceTransformer(path, device="cpu")
         except Exception as err:  # offline hub id, missing path: say what to pass instead
             hint = (
                 "it is the paper profile's default (upstream's model); without network access download it once "

@@ -14,11 +14,26 @@ name of the folder holding its file.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
 from acbench.tasks.base import Sample
 from acbench.tasks.worfbench.graph import WorkflowParseError, parse_workflow
+from acbench.tasks.worfbench.paper import parse_paper, gold_sequences
+
+log = logging.getLogger(__name__)
+
+
+def gold_problem(gold_text: str) -> str | None:
+    """Why upstream's evaluator fails on this gold (its item then scores 0 in paper mode), or None."""
+    gold = parse_paper(gold_text)
+    if gold is None:
+        return "gold_unparseable"
+    sequences = gold_sequences(gold)
+    if sequences is None:
+        return "gold_not_sortable"
+    return None if all(sequences) else "gold_no_nodes"
 
 FILE_NAME = "graph_eval.json"
 BUILTIN_DIR = Path(__file__).parent / "data"
@@ -31,7 +46,11 @@ class WorfBenchDataError(ValueError):
 
 
 def record_to_sample(record: dict, task: str, where: str) -> Sample:
-    """One upstream item -> Sample(id "<task>/<id>", data = the record + its task, target = gold text)."""
+    """One upstream item -> Sample(id "<task>/<id>", upstream_id "<id>", data = the record + its task, target = gold).
+
+    A gold that upstream's evaluator could not sort or parse loads with a warning: paper scoring gives its
+    item 0 with that reason (`gold_not_sortable`, ...), as upstream would fail on it.
+    """
     conversations = record.get("conversations")
     if not isinstance(conversations, list) or not conversations:
         raise WorfBenchDataError(f"{where}: item {record.get('id')!r} has no 'conversations' list")
@@ -43,7 +62,12 @@ def record_to_sample(record: dict, task: str, where: str) -> Sample:
         parse_workflow(gold)
     except WorkflowParseError as err:
         raise WorfBenchDataError(f"{where}: gold workflow of item {record.get('id')!r} is unusable ({err})") from err
-    return Sample(id=f"{task}/{record.get('id')}", data={**record, "task": task}, target=gold)
+    problem = gold_problem(gold)
+    if problem:
+        log.warning("%s: gold workflow of item %r fails upstream's evaluator (%s): paper scores give it 0",
+                    where, record.get("id"), problem)
+    return Sample(id=f"{task}/{record.get('id')}", data={**record, "task": task}, target=gold,
+                  upstream_id=str(record.get("id")))
 
 
 def read_file(path: Path, task: str | None = None) -> list[Sample]:

@@ -92,3 +92,17 @@ def test_hub_id_offline_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(huggingface_hub, "snapshot_download", offline)
     with pytest.raises(WorfBenchDataError, match="could not fetch hub dataset 'zjunlp/WorFBench'.*offline"):
         load_graph_eval("zjunlp/WorFBench")
+
+
+def test_upstream_ids_and_a_warning_for_gold_upstream_cannot_sort(tmp_path, caplog):
+    records = [{"source": "os", "id": i, "target": "graph", "conversations": [
+        {"role": "system", "content": "s"}, {"role": "user", "content": "u"},
+        {"role": "assistant", "content": gold}]} for i, gold in [
+        ("os_1", "Node:\n1: a\n2: b\nEdge: (START,1) (1,2) (2,END)"),
+        ("os_2", "Node:\n1: a\n2: b\nEdge: (START,1) (1,2) (2,1) (2,END)")]]  # a cycle: upstream fails on it
+    path = tmp_path / "graph_eval.json"
+    path.write_text(json.dumps(records))
+    with caplog.at_level("WARNING"):
+        samples = load_graph_eval(path)
+    assert [(s.id, s.upstream_id) for s in samples] == [("os/os_1", "os_1"), ("os/os_2", "os_2")]
+    assert "'os_2'" in caplog.text and "gold_not_sortable" in caplog.text and "'os_1'" not in caplog.text
