@@ -172,10 +172,10 @@ class NeedleTask(SingleTurnTask):
             context, depth = placement.context, placement.needle_token_depth
         # Recorded with the item (score() reads them back): what this cell really held.
         sample.data.update(context_tokens=engine.count_tokens(context), needle_depth=round(depth, 2), length_used=length)
-        return GenerationRequest.from_prompt(
-            template.format(context=context, question=self.question),
-            max_new_tokens=self.max_new_tokens, temperature=self.temperature, seed=self.seed,
-        )
+        # The paper's prompt goes to the model as raw text, without a chat template, as upstream sent it.
+        make = GenerationRequest.from_raw if self.construction == "paper" else GenerationRequest.from_prompt
+        return make(template.format(context=context, question=self.question),
+                    max_new_tokens=self.max_new_tokens, temperature=self.temperature, seed=self.seed)
 
     def _paper_context(self, engine: Engine, length: int, depth: float) -> tuple[str, float]:
         """Upstream's construction in the engine's tokens; (context, needle position in % of the context tokens)."""

@@ -82,6 +82,7 @@ def test_paper_profile_grid_prompt_and_sampling(tmp_path):
     result = small.run(engine, samples, ResultStore(None))
     request = engine.requests[0]
     prompt = request.messages[-1]["content"]
+    assert request.raw_prompt == prompt  # sent as raw text, no chat template, as upstream did
     assert prompt.startswith("<|im_start|> This is a very long story book: <book> First essay.")
     assert prompt.endswith("</book>.\n Based on the content of the book, Question: "
                            "The best thing to do in San Francisco is: \nAnswer:")
