@@ -113,8 +113,9 @@ def test_plan_string(table):
     assert error is None
     assert [(s["name"], s["args"]) for s in steps] == [
         ("A.x", "First use A.x to get p"), ("B.y", "Then B.y with q=2"), ("C.z", "Finally C.z and A.x")]
-    # the step texts share nothing with the gold args: 0.75 each, no match; the LIS quirk still counts 1
-    assert score_plan(PLAN_STR, text, "str", table())["f1"] == pytest.approx(1 / 3)
+    # the step texts share nothing with the gold args: 0.75 each, no match; strict counts 0, the LIS quirk 1
+    assert score_plan(PLAN_STR, text, "str", table())["f1"] == 0.0
+    assert score_plan(PLAN_STR, text, "str", table(), lis_quirk=True)["f1"] == pytest.approx(1 / 3)
     # give each step text the vector of its gold args: every step matches in order
     embedder = table({"First use A.x to get p": [1, 0, 0], "{'p': 1}": [1, 0, 0],
                               "Then B.y with q=2": [0, 1, 0], "{'q': 2}": [0, 1, 0],
