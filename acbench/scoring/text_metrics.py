@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation)
+_DROP_PUNCT = str.maketrans("", "", string.punctuation)  # str.translate: deletion at C speed
 
 
 def _code_points(*spans: tuple[int, int]) -> set[str]:
@@ -37,6 +38,7 @@ ZH_PUNCT = _PUNCT | _code_points(
     (0x3001, 0x3003), (0x300B, 0x3011), (0x3014, 0x301F), (0x3030, 0x3030), (0x303E, 0x303F),
     (0x2013, 0x2014), (0x2018, 0x2019), (0x201B, 0x201F), (0x2026, 0x2027), (0xFE4F, 0xFE4F),
 )
+_DROP_ZH_PUNCT = {ord(ch): None for ch in ZH_PUNCT}
 # jieba needs about a second per 400 kB; no reply of LongBench's length budgets comes near this many
 # characters, so a longer text is model output gone wrong and scores 0 instead of stalling the run.
 JIEBA_MAX_CHARS = 50_000
@@ -44,16 +46,14 @@ JIEBA_MAX_CHARS = 50_000
 
 def normalize_answer(text: str) -> str:
     """Lower-case, drop punctuation and English articles, collapse whitespace (SQuAD-style)."""
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in _PUNCT)
+    text = text.lower().translate(_DROP_PUNCT)
     text = _ARTICLES.sub(" ", text)
     return " ".join(text.split())
 
 
 def normalize_zh_answer(text: str) -> str:
     """Lower-case, drop ASCII and Chinese punctuation (`ZH_PUNCT`) and every whitespace character."""
-    text = "".join(ch for ch in text.lower() if ch not in ZH_PUNCT)
-    return "".join(text.split())
+    return "".join(text.lower().translate(_DROP_ZH_PUNCT).split())
 
 
 @lru_cache(maxsize=1)

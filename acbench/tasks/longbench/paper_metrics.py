@@ -54,31 +54,41 @@ def paper_qa_f1_zh(prediction: str, gold: str, **_: object) -> PaperValue:
     return token_f1(zh_tokens(prediction), zh_tokens(gold)), None
 
 
-def _rouge_sentences(text: str) -> list[list[str]]:
-    # The package's split: pieces between "." that are non-empty before whitespace is collapsed, then
-    # words on single spaces ("" for a whitespace-only piece).
-    return [" ".join(piece.split()).split(" ") for piece in text.split(".") if piece]
+def _sentence_lengths(pieces: list[str]) -> list[int]:
+    # The package keeps the pieces between "." that are non-empty before whitespace is collapsed and splits
+    # them on single spaces after collapsing: a whitespace-only piece is the one word "".
+    return [len(piece.split()) or 1 for piece in pieces if piece]
 
 
 def _rouge_guard(prediction: str, gold: str) -> str | None:
     """Why the package cannot score this pair cheaply: certain failure, or too much work; None if it can."""
-    hyp, ref = _rouge_sentences(prediction), _rouge_sentences(gold)
-    if not hyp or not ref:
+    ref = _sentence_lengths(gold.split("."))
+    hyp_pieces = prediction.split(".")
+    n_hyp = len(hyp_pieces) - hyp_pieces.count("")
+    if not n_hyp or not ref:
         return "rouge_error"  # the package raises "Hypothesis is empty." (or the reference's twin)
-    # Backtracking one LCS recurses at least min(|r|, |c|) deep: certain RecursionError past the limit.
-    # Certain when some reference and some hypothesis sentence are both that long.
-    if min(max(map(len, hyp)), max(map(len, ref))) >= sys.getrecursionlimit():
+    limit = sys.getrecursionlimit()
+    ref_cells = sum(n + 1 for n in ref)
+    # The package fills a dict cell per (reference word + 1) x (hypothesis word + 1) of every sentence
+    # pair and pays a few microseconds more per pair; every hypothesis sentence costs at least 2 cells.
+    if ref_cells * 2 * n_hyp + 10 * len(ref) * n_hyp > ROUGE_MAX_WORK and max(ref) < limit:
+        return "rouge_too_long"  # decided before counting a runaway reply's words
+    hyp = _sentence_lengths(hyp_pieces)
+    # Backtracking one LCS recurses at least min(|r|, |c|) deep: a RecursionError is certain when some
+    # reference and some hypothesis sentence both reach the recursion limit.
+    if min(max(hyp), max(ref)) >= limit:
         return "rouge_error"
-    # The package fills a dict cell per (reference word + 1) x (hypothesis word + 1) of every sentence pair,
-    # and pays a few microseconds more per pair.
-    cells = sum(len(r) + 1 for r in ref) * sum(len(c) + 1 for c in hyp)
-    if cells + 10 * len(ref) * len(hyp) > ROUGE_MAX_WORK:
+    if ref_cells * sum(n + 1 for n in hyp) + 10 * len(ref) * len(hyp) > ROUGE_MAX_WORK:
         return "rouge_too_long"
     return None
 
 
 def paper_rouge(prediction: str, gold: str, **_: object) -> PaperValue:
-    """The `rouge` package's ROUGE-L F (`Rouge().get_scores`, defaults); any error in it gives 0."""
+    """The `rouge` package's ROUGE-L F (`Rouge().get_scores`, defaults); any error in it gives 0.
+
+    Pairs the package would spend more than about a second on (`ROUGE_MAX_WORK`) score 0 with
+    `rouge_too_long` instead: replies within LongBench's token budgets never come near it.
+    """
     from rouge import Rouge
 
     reason = _rouge_guard(prediction, gold)
