@@ -148,3 +148,72 @@ def test_values_acbench_resolved_win_over_mlflow_run_parameters():
     runs = normalise_runs(raw)
     assert list(runs["bits"]) == ["4", "8"] and list(runs["group_size"]) == ["64", "32"]
     assert setting("gptq", runs.loc[0, "bits"], runs.loc[0, "group_size"]) == "W4 g64"
+
+
+def _stats_runs() -> pd.DataFrame:
+    """Two seeds of one GPTQ configuration with paired statistics; pddl at its floor, teval a significant drop."""
+    rows = []
+    for seed, score, ret, lo in ((0, 0.4, 0.8, 0.3), (1, 0.5, 1.0, 0.4)):
+        rows.append({
+            "run_id": f"run{seed}", "start_time": seed, "model": "m", "method": "gptq", "bits": "4", "group_size": "64",
+            "sparsity": None, "pattern": None, "profile": "quick", "tasks": "teval,pddl", "seed": str(seed),
+            "tool_use/score": score, "real_world/score": 0.0, "base/tool_use/score": 0.5, "base/real_world/score": 0.0,
+            "retention/tool_use": ret, "retention/overall": ret,
+            "stats/tool_use/compressed_lo": lo, "stats/tool_use/compressed_hi": lo + 0.2,
+            "stats/tool_use/base_lo": 0.45, "stats/tool_use/base_hi": 0.55,
+            "stats/tool_use/retention_lo": ret - 0.2, "stats/tool_use/retention_hi": ret + 0.2,
+            "stats/overall/retention_lo": ret - 0.2, "stats/overall/retention_hi": ret + 0.2,
+            "stats/tool_use/teval/base": 0.5, "stats/tool_use/teval/compressed": score,
+            "stats/tool_use/teval/delta": score - 0.5, "stats/tool_use/teval/delta_lo": score - 0.6,
+            "stats/tool_use/teval/delta_hi": score - 0.45, "stats/tool_use/teval/p_value": 0.001,
+            "stats/tool_use/teval/p_holm": 0.002, "stats/tool_use/teval/significant_drop": 1.0,
+            "stats/tool_use/teval/n": 40.0, "stats/tool_use/teval/mde": 0.05,
+            "stats/real_world/pddl/base": 0.0, "stats/real_world/pddl/delta": 0.0, "stats/real_world/pddl/p_value": 1.0,
+            "stats/real_world/pddl/p_holm": 1.0, "stats/real_world/pddl/significant_drop": 0.0,
+            "stats/real_world/pddl/n": 2.0, "acbench.stats.teval": "measured", "acbench.stats.pddl": "floor"})
+    return pd.DataFrame(rows)
+
+
+def test_intervals_seed_spread_drops_and_floors_in_the_comparison():
+    from acbench.report.tables import comparison_table, display
+
+    table = comparison_table(_stats_runs())
+    comp = table[table["method"] == "gptq"].iloc[0]
+    # two seeds: mean 0.45, sd of (0.4, 0.5) = 0.0707; interval bounds averaged over seeds
+    assert comp["tool_use"] == pytest.approx(0.45) and comp["tool_use_sd"] == pytest.approx(0.5**0.5 / 10)
+    assert (comp["tool_use_lo"], comp["tool_use_hi"]) == (pytest.approx(0.35), pytest.approx(0.55))
+    assert comp["seeds"] == 2 and comp["runs"] == 2
+    assert comp["drops"] == "teval" and comp["at_floor"] == "pddl (2 items)"
+    assert pd.isna(comp["retention/real_world"])  # pddl at its floor: no retention, not 1.0
+    shown = display(table)
+    row = shown[shown["method"] == "gptq"].iloc[0]
+    assert row["tool_use"] == "0.450 [0.350, 0.550] ±0.071"
+    assert row["ret. tool_use %"] == "90.0 [70.0, 110.0] ±14.1" and row["ret. real_world %"] == ""
+    base = shown[shown["method"] == "base"].iloc[0]
+    assert base["tool_use"] == "0.500 [0.450, 0.550]" and base["seeds"] == ""
+    assert not any(c.endswith(("_lo", "_hi", "_sd")) for c in shown.columns)
+
+
+def test_per_task_statistics_table():
+    from acbench.report.stats_table import display_task_stats, task_stats_table
+
+    frame = task_stats_table(_stats_runs())
+    assert list(zip(frame["seed"], frame["task"])) == [("0", "pddl"), ("0", "teval"), ("1", "pddl"), ("1", "teval")]
+    shown = display_task_stats(frame)
+    teval = shown.iloc[1]
+    assert (teval["status"], teval["n"], teval["delta"], teval["p_holm"], teval["drop"], teval["mde"]) == (
+        "measured", "40", "-0.100 [-0.200, -0.050]", "0.002", "significant", "0.05")
+    pddl = shown.iloc[0]
+    assert pddl["status"] == "at floor (2 items)" and pddl["drop"] == "" and pddl["retention %"] == ""
+
+
+def test_report_with_statistics_renders_sections_and_figures(tmp_path):
+    from acbench.report.build import build_report, write_report
+
+    report = build_report(["synthetic"], runs=_stats_runs())
+    assert "## Per-task statistics" in report.markdown and "at floor (2 items)" in report.markdown
+    assert "0.450 [0.350, 0.550] ±0.071" in report.markdown
+    files = write_report(report, tmp_path, ["csv", "html"])
+    assert tmp_path / "task_stats.csv" in files
+    assert "<h2>Per-task statistics</h2>" in (tmp_path / "comparison.html").read_text()
+    assert (tmp_path / "figures" / "retention_by_capability.png").stat().st_size > 1000

@@ -13,10 +13,14 @@ import pandas as pd
 
 from acbench.report.figures import budget_scatter, retention_bars
 from acbench.report.format import to_html_page, to_markdown
+from acbench.report.stats_table import display_task_stats, task_stats_table
 from acbench.report.tables import budget_table, collect_runs, comparison_table, display
 
 NOTE = ("Scores are each capability's mean headline metric; retention is compressed / original per task, averaged "
-        "per capability; size is the size of the weights on disk (pruned checkpoints are stored dense).")
+        "per capability over the tasks whose original model is above its floor; size is the size of the weights on "
+        "disk (pruned checkpoints are stored dense). [lo, hi]: 95 % paired bootstrap interval over items; "
+        "±: standard deviation across calibration seeds; drops: tasks whose drop is significant after Holm's "
+        "correction; how to read these: acbench/stats/README.md.")
 
 
 @dataclass
@@ -28,11 +32,22 @@ class Report:
     table: pd.DataFrame
     budget: pd.DataFrame
     figures: dict = field(default_factory=dict)
+    task_stats: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def markdown(self) -> str:
-        return (f"## Comparison ({', '.join(self.experiments)})\n\n{to_markdown(display(self.table))}\n"
-                f"## Same memory budget (smallest first)\n\n{to_markdown(display(self.budget))}\n{NOTE}\n")
+        text = (f"## Comparison ({', '.join(self.experiments)})\n\n{to_markdown(display(self.table))}\n"
+                f"## Same memory budget (smallest first)\n\n{to_markdown(display(self.budget))}\n")
+        if len(self.task_stats):
+            text += f"## Per-task statistics\n\n{to_markdown(display_task_stats(self.task_stats))}\n"
+        return text + f"{NOTE}\n"
+
+    def sections(self) -> dict[str, pd.DataFrame]:
+        """The displayed tables by heading (HTML page)."""
+        out = {"Comparison": display(self.table), "Same memory budget (smallest first)": display(self.budget)}
+        if len(self.task_stats):
+            out["Per-task statistics"] = display_task_stats(self.task_stats)
+        return out
 
     def table_json(self) -> pd.DataFrame:
         return _jsonable(self.table)
@@ -54,7 +69,7 @@ def build_report(experiments: list[str], runs: pd.DataFrame | None = None) -> Re
     if len(table):
         figures["retention_by_capability.png"] = retention_bars(table)
         figures["score_vs_size.png"] = budget_scatter(budget)
-    return Report(list(experiments), runs, table, budget, figures)
+    return Report(list(experiments), runs, table, budget, figures, task_stats_table(runs))
 
 
 def write_report(report: Report, out: Path, formats: list[str]) -> list[Path]:
@@ -72,15 +87,16 @@ def write_report(report: Report, out: Path, formats: list[str]) -> list[Path]:
             path.write_text(report.markdown)
             written.append(path)
         elif fmt == "csv":
-            for name, frame in (("comparison", report.table), ("memory_budget", report.budget)):
+            for name, frame in (("comparison", report.table), ("memory_budget", report.budget),
+                                ("task_stats", report.task_stats)):
+                if name == "task_stats" and not len(frame):
+                    continue
                 path = out / f"{name}.csv"
                 frame.to_csv(path, index=False)
                 written.append(path)
         elif fmt == "html":
             path = out / "comparison.html"
-            path.write_text(to_html_page({"Comparison": display(report.table),
-                                          "Same memory budget (smallest first)": display(report.budget)},
-                                         title=f"ACBench report: {', '.join(report.experiments)}",
+            path.write_text(to_html_page(report.sections(), title=f"ACBench report: {', '.join(report.experiments)}",
                                          images=[f"figures/{n}" for n in report.figures], note=NOTE))
             written.append(path)
         else:

@@ -62,8 +62,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         run_id = tracking.create_run(args.experiment[0] if args.experiment else "acbench-reports",
                                      f"report-{time.strftime('%Y%m%d-%H%M%S')}",
                                      {"acbench.kind": "report", "acbench.report.experiments": ",".join(experiments)})
-        tracking.log_to_run(run_id, tables={"report/comparison.json": report.table_json(),
-                                            "report/memory_budget.json": report.budget_json()},
+        tables = {"report/comparison.json": report.table_json(), "report/memory_budget.json": report.budget_json()}
+        if len(report.task_stats):
+            tables["report/task_stats.json"] = report.task_stats.astype(object).where(report.task_stats.notna(), None)
+        tracking.log_to_run(run_id, tables=tables,
                             texts={"report/comparison.md": report.markdown},
                             figures={f"figures/report/{name}": fig for name, fig in report.figures.items()})
         tracking.set_run_status(run_id, "FINISHED")

@@ -1,5 +1,8 @@
 """Report figures: retention per capability per method (bars), and score versus weight size (scatter).
 
+Both carry error bars where the runs logged paired statistics: the 95 % interval over items (`_lo`, `_hi`
+columns of the comparison table); a capability without a retention (every task at its floor) has no bar.
+
     fig = retention_bars(comparison_table(runs))
     fig = budget_scatter(budget_table(table))
 """
@@ -32,7 +35,11 @@ def retention_bars(table: pd.DataFrame):
         width = 0.8 / max(1, len(part))
         for i, (label, (_, row)) in enumerate(zip(labels, part.iterrows())):
             values = [100 * row[f"retention/{c}"] if pd.notna(row[f"retention/{c}"]) else 0.0 for c in caps]
-            ax.bar([k + i * width - 0.4 + width / 2 for k in range(len(caps))], values, width, label=label)
+            lo = [_value(row, f"retention/{c}_lo", v / 100) for c, v in zip(caps, values)]
+            hi = [_value(row, f"retention/{c}_hi", v / 100) for c, v in zip(caps, values)]
+            errors = [[max(0.0, v - 100 * a) for v, a in zip(values, lo)], [max(0.0, 100 * b - v) for v, b in zip(values, hi)]]
+            ax.bar([k + i * width - 0.4 + width / 2 for k in range(len(caps))], values, width, label=label,
+                   yerr=errors, capsize=2, error_kw={"elinewidth": 0.8})
         ax.axhline(100, color="0.3", linestyle="--", linewidth=1)
         ax.set_xticks(range(len(caps)))
         ax.set_xticklabels(caps, fontsize=8)
@@ -45,6 +52,12 @@ def retention_bars(table: pd.DataFrame):
     return figure
 
 
+def _value(row, column: str, default: float) -> float:
+    """row[column] when the table has it and it is a number, else `default` (no error bar)."""
+    value = row.get(column) if hasattr(row, "get") else None
+    return float(value) if value is not None and pd.notna(value) else float(default)
+
+
 def budget_scatter(budget: pd.DataFrame):
     """Mean capability score versus weight size: colour = method, marker = model; best-at-size joined."""
     plt = _plt()
@@ -54,6 +67,10 @@ def budget_scatter(budget: pd.DataFrame):
     methods = list(dict.fromkeys(budget["method"]))
     for _, row in budget.iterrows():
         colour = "black" if row["method"] == "base" else f"C{methods.index(row['method']) % 10}"
+        lo, hi = _value(row, "score_lo", row["score"]), _value(row, "score_hi", row["score"])
+        if hi > lo:
+            ax.errorbar(row["size_mb"], row["score"], yerr=[[row["score"] - lo], [hi - row["score"]]], color=colour,
+                        linewidth=0.8, capsize=2, zorder=2)
         ax.scatter(row["size_mb"], row["score"], color=colour, marker=markers[models.index(row["model"]) % len(markers)],
                    s=60 if row["method"] == "base" else 40, zorder=3)
         ax.annotate(f"{row['method']} {row['setting']}", (row["size_mb"], row["score"]), textcoords="offset points",

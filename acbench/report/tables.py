@@ -6,9 +6,12 @@ capability scores and retention; and a same-memory-budget table (score versus we
     print(to_markdown(display(table)))         # rounded, retention in %
     budget = budget_table(table)               # sorted by size; `best_at_size`: nothing smaller scores higher
 
-Several runs of one configuration (repeats, task subsets run separately) merge into one row: for each
-column the latest run that logged it wins. The base row of a model comes from `base/<capability>/score`
-of its compressed runs (or from `method=none` runs) with `model/original_size_mb` as its size.
+Several runs of one configuration and seed (task subsets run separately, reruns) merge: for each column the
+latest run that logged it wins. Repeats over calibration seeds then average into one row, with the spread
+across seeds beside the per-item interval (`<column>_sd`, `seeds`). Intervals come from each run's paired
+statistics (`stats/...`, acbench/stats/README.md) as `<column>_lo` / `<column>_hi`. The base row of a model
+comes from `base/<capability>/score` of its compressed runs (or from `method=none` runs) with
+`model/original_size_mb` as its size.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import pandas as pd
 from acbench.compression.spec import GROUPED_METHODS, PRUNE_METHODS, QUANT_METHODS
 
 KEY = ["model", "method", "setting", "profile"]
-_PARAMS = ["model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "tasks"]
+_PARAMS = ["model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "tasks", "seed"]
+STATS_TAG = "acbench.stats."
 _SKIP_KINDS = {"sweep", "sweep-invocation", "report", "grid"}
 _CAP = re.compile(r"^([a-z_]+)/score$")
 
@@ -50,7 +54,10 @@ def normalise_runs(raw: pd.DataFrame) -> pd.DataFrame:
         out[name] = value
     metrics = frame[[c for c in frame.columns if c.startswith("metrics.")]]
     metrics.columns = [c[len("metrics."):] for c in metrics.columns]
-    return pd.concat([out, metrics], axis=1).sort_values("start_time").reset_index(drop=True)
+    # acbench.stats.<task> = measured | floor | no_items ...: kept under the tag's own name
+    tags = frame[[c for c in frame.columns if c.startswith("tags." + STATS_TAG)]]
+    tags.columns = [c[len("tags."):] for c in tags.columns]
+    return pd.concat([out, metrics, tags], axis=1).sort_values("start_time").reset_index(drop=True)
 
 
 def setting(method: str, bits=None, group_size=None, sparsity=None, pattern=None) -> str:
@@ -95,23 +102,29 @@ def capabilities(runs: pd.DataFrame) -> list[str]:
 
 
 def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per model x method x setting x profile, plus a `base` row per model, numbers unrounded."""
+    """One row per model x method x setting x profile, plus a `base` row per model, numbers unrounded.
+
+    Beside each capability score and retention: `_lo` / `_hi` (the run's 95 % paired interval) and, when the
+    configuration ran with several seeds, `_sd` (spread across seeds); `drops` names the tasks whose drop is
+    significant after Holm, `at_floor` those without a retention because the original is at its floor.
+    """
     caps = capabilities(runs)
-    columns = ["model", "method", "setting", "profile", "size_mb", "bits_per_weight", *caps, "score",
-               *[f"retention/{c}" for c in caps], "retention/overall", "runs", "run_id"]
+    values = [*caps, "score", *[f"retention/{c}" for c in caps], "retention/overall"]
+    columns = ["model", "method", "setting", "profile", "size_mb", "bits_per_weight", *values, "runs",
+               "seeds", "drops", "at_floor", *[f"{v}_{x}" for v in values for x in ("lo", "hi", "sd")], "run_id"]
     if runs.empty or not caps:
         return pd.DataFrame(columns=columns)
     runs = runs.copy()
     runs["setting"] = [setting(r.method, r.bits, r.group_size, r.sparsity, r.pattern) for r in runs.itertuples()]
+    if "seed" not in runs:
+        runs["seed"] = None
     rows = []
     compressed = runs[runs["method"] != "none"]
     for key, group in compressed.groupby(KEY, sort=False, dropna=False):
-        last = group.ffill().iloc[-1]  # latest value of every column that any run of the group logged
+        per_seed = [_run_values(g.ffill().iloc[-1], caps) for _, g in group.groupby("seed", sort=False, dropna=False)]
         row = dict(zip(KEY, key))
-        row.update({"size_mb": last.get("model/size_mb"), "bits_per_weight": last.get("model/bits_per_weight"),
-                    **{c: last.get(f"{c}/score") for c in caps},
-                    **{f"retention/{c}": last.get(f"retention/{c}") for c in caps},
-                    "retention/overall": last.get("retention/overall"), "runs": len(group), "run_id": last["run_id"]})
+        row.update(_across_seeds(per_seed, values))
+        row.update({"runs": len(group), "run_id": group.iloc[-1]["run_id"]})
         rows.append(row)
     rows += _base_rows(runs, caps)
     table = pd.DataFrame(rows).reindex(columns=columns)
@@ -119,6 +132,53 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
     table["_base"] = table["method"] != "base"
     table = table.sort_values(["model", "profile", "_base", "method", "size_mb"], ascending=[True, True, True, True, False])
     return table.drop(columns="_base").reset_index(drop=True)
+
+
+def _run_values(last: pd.Series, caps: list[str]) -> dict:
+    """One configuration and seed: its scores, retentions and their intervals, drops and floors."""
+    out = {"size_mb": last.get("model/size_mb"), "bits_per_weight": last.get("model/bits_per_weight")}
+    for c in caps:
+        out[c] = last.get(f"{c}/score")
+        out[f"{c}_lo"], out[f"{c}_hi"] = last.get(f"stats/{c}/compressed_lo"), last.get(f"stats/{c}/compressed_hi")
+        for x in ("", "_lo", "_hi"):
+            out[f"retention/{c}{x}"] = last.get(f"stats/{c}/retention{x}") if x else last.get(f"retention/{c}")
+    out["retention/overall"] = last.get("retention/overall")
+    out["retention/overall_lo"], out["retention/overall_hi"] = (last.get("stats/overall/retention_lo"),
+                                                                last.get("stats/overall/retention_hi"))
+    out["score_lo"], out["score_hi"] = last.get("stats/overall/compressed_lo"), last.get("stats/overall/compressed_hi")
+    out["drops"] = ", ".join(t for t, d in _task_values(last, "significant_drop").items() if d == 1.0)
+    n = _task_values(last, "n")
+    out["at_floor"] = ", ".join(f"{t} ({_int(n.get(t))} items)" for t in _tasks_with_tag(last, "floor"))
+    return out
+
+
+def _task_values(last: pd.Series, name: str) -> dict[str, float]:
+    """task -> `stats/<capability>/<task>/<name>` of one run."""
+    out = {}
+    for col, value in last.items():
+        parts = str(col).split("/")
+        if len(parts) == 4 and parts[0] == "stats" and parts[3] == name and _present(value):
+            out[parts[2]] = float(value)
+    return out
+
+
+def _tasks_with_tag(last: pd.Series, status: str) -> list[str]:
+    return [str(c)[len(STATS_TAG):] for c, v in last.items() if str(c).startswith(STATS_TAG) and v == status]
+
+
+def _across_seeds(per_seed: list[dict], values: list[str]) -> dict:
+    """The mean over seeds of every number (intervals too); `<value>_sd` across seeds when there are several."""
+    frame = pd.DataFrame(per_seed)
+    out = {"seeds": len(per_seed)}
+    for col in frame.columns:
+        if col in ("drops", "at_floor"):
+            out[col] = "; ".join(dict.fromkeys(v for v in frame[col] if v))  # the same tasks name themselves once
+            continue
+        numbers = pd.to_numeric(frame[col], errors="coerce")
+        out[col] = numbers.mean() if numbers.notna().any() else None
+        if col in values and numbers.notna().sum() > 1:
+            out[f"{col}_sd"] = numbers.std(ddof=1)
+    return out
 
 
 def _base_rows(runs: pd.DataFrame, caps: list[str]) -> list[dict]:
@@ -130,6 +190,8 @@ def _base_rows(runs: pd.DataFrame, caps: list[str]) -> list[dict]:
                              "run_id": comp["run_id"], "size_mb": comp.get("model/original_size_mb")})
         for c in caps:
             part[c] = comp.get(f"base/{c}/score")
+            part[f"{c}_lo"], part[f"{c}_hi"] = comp.get(f"stats/{c}/base_lo"), comp.get(f"stats/{c}/base_hi")
+        part["score_lo"], part["score_hi"] = comp.get("stats/overall/base_lo"), comp.get("stats/overall/base_hi")
         frames.append(part)
     none = runs[runs["method"] == "none"]
     if len(none):
@@ -146,9 +208,10 @@ def _base_rows(runs: pd.DataFrame, caps: list[str]) -> list[dict]:
         last = group.ffill().iloc[-1]
         if all(pd.isna(last.get(c)) for c in caps):
             continue
+        bounds = [f"{c}_{x}" for c in [*caps, "score"] for x in ("lo", "hi")]
         rows.append({"model": model, "method": "base", "setting": "original", "profile": profile,
                      "size_mb": last.get("size_mb"), "bits_per_weight": None, **{c: last.get(c) for c in caps},
-                     "runs": len(group), "run_id": last["run_id"]})
+                     **{b: last.get(b) for b in bounds}, "runs": len(group), "run_id": last["run_id"]})
     return rows
 
 
@@ -159,6 +222,7 @@ def budget_table(table: pd.DataFrame) -> pd.DataFrame:
     size_mb <= B. Models and methods compete in one list (the paper's same-memory comparison).
     """
     cols = ["model", "method", "setting", "profile", "size_mb", "score", "retention/overall"]
+    cols += [c for c in ("score_lo", "score_hi", "retention/overall_lo", "retention/overall_hi") if c in table]
     frame = table.dropna(subset=["size_mb", "score"])[cols].sort_values(["size_mb", "score"], ascending=[True, False])
     best, top = [], float("-inf")
     for score in frame["score"]:
@@ -169,23 +233,47 @@ def budget_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
-    """Rounded strings for reading: sizes 1 decimal, scores 3, retention as a percentage with 1 decimal."""
+    """Rounded strings for reading: sizes 1 decimal, scores 3, retention as a percentage with 1 decimal.
+
+    A value with an interval reads `0.400 [0.310, 0.490]`; with a spread across seeds, ` ±0.010` follows.
+    The `_lo`, `_hi` and `_sd` columns themselves are folded into their value's cell.
+    """
     out = pd.DataFrame(index=table.index)
+    extra = {c for c in table.columns if str(c).endswith(("_lo", "_hi", "_sd")) and str(c)[:-3] in table.columns}
     for col in table.columns:
+        if col in extra:
+            continue
         values = table[col]
         if col == "run_id":
             out[col] = values.astype(str).str[:8]
         elif col.startswith("retention/"):
-            out[f"ret. {col.split('/', 1)[1]} %"] = [_fmt(v * 100 if _present(v) else v, 1) for v in values]
+            out[f"ret. {col.split('/', 1)[1]} %"] = _with_interval(table, col, 1, 100.0)
         elif col in ("size_mb", "bits_per_weight"):
             out[col] = [_fmt(v, 1 if col == "size_mb" else 2) for v in values]
-        elif col == "runs":
-            out[col] = [_int(v) for v in values]
+        elif col in ("runs", "seeds"):
+            out[col] = [_int(v) if _present(v) else "" for v in values]
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            out[col] = [_fmt(v, 3) for v in values]
+            out[col] = _with_interval(table, col, 3)
         else:
-            out[col] = values
+            out[col] = values.where(values.notna(), "") if values.dtype == object else values
     return out
+
+
+def _with_interval(table: pd.DataFrame, col: str, digits: int, scale: float = 1.0) -> list[str]:
+    def num(name, i):
+        v = table[name].iloc[i] if name in table else None
+        return float(v) * scale if _present(v) else None
+
+    cells = []
+    for i in range(len(table)):
+        value, lo, hi, sd = num(col, i), num(f"{col}_lo", i), num(f"{col}_hi", i), num(f"{col}_sd", i)
+        text = f"{value:.{digits}f}" if value is not None else ""
+        if text and lo is not None and hi is not None:
+            text += f" [{lo:.{digits}f}, {hi:.{digits}f}]"
+        if text and sd is not None:
+            text += f" ±{sd:.{digits}f}"
+        cells.append(text)
+    return cells
 
 
 def _fmt(value, digits: int) -> str:
