@@ -76,3 +76,50 @@ def test_word_recall_and_best_over_answers():
     assert word_recall("anything", "") == 0.0
     assert best_over_answers(qa_f1, "Paris", ["Lyon", "paris"]) == 1.0
     assert best_over_answers(qa_f1, "Paris", []) == 0.0
+
+
+def test_lcs_length_matches_the_dynamic_programme():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from acbench.scoring.text_metrics import lcs_length
+
+    def table_lcs(a, b):
+        row = [0] * (len(b) + 1)
+        for x in a:
+            diag = 0
+            for j, y in enumerate(b, 1):
+                diag, row[j] = row[j], diag + 1 if x == y else max(row[j], row[j - 1])
+        return row[-1]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from("abcd"), max_size=80), st.lists(st.sampled_from("abcde"), max_size=80))
+    def check(a, b):
+        assert lcs_length(a, b) == table_lcs(a, b) == lcs_length(b, a)
+
+    check()
+
+
+def test_chinese_normalisation_and_strict_chinese_metrics():
+    from acbench.scoring.text_metrics import normalize_zh_answer, qa_f1_zh, retrieval_zh_score, rouge_l_zh, zh_tokens
+
+    assert normalize_zh_answer("《北京》 大学！\u3000A.") == "《北京大学a"  # U+300A is not in upstream's list
+    assert zh_tokens("答案是北京大学。") == ["答案", "是", "北京大学"]
+    assert qa_f1_zh("答案是北京大学。", "北京大学") == pytest.approx(0.5)  # P = 1/3, R = 1
+    # jieba: 会议/决定/明年/增加/预算 vs 会议/决定/增加/明年/的/预算: LCS 4 -> P = 4/5, R = 4/6
+    assert rouge_l_zh("会议决定明年增加预算。", "会议决定增加明年的预算。") == pytest.approx(2 * 0.8 * (4 / 6) / (0.8 + 4 / 6))
+    assert retrieval_zh_score("答案是段落3和段落5", "段落3") == 0.5 and retrieval_zh_score("3", "第三段") == 0.0
+    assert qa_f1_zh("北京" * 30_000, "北京") == 0.0  # too long to cut: 0
+
+
+def test_strict_metrics_on_a_megabyte_reply():
+    import time
+
+    from acbench.scoring.text_metrics import METRICS
+
+    for reply in ("word " * 200_000, "a. " * 333_333, "x" * 1_000_000, "7\n" * 500_000):
+        start = time.perf_counter()
+        for name, metric in METRICS.items():
+            value = metric(reply, "the word 7 is here", all_classes=["word", "x"])
+            assert 0.0 <= value <= 1.0, name
+        assert time.perf_counter() - start < 2.0  # ten metrics; generous for a shared CPU

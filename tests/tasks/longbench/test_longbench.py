@@ -202,3 +202,87 @@ def test_resume_after_a_crash(tmp_path):
     engine = ScriptedEngine(lambda r: "x", max_context=100_000)
     result = task.run(engine, samples, ResultStore(path))
     assert len(engine.requests) == 4 and len(result.records) == 6
+
+
+# Tiny Chinese items of our own writing, in the upstream row format.
+ZH_ROWS = [
+    {"input": "这所学校在哪座城市？", "context": "北京大学位于北京市海淀区。", "answers": ["北京"], "length": 3000,
+     "dataset": "multifieldqa_zh", "language": "zh", "all_classes": None, "_id": "zh-qa-0"},
+    {"input": "会议决定了什么？", "context": "主持人：我们讨论明年的预算。", "answers": ["会议决定增加明年的预算。"],
+     "length": 5000, "dataset": "dureader", "language": "zh", "all_classes": None, "_id": "zh-du-0"},
+    {"input": "", "context": "会议记录……", "answers": ["大家同意推迟发布。"], "length": 9000, "dataset": "vcsum",
+     "language": "zh", "all_classes": None, "_id": "zh-vc-0"},
+    {"input": "一所大学的简介", "context": "段落1：天气。段落2：北京大学。", "answers": ["段落2"], "length": 100,
+     "dataset": "passage_retrieval_zh", "language": "zh", "all_classes": None, "_id": "zh-pr-0"},
+    {"input": "新闻：球队赢得冠军", "context": "新闻：股市上涨\n类别：财经", "answers": ["体育"], "length": 200,
+     "dataset": "lsht", "language": "zh", "all_classes": ["体育", "财经", "教育"], "_id": "zh-ls-0"},
+]
+ZH_PREDS = {"zh-qa-0": "在北京。", "zh-du-0": "会议决定明年增加预算。", "zh-vc-0": "", "zh-pr-0": "答案是段落2和段落1",
+            "zh-ls-0": "体育\n财经"}
+
+
+def test_chinese_datasets_load_and_score_with_their_metrics(tmp_path):
+    task = LongBenchTask(profile="paper")
+    samples = task.load(str(_write(tmp_path / "zh.jsonl", ZH_ROWS)))
+    assert [s.upstream_id for s in samples] == [r["_id"] for r in ZH_ROWS]
+    result = task.score_predictions(samples, ZH_PREDS)
+    by_id = {r["id"]: r for r in result.records}
+    # 在/北京 vs 北京 after jieba and normalisation: P = 1/2, R = 1 -> 2/3
+    assert by_id["zh-qa-0"]["score"] == pytest.approx(2 / 3) and by_id["zh-qa-0"]["metric"] == "qa_f1_zh"
+    assert by_id["zh-du-0"]["score"] == pytest.approx(0.7692, abs=1e-4)  # the spec's rouge_zh example
+    assert by_id["zh-vc-0"]["score"] == 0.0 and by_id["zh-vc-0"]["paper_reason"] == "rouge_error"  # empty reply
+    assert by_id["zh-pr-0"]["score"] == 0.5 and by_id["zh-ls-0"]["score"] == 1.0  # lsht: first line only
+    assert result.metrics["longbench/multifieldqa_zh"] == 66.67
+    assert result.metrics["longbench/dureader/4-8k"] == 76.92 and result.metrics["longbench/vcsum/8k_plus"] == 0.0
+
+
+def test_items_decompose_the_headline_in_both_modes(tmp_path):
+    from acbench.tasks.base import headline_from_items
+
+    rows = ZH_ROWS + [_row("hotpotqa", "c", "q", ["Paris"], f"h{i}") for i in range(3)]
+    preds = {**ZH_PREDS, "h0": "Paris", "h1": "in Paris, France", "h2": "Lyon"}
+    for scoring, main in (("paper", "longbench/score"), ("strict", "longbench/score_strict")):
+        task = LongBenchTask(profile="paper", scoring=scoring)
+        result = task.score_predictions(task.load(str(_write(tmp_path / "mix.jsonl", rows))), preds)
+        assert result.main == main and result.floor == 0.0 and result.binary is False
+        assert {i.group for i in result.items} == {r["dataset"] for r in rows} and len(result.items) == len(rows)
+        assert headline_from_items(result.items, result.group_weights) == pytest.approx(result.metrics[main], abs=1e-9)
+    with pytest.raises(ValueError, match="scoring"):
+        LongBenchTask(scoring="exact")
+
+
+def test_the_users_longbench_config_supplies_prompts_and_budgets(tmp_path):
+    (tmp_path / "config").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "config" / "dataset2prompt.json").write_text(json.dumps(
+        {"hotpotqa": "CTX={context} Q={input}", "trec": "FEW {context}{input}"}))
+    (tmp_path / "config" / "dataset2maxlen.json").write_text(json.dumps({"hotpotqa": 7}))
+    _write(tmp_path / "data" / "hotpotqa.jsonl", [_row("hotpotqa", "doc", "who?", ["x"], "h0")])
+    _write(tmp_path / "data" / "trec.jsonl", [_row("trec", "ex", "q", ["A"], "t0", all_classes=["A"])])
+    _write(tmp_path / "data" / "lcc.jsonl", [_row("lcc", "def f():", "", ["pass"], "l0")])
+    task = LongBenchTask(profile="paper")
+    samples = task.load(str(tmp_path / "data"))
+    engine = ScriptedEngine(lambda r: "x", max_context=100_000)
+    result = task.run(engine, samples, ResultStore(None))
+    requests = {r.messages[-1]["content"]: r for r in engine.requests}
+    assert requests["CTX=doc Q=who?"].max_new_tokens == 7 and requests["CTX=doc Q=who?"].raw_prompt is None
+    assert requests["FEW exq"].raw_prompt == "FEW exq" and requests["FEW exq"].max_new_tokens == 64  # no chat template
+    records = {r["id"]: r for r in result.records}
+    assert records["h0"]["prompt_source"].endswith("dataset2prompt.json")
+    assert records["l0"]["prompt_source"] == "acbench" and records["l0"]["chat_template"] is True  # not in the file
+    own = LongBenchTask(profile="paper", prompts="acbench")
+    own.load(str(tmp_path / "data"))
+    assert own.config is None
+    with pytest.raises(ValueError, match="dataset2prompt.json"):
+        LongBenchTask(prompts=str(tmp_path / "nowhere"))
+
+
+def test_upstream_ids_match_predictions_and_rows_without_id_get_ours(tmp_path):
+    from acbench.predictions import match_ids
+
+    rows = [_row("hotpotqa", "c", "q", ["a"], "5e1f")]
+    rows.append({k: v for k, v in _row("hotpotqa", "c", "q", ["a"], "unused").items() if k != "_id"})
+    samples = LongBenchTask(profile="paper").load(str(_write(tmp_path / "hotpotqa.jsonl", rows)))
+    assert [(s.id, s.upstream_id) for s in samples] == [("5e1f", "5e1f"), ("hotpotqa-1", None)]
+    assert match_ids({"5e1f": "a"}, samples) == {"5e1f": "a"}
+    assert LongBenchTask.version == "2"
