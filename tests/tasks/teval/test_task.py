@@ -109,3 +109,50 @@ def test_bad_options():
         TEvalTask(formats=("xml",))
     with pytest.raises(ValueError, match="no option"):
         make_task("teval", temperature=0.5)
+
+
+def test_items_decompose_the_headline(bow, gold):
+    from acbench.tasks.base import headline_from_items
+
+    task = TEvalTask(profile="paper", embedding_model=bow)
+    samples = task.load()
+    predictions = {s.id: gold(s) if i % 3 else "Answer: C" for i, s in enumerate(samples)}
+    result = task.score_predictions(samples, predictions)
+    assert result.binary is False and len(result.items) == len(samples)
+    assert {i.group for i in result.items} == {"instruct_json", "instruct_str", "plan_json", "plan_str", "reason_str",
+                                                "retrieve_str", "understand_str", "reason_retrieve_understand_json",
+                                                "review_str"}
+    assert set(result.group_weights.values()) == {1 / 6}
+    # paper rounds the instruct (format, args_em per format) and review means to 4 decimals: each cell moves
+    # by at most 0.5e-4 (0-1 scale), i.e. the instruct and review abilities by 0.5e-4 each, overall by
+    # 100 / 6 * 1e-4 at most.
+    assert headline_from_items(result.items, result.group_weights) == pytest.approx(result.metrics["overall"],
+                                                                                    abs=100 / 6 * 1e-4)
+    assert result.floor == pytest.approx(100 * 0.2 / 6)  # review: 1 letter in 5, one ability in six
+    strict = TEvalTask(profile="paper", embedding_model=bow, scoring="strict").score_predictions(samples, predictions)
+    assert strict.main == "overall_strict"
+    assert headline_from_items(strict.items, strict.group_weights) == pytest.approx(strict.metrics["overall_strict"],
+                                                                                    abs=1e-9)
+
+
+def test_upstream_ids_and_embedding_defaults(tmp_path, bow):
+    import shutil
+
+    from acbench.tasks.teval.dataset import BUILTIN_DIR
+
+    src = tmp_path / "reason_str_v2_zh.json"
+    shutil.copy(BUILTIN_DIR / "reason_str_v2.json", src)
+    data = json.loads(src.read_text())
+    src.write_text(json.dumps({str(i): entry for i, entry in enumerate(data.values())}))
+    paper = TEvalTask(profile="paper")
+    samples = paper.load(str(src))
+    assert [s.upstream_id for s in samples[:3]] == ["0", "1", "2"] and samples[0].id == "reason_str_v2_zh/0"
+    assert paper.embedding_model == "sentence-transformers/all-mpnet-base-v2"
+    assert paper.model_for(samples[0]) == "thenlper/gte-large-zh"  # upstream's model for _zh data
+    assert TEvalTask().embedding_model == "all-MiniLM-L6-v2"
+    assert TEvalTask(profile="quick").model_for(samples[0]) == "all-MiniLM-L6-v2"
+    assert TEvalTask(profile="paper", embedding_model="my-model").model_for(samples[0]) == "my-model"
+    task = TEvalTask(profile="paper", embedding_model=bow)
+    result = task.score_predictions(samples, {s.id: s.target["thought"] for s in samples})
+    assert result.metrics["reason/str"] == pytest.approx(100.0)
+    assert TEvalTask().load()[0].upstream_id == "instruct_json_00"
