@@ -1,21 +1,31 @@
-"""Tokens per second of the batched engine versus plain one-prompt-at-a-time `generate`, same prompts.
+"""Generation throughput on the same greedy requests: acbench's engine against the usual ways to run them.
 
-    .venv/bin/python bench/engine_throughput.py [--model smollm2-135m] [--prompts 16] [--max-new-tokens 48]
+    .venv/bin/python bench/engine_throughput.py [--model smollm2-135m] [--prompts 32] [--max-new-tokens 48]
 
-Both sides use the same loaded model, chat template and greedy decoding; the baseline calls
-`model.generate` once per prompt with no padding. Printed: tokens/s of each and their ratio.
+Contenders (one loaded model, the same chat-templated prompts, greedy decoding):
+- one-at-a-time `model.generate` (the baseline of every ratio);
+- batched `model.generate` with left padding, at the best of a few batch sizes (picked in a warm-up pass);
+- lm-evaluation-harness's HF backend, `HFLM.generate_until` (only if `lm_eval` is installed:
+  `.venv/bin/pip install -e ".[bench]"`);
+- acbench's `HFEngine.generate`.
+Each alternates over `--repeats`; outputs are checked identical to one-at-a-time generation.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import importlib.util
+import sys
+from pathlib import Path
 
 import torch
 
-from acbench.engines.base import GenerationRequest
-from acbench.engines.hf import HFEngine
-from acbench.models import resolve_model
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import alternate, machine_line, ratio_line, seconds_line  # noqa: E402
+
+from acbench.engines.base import GenerationRequest  # noqa: E402
+from acbench.engines.hf import HFEngine  # noqa: E402
+from acbench.models import resolve_model  # noqa: E402
 
 QUESTIONS = [
     "List three tools a travel agent would call to book a flight.",
@@ -29,44 +39,93 @@ QUESTIONS = [
 ]
 
 
+def prompts(n: int) -> list[str]:
+    return [QUESTIONS[i % len(QUESTIONS)] + ("" if i < len(QUESTIONS) else f" (variant {i})") for i in range(n)]
+
+
+def one_at_a_time(engine: HFEngine, ids: list[list[int]], max_new: int) -> list[str]:
+    out = []
+    with torch.inference_mode():
+        for row in ids:
+            x = torch.tensor([row])
+            # An explicit all-ones mask: SmolLM2 pads with its <|im_end|>, and an inferred mask would hide turn ends.
+            y = engine.model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=max_new,
+                                      do_sample=False, pad_token_id=engine.tokenizer.pad_token_id)
+            out.append(engine.tokenizer.decode(y[0, x.shape[1]:], skip_special_tokens=True))
+    return out
+
+
+def batched_generate(engine: HFEngine, ids: list[list[int]], max_new: int, batch_size: int) -> list[str]:
+    out = []
+    pad = engine.tokenizer.pad_token_id
+    with torch.inference_mode():
+        for start in range(0, len(ids), batch_size):
+            rows = ids[start:start + batch_size]
+            width = max(map(len, rows))
+            x = torch.tensor([[pad] * (width - len(r)) + r for r in rows])
+            mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+            y = engine.model.generate(input_ids=x, attention_mask=mask, max_new_tokens=max_new, do_sample=False,
+                                      pad_token_id=pad)
+            out += engine.tokenizer.batch_decode(y[:, width:], skip_special_tokens=True)
+    return out
+
+
+def lm_eval_contender(engine: HFEngine, texts: list[str], max_new: int, batch_size: int):
+    """`HFLM.generate_until` on the same chat-templated strings, or None when lm_eval is not installed."""
+    if importlib.util.find_spec("lm_eval") is None:
+        return None
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+
+    lm = HFLM(pretrained=engine.model, tokenizer=engine.tokenizer, batch_size=batch_size, max_length=2048,
+              add_bos_token=False)
+    requests = [Instance("generate_until", {}, (t, {"until": [], "max_gen_toks": max_new, "do_sample": False}), i)
+                for i, t in enumerate(texts)]
+    return lambda: lm.generate_until(requests, disable_tqdm=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m")
-    parser.add_argument("--prompts", type=int, default=16)
+    parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--max-new-tokens", type=int, default=48)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    engine = HFEngine(resolve_model(args.model), batch_size=args.batch_size)
-    prompts = [QUESTIONS[i % len(QUESTIONS)] + ("" if i < len(QUESTIONS) else f" (variant {i})") for i in range(args.prompts)]
-    requests = [GenerationRequest.from_prompt(p, max_new_tokens=args.max_new_tokens) for p in prompts]
-    count = lambda texts: sum(engine.count_tokens(t) for t in texts)  # noqa: E731
+    engine = HFEngine(resolve_model(args.model))
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=args.max_new_tokens) for p in prompts(args.prompts)]
+    ids = [engine._prompt_ids(r) for r in requests]
+    texts = [engine.tokenizer.decode(row) for row in ids]
+    n = args.max_new_tokens
 
-    engine.generate(requests[:2], progress=False)  # warm-up
-    start = time.perf_counter()
-    batched = engine.generate(requests, progress=False)
-    batched_s = time.perf_counter() - start
+    # the best plain batch size, from one warm-up pass over a few sizes
+    warm = {b: alternate({b: lambda b=b: batched_generate(engine, ids, n, b)}, 1)[0][b][0] for b in (8, 16, 32)}
+    best = min(warm, key=warm.get)
+    contenders = {
+        "one-at-a-time generate": lambda: one_at_a_time(engine, ids, n),
+        f"batched generate (batch {best})": lambda: batched_generate(engine, ids, n, best),
+        "acbench engine": lambda: engine.generate(requests, progress=False),
+    }
+    lm_eval = lm_eval_contender(engine, texts, n, best)
+    if lm_eval is not None:
+        contenders["lm-eval HF generate_until"] = lm_eval
+    seconds, outputs = alternate(contenders, args.repeats)
 
-    start = time.perf_counter()
-    single = []
-    with torch.inference_mode():
-        for request in requests:
-            ids = torch.tensor([engine._prompt_ids(request)])
-            # An explicit all-ones mask: SmolLM2's pad token is its <|im_end|>, and without a mask transformers
-            # infers one from `ids != pad`, which hides every turn end of the chat template from the model.
-            out = engine.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
-                                        max_new_tokens=args.max_new_tokens, do_sample=False,
-                                        pad_token_id=engine.tokenizer.pad_token_id)
-            single.append(engine.tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True))
-    single_s = time.perf_counter() - start
-
-    batched_tps, single_tps = count(batched) / batched_s, count(single) / single_s
-    same = sum(a.strip() == b.strip() for a, b in zip(batched, single))
-    print(f"device={engine.device} dtype={engine.model.dtype} prompts={len(requests)} batch_size={args.batch_size} "
-          f"threads={torch.get_num_threads()}")
-    print(f"one-at-a-time generate : {single_tps:8.1f} tokens/s ({single_s:.1f} s)")
-    print(f"acbench batched engine : {batched_tps:8.1f} tokens/s ({batched_s:.1f} s)")
-    print(f"ratio (batched / one-at-a-time): {batched_tps / single_tps:.2f}x; identical outputs: {same}/{len(requests)}")
+    reference = [o.strip() for o in outputs["one-at-a-time generate"]]
+    tokens = sum(engine.count_tokens(t) for t in reference)
+    print(f"{machine_line()}; {len(requests)} prompts x {n} new tokens; warm-up batch times {warm}")
+    for name, runs in seconds.items():
+        same = sum(a.strip() == b for a, b in zip(outputs[name], reference))
+        print(f"{seconds_line(name, runs, tokens)}  identical outputs {same}/{len(reference)}")
+    base = seconds["one-at-a-time generate"]
+    for name in contenders:
+        if name != "one-at-a-time generate":
+            print(ratio_line(f"{name} / one-at-a-time generate", base, seconds[name]))
+    if lm_eval is not None:
+        print(ratio_line("acbench engine / lm-eval HF generate_until", seconds["lm-eval HF generate_until"],
+                         seconds["acbench engine"]))
+    else:
+        print("lm-eval HF backend: not installed (.venv/bin/pip install -e '.[bench]'), not measured")
 
 
 if __name__ == "__main__":
