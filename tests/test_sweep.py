@@ -284,3 +284,57 @@ def test_ctrl_c_requeues_the_interrupted_trial(store, monkeypatch):
     study = optuna.load_study(study_name="interrupt", storage=make_storage(None, "interrupt"))
     assert result.ran == [(1, "COMPLETE")] and result.parent_run_id == parent
     assert study.trials[1].params == {"bits": 8, "group_size": 32} and study.trials[1].user_attrs[RETRY_ATTR] == 0
+
+
+def test_grid_repeats_over_seeds(tmp_path):
+    path = tmp_path / "seeds.yaml"
+    path.write_text("base: {tasks: needle, method: rtn}\nruns: [{bits: 4}, {bits: 8}]\nseeds: [0, 1, 2]\n")
+    configs = grid_mod.load_grid(path)
+    assert [label for label, _ in configs] == ["bits=4, seed=0", "bits=4, seed=1", "bits=4, seed=2",
+                                               "bits=8, seed=0", "bits=8, seed=1", "bits=8, seed=2"]
+    assert [cfg.compression.seed for _, cfg in configs] == [0, 1, 2, 0, 1, 2]
+    assert len({cfg.config_hash() for _, cfg in configs}) == 6  # each repeat is its own run
+    path.write_text("base: {tasks: needle, method: rtn}\nruns: [{seed: 3}]\nseeds: [0, 1]\n")
+    with pytest.raises(ConfigError, match="use one"):
+        grid_mod.load_grid(path)
+    path.write_text("base: {tasks: needle}\nseeds: [0, 0]\n")
+    with pytest.raises(ConfigError, match="distinct integers"):
+        grid_mod.load_grid(path)
+
+
+def test_objective_bound_names_the_interval_metric(tmp_path):
+    path = tmp_path / "bound.yaml"
+    path.write_text("params: {bits: [4, 8]}\nobjectives:\n  - {metric: retention/overall, direction: maximize, bound: lo}\n"
+                    "  - {metric: retention/task/needle, direction: maximize, bound: hi}\n")
+    space = load_space(path)
+    assert [o.metric for o in space.objectives] == ["stats/overall/retention_lo",
+                                                    "stats/long_context/needle/retention_hi"]
+    path.write_text("params: {bits: [4]}\nobjectives: [{metric: model/size_mb, bound: lo}]\n")
+    with pytest.raises(ConfigError, match="no interval bound"):
+        load_space(path)
+    path.write_text("params: {bits: [4]}\nobjectives: [{metric: retention/overall, bound: middle}]\n")
+    with pytest.raises(ConfigError, match="bound must be one of"):
+        load_space(path)
+
+
+def test_sweep_repeats_each_trial_over_seeds_and_averages_the_bound(store, monkeypatch):
+    from types import SimpleNamespace
+
+    path = store / "seeded.yaml"
+    path.write_text("experiment: exp-seeded\nsampler: grid\nseed: 0\nseeds: [0, 1]\nfixed: {method: rtn, tasks: needle}\n"
+                    "objectives: [{metric: retention/overall, direction: maximize, bound: lo}]\n"
+                    "params: {bits: [4]}\n")
+    calls = []
+
+    def fake(cfg, parent_run_id=None, run_name=None):
+        calls.append((cfg.compression.seed, run_name))
+        bound = 0.5 + 0.1 * cfg.compression.seed  # 0.5 for seed 0, 0.6 for seed 1
+        return SimpleNamespace(run_id=f"fake-{run_name}", metrics={"stats/overall/retention_lo": bound})
+
+    monkeypatch.setattr(runner, "run_experiment", fake)
+    result = runner.run_sweep(path, study_name="seeded", trials=1)
+    assert calls == [(0, "seeded-trial-0-seed0"), (1, "seeded-trial-0-seed1")]
+    study = optuna.load_study(study_name="seeded", storage=make_storage(None, "seeded"))
+    assert study.trials[0].value == pytest.approx(0.55)  # the mean of the two seeds' lower bounds
+    assert study.trials[0].user_attrs["per_seed"] == {"0": [0.5], "1": [0.6]}
+    assert result.ran == [(0, "COMPLETE")]

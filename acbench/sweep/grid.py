@@ -13,6 +13,10 @@ Grid file format (`yaml.safe_load`; keys are the flat run parameters of `acbench
     runs:                                # optional list of overrides (default: one run per grid point)
       - {method: gptq, bits: 4}
       - {method: awq, bits: 4}
+    seeds: [0, 1, 2]                     # optional: repeat every run over these calibration seeds
+
+Repeats over `seeds` are separate runs (each with its own config hash); `acbench report` averages them into one
+row with the spread across seeds beside the per-item interval.
 
 A run whose config hash already has a FINISHED run in the experiment is skipped, so an interrupted grid
 resumes where it stopped.
@@ -32,7 +36,7 @@ import yaml
 from acbench.config import _FLAT_KEYS, ConfigError, RunConfig
 
 log = logging.getLogger(__name__)
-_TOP_KEYS = {"experiment", "base", "grid", "runs"}
+_TOP_KEYS = {"experiment", "base", "grid", "runs", "seeds"}
 
 
 def load_grid(path: str | Path) -> list[tuple[str, RunConfig]]:
@@ -52,22 +56,37 @@ def load_grid(path: str | Path) -> list[tuple[str, RunConfig]]:
             raise ConfigError(f"{path}: grid '{key}' must be a non-empty list")
     if "experiment" in data:
         base["experiment"] = data["experiment"]
+    seeds = _seeds(path, data.get("seeds"))
     out = []
     points = [dict(zip(grid, combo)) for combo in itertools.product(*grid.values())] or [{}]
     for point in points:
         for index, run in enumerate(runs):
             if not isinstance(run, dict):
                 raise ConfigError(f"{path}: runs[{index}] must be a mapping of overrides")
-            merged = {**base, **point, **run}
-            label = ", ".join(f"{k}={v}" for k, v in {**point, **run}.items()) or "base"
-            try:
-                out.append((label, config_from_mapping(merged)))
-            except ConfigError as err:
-                raise ConfigError(f"{path}: run '{label}': {err}") from None
+            if seeds and "seed" in {**base, **point, **run}:
+                raise ConfigError(f"{path}: runs[{index}] sets 'seed' and the file repeats over 'seeds': use one")
+            for seed in seeds or [None]:
+                extra = {} if seed is None else {"seed": seed}
+                merged = {**base, **point, **run, **extra}
+                label = ", ".join(f"{k}={v}" for k, v in {**point, **run, **extra}.items()) or "base"
+                try:
+                    out.append((label, config_from_mapping(merged)))
+                except ConfigError as err:
+                    raise ConfigError(f"{path}: run '{label}': {err}") from None
     experiments = {cfg.experiment for _, cfg in out}
     if len(experiments) > 1:
         raise ConfigError(f"{path}: all runs of a grid share one experiment, got {sorted(experiments)}")
     return out
+
+
+def _seeds(path: Path, seeds) -> list[int]:
+    """The file's `seeds` list (repeats of every run), checked: distinct integers."""
+    if seeds is None:
+        return []
+    if (not isinstance(seeds, list) or not seeds or len(set(seeds)) != len(seeds)
+            or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)):
+        raise ConfigError(f"{path}: 'seeds' must be a non-empty list of distinct integers, got {seeds!r}")
+    return seeds
 
 
 def config_from_mapping(data: dict[str, Any]) -> RunConfig:

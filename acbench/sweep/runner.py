@@ -161,37 +161,56 @@ def _objective(trial: optuna.Trial, ctx: _Context):
     run_name = f"{ctx.study_name}-trial-{trial.number}"
     tags = {"acbench.sweep.study": ctx.study_name, "acbench.sweep.trial": trial.number}
     ctx.ran.append((trial.number, "RUNNING"))
+    seeds = list(ctx.space.seeds) or [None]
     try:
-        cfg = ctx.space.config(sampled)
+        configs = [ctx.space.config(sampled, seed) for seed in seeds]
     except ValueError as err:
         _prune(trial, ctx, sampled, run_name, tags, str(err))
+    per_seed = []
     with Heartbeat(trial, ctx.heartbeat_s):
-        try:
-            outcome = run_experiment(cfg, parent_run_id=ctx.parent_id, run_name=run_name)
-        except ValueError as err:
-            child = _child_run(ctx, run_name)
-            if child is None:  # raised by validation before the run started: an invalid combination
-                _prune(trial, ctx, sampled, run_name, tags, str(err))
-            _fail(trial, ctx, child, tags, f"{type(err).__name__}: {err}")
-            raise
-        except Exception as err:
-            _fail(trial, ctx, _child_run(ctx, run_name), tags, f"{type(err).__name__}: {err}")
-            raise
-    trial.set_user_attr("mlflow_run_id", outcome.run_id)
-    _warn_on_failure(tracking.log_to_run, outcome.run_id, tags={**tags, "acbench.sweep.trial_state": "COMPLETE"})
+        for seed, cfg in zip(seeds, configs):
+            name = run_name if seed is None else f"{run_name}-seed{seed}"
+            try:
+                outcome = run_experiment(cfg, parent_run_id=ctx.parent_id, run_name=name)
+            except ValueError as err:
+                child = _child_run(ctx, name)
+                if child is None and not per_seed:  # raised by validation before any run: an invalid combination
+                    _prune(trial, ctx, sampled, run_name, tags, str(err))
+                _fail(trial, ctx, child, tags, f"{type(err).__name__}: {err}")
+                raise
+            except Exception as err:
+                _fail(trial, ctx, _child_run(ctx, name), tags, f"{type(err).__name__}: {err}")
+                raise
+            trial.set_user_attr("mlflow_run_id", outcome.run_id)
+            _warn_on_failure(tracking.log_to_run, outcome.run_id,
+                             tags={**tags, "acbench.sweep.trial_state": "COMPLETE",
+                                   **({} if seed is None else {"acbench.sweep.seed": seed})})
+            per_seed.append(_objective_values(trial, ctx, outcome))
+    # repeats over seeds: the objective is the mean over seeds
+    values = [sum(v) / len(v) for v in zip(*per_seed)]
+    if len(per_seed) > 1:
+        trial.set_user_attr("per_seed", {str(s): v for s, v in zip(seeds, per_seed)})
+    ctx.ran[-1] = (trial.number, "COMPLETE")
+    log.info("trial %d %s -> %s", trial.number, sampled, dict(zip((o.metric for o in ctx.space.objectives), values)))
+    return values[0] if len(values) == 1 else values
+
+
+def _objective_values(trial, ctx: _Context, outcome) -> list[float]:
+    """The objectives logged by one run; a missing one fails the trial with what the run did log."""
     values = []
     for objective in ctx.space.objectives:
         value = outcome.metrics.get(objective.metric)
         if value is None or value != value:
             known = ", ".join(sorted(k for k in outcome.metrics if "/" in k)[:20])
             reason = f"the run logged no '{objective.metric}' (objective); it logged: {known}"
+            if objective.metric.startswith("stats/"):
+                reason += (" (an interval bound is absent when the run's tasks report no item scores or sit at "
+                           "their floor: see the run's acbench.stats.<task> tags)")
             trial.set_user_attr("fail_reason", reason)
             _warn_on_failure(tracking.log_to_run, outcome.run_id, tags={"acbench.sweep.trial_state": "FAIL"})
             raise RuntimeError(reason)
         values.append(float(value))
-    ctx.ran[-1] = (trial.number, "COMPLETE")
-    log.info("trial %d %s -> %s", trial.number, sampled, dict(zip((o.metric for o in ctx.space.objectives), values)))
-    return values[0] if len(values) == 1 else values
+    return values
 
 
 def _prune(trial, ctx: _Context, sampled: dict, run_name: str, tags: dict, reason: str):

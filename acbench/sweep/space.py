@@ -12,6 +12,10 @@ File format (every key but `params` optional; unknown keys are an error):
     objectives:                          # one (single-objective) or more (Pareto front)
       - {metric: retention/overall, direction: maximize}
       - {metric: model/size_mb, direction: minimize}
+      # bound: lo optimises the lower end of the 95 % paired interval instead (stats/overall/retention_lo):
+      # a setting wins only when its retention is reliably high, not when a few items happened to go well
+      # - {metric: retention/overall, direction: maximize, bound: lo}
+    seeds: [0, 1]                        # optional: every trial runs each calibration seed; objective = the mean
     fixed: {method: rtn, tasks: needle}  # flat run params shared by every trial
     task_options: {needle: {lengths: [500]}}   # per-task options, as in a run config
     params:
@@ -37,7 +41,7 @@ from acbench.config import _FLAT_KEYS, ConfigError, RunConfig
 
 SAMPLERS = ("tpe", "random", "grid", "nsga2")
 DIRECTIONS = ("maximize", "minimize")
-_TOP_KEYS = {"experiment", "sampler", "seed", "objectives", "fixed", "task_options", "params", "enqueue"}
+_TOP_KEYS = {"experiment", "sampler", "seed", "objectives", "fixed", "task_options", "params", "enqueue", "seeds"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class SweepSpace:
     enqueue: tuple[dict, ...] = ()
     task_options: dict[str, dict] = field(default_factory=dict)
     source: str = ""
+    seeds: tuple[int, ...] = ()
 
     @property
     def directions(self) -> list[str]:
@@ -103,9 +108,10 @@ class SweepSpace:
                 sampled[param.name] = chosen[param.name] = param.suggest(trial)
         return sampled
 
-    def config(self, sampled: dict[str, Any]) -> RunConfig:
-        """The trial's RunConfig (ConfigError, a ValueError, when the combination is invalid)."""
-        return RunConfig.from_params({**self.fixed, **sampled, "experiment": self.experiment},
+    def config(self, sampled: dict[str, Any], seed: int | None = None) -> RunConfig:
+        """The trial's RunConfig (ConfigError, a ValueError, when the combination is invalid); `seed`: a repeat."""
+        extra = {} if seed is None else {"seed": seed}
+        return RunConfig.from_params({**self.fixed, **sampled, **extra, "experiment": self.experiment},
                                      base={"task_options": self.task_options} if self.task_options else None)
 
     def grid(self) -> dict[str, list]:
@@ -128,7 +134,7 @@ class SweepSpace:
         """A hash of what decides the trials (params, fixed, objectives), to notice a changed file on resume."""
         blob = json.dumps({"params": [p.__dict__ for p in self.params], "fixed": self.fixed,
                            "objectives": [o.__dict__ for o in self.objectives], "experiment": self.experiment,
-                           "task_options": self.task_options},
+                           "task_options": self.task_options, **({"seeds": self.seeds} if self.seeds else {})},
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -167,13 +173,19 @@ def load_space(path: str | Path) -> SweepSpace:
     task_options = data.get("task_options") or {}
     if not isinstance(task_options, dict) or not all(isinstance(v, dict) for v in task_options.values()):
         raise ConfigError(f"{where}: task_options maps a task name to a mapping of its options")
+    seeds = data.get("seeds") or []
+    if (not isinstance(seeds, list) or len(set(seeds)) != len(seeds)
+            or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)):
+        raise ConfigError(f"{where}: 'seeds' must be a list of distinct integers, got {seeds!r}")
+    if seeds and ("seed" in fixed or "seed" in {p.name for p in params}):
+        raise ConfigError(f"{where}: 'seed' is fixed or sampled and the file repeats over 'seeds': use one")
     names = {p.name for p in params}
     for point in enqueue:
         if not set(point) <= names:
             raise ConfigError(f"{where}: enqueued point {point} names params outside 'params' ({sorted(names)})")
     space = SweepSpace(params=params, objectives=objectives, fixed=fixed,
                        experiment=str(data.get("experiment", "acbench-sweeps")), sampler=sampler, seed=seed,
-                       enqueue=enqueue, task_options=task_options, source=str(path))
+                       enqueue=enqueue, task_options=task_options, source=str(path), seeds=tuple(seeds))
     if sampler == "grid":
         space.grid()
     return space
@@ -209,9 +221,20 @@ def _param(where: str, name: str, spec: Any) -> Param:
 
 
 def _objective(where: str, item: Any) -> Objective:
-    if not isinstance(item, dict) or "metric" not in item or set(item) - {"metric", "direction"}:
-        raise ConfigError(f"{where}: each objective is {{metric: NAME, direction: maximize|minimize}}, got {item}")
+    """An objective; `bound: lo|hi` turns a point metric into its interval bound (acbench.stats.bound_metric)."""
+    if not isinstance(item, dict) or "metric" not in item or set(item) - {"metric", "direction", "bound"}:
+        raise ConfigError(f"{where}: each objective is {{metric: NAME, direction: maximize|minimize, bound: lo|hi}} "
+                          f"(bound optional), got {item}")
     direction = str(item.get("direction", "maximize")).lower()
     if direction not in DIRECTIONS:
         raise ConfigError(f"{where}: objective '{item['metric']}': direction must be maximize or minimize")
-    return Objective(str(item["metric"]), direction)
+    metric = str(item["metric"])
+    if item.get("bound") is not None:
+        from acbench.stats.naming import bound_metric
+        from acbench.tasks.registry import TASKS
+
+        try:
+            metric = bound_metric(metric, str(item["bound"]), {name: cap for name, (cap, _) in TASKS.items()})
+        except ValueError as err:
+            raise ConfigError(f"{where}: objective '{item['metric']}': {err}") from None
+    return Objective(metric, direction)
