@@ -5,8 +5,8 @@
     metrics, tags, rows = run_stats.metrics(), run_stats.tags(), run_stats.summary()
 
 `paired.py` aligns items, `bootstrap.py` draws stratified paired resamples and builds intervals,
-`inference.py` holds the tests, Holm and the MDE, `compare.py` puts them together, `naming.py` names metrics,
-`repeats.py` summarises repeats of a configuration over seeds.
+`inference.py` holds the tests, Holm and the MDE, `compare.py` puts them together, `naming.py` names metrics.
+Repeats over calibration seeds are aggregated by the report (acbench/report/tables.py).
 """
 
 from acbench.stats.compare import RunStats, TaskStats, compare_results
