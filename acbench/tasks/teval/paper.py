@@ -20,6 +20,7 @@ import re
 import numpy as np
 
 from acbench.scoring.matching import lis_length, upstream_matching
+from acbench.tasks.teval.parsing import literal_eval
 from acbench.tasks.teval.template_match import first_match, upstream_pattern
 
 FINISH = "FinishAction"
@@ -48,7 +49,7 @@ def format_load(raw: object, start: str = "", end: str = "") -> object:
         raw = raw[raw.find(start):]
     if end:
         raw = raw[: raw.rfind(end) + len(end)]
-    for attempt in (ast.literal_eval, json.loads, lambda s: json.loads(s.replace("'", '"'))):
+    for attempt in (literal_eval, json.loads, lambda s: json.loads(s.replace("'", '"'))):
         try:
             return attempt(raw)
         except Exception:  # upstream catches everything here (SyntaxError, MemoryError, RecursionError...)
@@ -97,7 +98,7 @@ def _string_parse(template: dict, text: str) -> dict | None:
         else:
             res[key] = [res[key], value]
     try:
-        args = ast.literal_eval(res["args"].strip())
+        args = literal_eval(res["args"].strip())
         res["args"] = args if isinstance(args, dict) else {}
         res["action"] = res["action"].strip()
         return res

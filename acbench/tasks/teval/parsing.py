@@ -15,6 +15,23 @@ import re
 from acbench.tasks.teval.template_match import first_match
 
 _FENCE = "```json"
+_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")  # an identifier that is not part of a number or attribute
+_LITERAL_NAMES = ("True", "False", "None", "set")
+
+
+def surely_not_literal(text: str) -> bool:
+    """True only if `ast.literal_eval(text)` must fail: no string or comment can hide a name, and a bare
+    name other than True/False/None/set occurs. Spares parsing 1 MB of prose (0.5 s) just to fail."""
+    if "'" in text or '"' in text or "#" in text:
+        return False
+    return any(m.group() not in _LITERAL_NAMES for m in _NAME.finditer(text))
+
+
+def literal_eval(text: str) -> object:
+    """`ast.literal_eval`, failing fast (ValueError) where it surely fails."""
+    if surely_not_literal(text):
+        raise ValueError("not a Python literal")
+    return ast.literal_eval(text)
 
 
 def parse_json(text: str, start: str = "", end: str = "") -> tuple[object, str | None]:
@@ -48,7 +65,7 @@ def parse_json(text: str, start: str = "", end: str = "") -> tuple[object, str |
             return None, f"no '{end}' in output"
         raw = raw[: j + len(end)]
     try:
-        return ast.literal_eval(raw.strip()), None
+        return literal_eval(raw.strip()), None
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         pass
     for candidate in (raw, raw.replace("'", '"')):
@@ -89,7 +106,7 @@ def parse_template_string(template: dict, text: str) -> tuple[dict | None, str |
         return None, "output does not follow the template markers"
     thought, action, args_text = found
     try:
-        args = ast.literal_eval(args_text.strip())
+        args = literal_eval(args_text.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         args = {}
     return {"thought": thought, "action": action.strip(), "args": args if isinstance(args, dict) else {}}, None

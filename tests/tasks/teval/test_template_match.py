@@ -96,7 +96,7 @@ PARSERS = {
     "paper_rru json": lambda t: paper_rru(dict(RRU, meta_data={"response_format": "json"}), t,
                                           "reason_retrieve_understand_json", None),
     "paper_review": lambda t: paper_review(REVIEW, t),
-    "strict parse_json": lambda t: parse_json(t, "{", "}"),
+    "strict parse_json": lambda t: (parse_json(t, "{", "}"), parse_json(t)),
     "strict parse_template_string": lambda t: parse_template_string(TEMPLATES[0], t),
     "strict parse_plan string": lambda t: parse_plan(PLAN_STR, t, "str"),
     "strict retrieve_hit": lambda t: retrieve_hit(t, "A.b"),
@@ -111,3 +111,16 @@ def test_parsers_handle_one_megabyte_degenerate_outputs(parser):
         start = time.perf_counter()
         PARSERS[parser](text)
         assert time.perf_counter() - start < 1.0, (parser, name)
+
+
+@pytest.mark.parametrize("text, sure", [("[THOUGHT] [TOOL]", True), ("Thought: x", True), ("[1, True, None]", False),
+                                        ("set()", False), ("1e5 + 2j", False), ("{'a': b}", False), ("[1] # x", False)])
+def test_literal_eval_shortcut_only_where_it_must_fail(text, sure):
+    import ast
+
+    from acbench.tasks.teval.parsing import surely_not_literal
+
+    assert surely_not_literal(text) is sure
+    if sure:
+        with pytest.raises(Exception):
+            ast.literal_eval(text)
