@@ -23,9 +23,11 @@ MAX_ORDERS = 20  # topological orders of the gold DAG tried for the node chain s
 # the written order only (enumerating orders of wide graphs explodes).
 WRITTEN_ORDER_MIN_NODES = 10
 
-_NODE_HEADER = re.compile(r"^\s*\**\s*nodes?\s*\**\s*:", re.IGNORECASE | re.MULTILINE)
-_EDGE_HEADER = re.compile(r"^\s*\**\s*edges?\s*\**\s*:", re.IGNORECASE | re.MULTILINE)
-_NODE_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:node\s*)?(\d+)\s*[:.)]\s*(.*\S)\s*$", re.IGNORECASE)
+# Patterns are written so that no two repeats can share the same characters: `^\s*` under MULTILINE, or
+# `\s*(.*\S)`, backtrack quadratically on a megabyte of newlines or spaces. `[^\S\n]` = blank but not "\n".
+_NODE_HEADER = re.compile(r"^[^\S\n]*(?:\*+[^\S\n]*)?nodes?[^\S\n]*(?:\*+[^\S\n]*)?:", re.IGNORECASE | re.MULTILINE)
+_EDGE_HEADER = re.compile(r"^[^\S\n]*(?:\*+[^\S\n]*)?edges?[^\S\n]*(?:\*+[^\S\n]*)?:", re.IGNORECASE | re.MULTILINE)
+_NODE_LINE = re.compile(r"^\s*(?:[-*]\s*)?(?:node\s*)?(\d+)\s*[:.)]\s*(\S.*)$", re.IGNORECASE)
 _EDGE = re.compile(r"\(\s*(START|\d+)\s*,\s*(END|\d+)\s*\)", re.IGNORECASE)
 # The stop string ")\nNode:" takes the closing parenthesis of the last edge with it: accept that one pair open.
 _OPEN_LAST_EDGE = re.compile(r"\(\s*(START|\d+)\s*,\s*(END|\d+)\s*$", re.IGNORECASE)
@@ -63,6 +65,11 @@ def _split_sections(text: str) -> tuple[str, str]:
     return body[:cut], edges
 
 
+def _label(digits: str) -> int | str:
+    """A node label as a number ("01" is 1); absurdly long ones stay text (int() refuses > 4300 digits)."""
+    return int(digits) if len(digits) <= 30 else digits
+
+
 def parse_workflow(text: str) -> Workflow:
     """Parse a WorfBench answer; raises WorkflowParseError with a short reason when unusable.
 
@@ -72,13 +79,13 @@ def parse_workflow(text: str) -> Workflow:
     if not isinstance(text, str) or not text.strip():
         raise WorkflowParseError("empty output")
     node_part, edge_part = _split_sections(text)
-    labels: dict[int, int] = {}  # label written in the text -> position (1-based)
+    labels: dict[int | str, int] = {}  # label written in the text -> position (1-based)
     nodes: list[str] = []
     for line in node_part.splitlines():
         m = _NODE_LINE.match(line)
         if not m:
             continue
-        label, content = int(m.group(1)), m.group(2).strip()
+        label, content = _label(m.group(1)), m.group(2).strip()
         if label in labels:  # a repeated label starts a new list: the first list is the answer
             break
         nodes.append(content)
@@ -89,8 +96,8 @@ def parse_workflow(text: str) -> Workflow:
     edges: set[tuple[int, int]] = set()
     pairs = _EDGE.findall(edge_part) + _OPEN_LAST_EDGE.findall(edge_part.rstrip())
     for a, b in pairs:
-        src = 0 if a.upper() == "START" else labels.get(int(a))
-        dst = end if b.upper() == "END" else labels.get(int(b))
+        src = 0 if a.upper() == "START" else labels.get(_label(a))
+        dst = end if b.upper() == "END" else labels.get(_label(b))
         if src is not None and dst is not None and src != dst:
             edges.add((src, dst))
     if not edges:
