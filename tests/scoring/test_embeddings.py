@@ -74,3 +74,23 @@ def test_upstream_similarity_with_bundled_minilm_matches_util_cos_sim():
                                   embedder._model.encode(b, convert_to_tensor=True)).cpu().numpy(), 0)
     assert np.array_equal(sim, ref.astype(np.float64))
     assert sim[2, 1] > 0.99 and np.allclose(sim, embedder.similarity(a, b), atol=1e-5)
+
+
+def test_local_files_are_tried_before_the_hub(monkeypatch):
+    # Offline, a hub request retries for over a minute: a model in a local folder or the HF cache loads first.
+    import sentence_transformers
+
+    calls = []
+
+    class Recorder:
+        def __init__(self, path, **kwargs):
+            calls.append(kwargs.get("local_files_only", False))
+            if kwargs.get("local_files_only") and path == "org/not-cached":
+                raise OSError("not in the cache")
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", Recorder)
+    Embedder("org/cached")
+    assert calls == [True]
+    calls.clear()
+    Embedder("org/not-cached")
+    assert calls == [True, False]
