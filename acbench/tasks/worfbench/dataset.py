@@ -58,11 +58,14 @@ def record_to_sample(record: dict, task: str, where: str) -> Sample:
     if "user" not in roles or roles[-1] != "assistant":
         raise WorfBenchDataError(f"{where}: item {record.get('id')!r} needs a user turn and a final assistant (gold) turn")
     gold = conversations[-1]["content"]
+    problem = gold_problem(gold)
     try:
         parse_workflow(gold)
     except WorkflowParseError as err:
-        raise WorfBenchDataError(f"{where}: gold workflow of item {record.get('id')!r} is unusable ({err})") from err
-    problem = gold_problem(gold)
+        if problem == "gold_unparseable":  # neither rule set can score it: a data error, not a silent zero
+            raise WorfBenchDataError(f"{where}: gold workflow of item {record.get('id')!r} is unusable ({err})") from err
+        log.warning("%s: acbench's parser cannot read the gold workflow of item %r (%s): _strict scores give it 0",
+                    where, record.get("id"), err)
     if problem:
         log.warning("%s: gold workflow of item %r fails upstream's evaluator (%s): paper scores give it 0",
                     where, record.get("id"), problem)

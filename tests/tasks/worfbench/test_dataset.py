@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from acbench.tasks.worfbench.dataset import WorfBenchDataError, load_graph_eval
@@ -106,3 +107,19 @@ def test_upstream_ids_and_a_warning_for_gold_upstream_cannot_sort(tmp_path, capl
         samples = load_graph_eval(path)
     assert [(s.id, s.upstream_id) for s in samples] == [("os/os_1", "os_1"), ("os/os_2", "os_2")]
     assert "'os_2'" in caplog.text and "gold_not_sortable" in caplog.text and "'os_1'" not in caplog.text
+
+
+def test_gold_only_upstream_can_read_loads_with_a_warning(tmp_path, caplog):
+    from acbench.tasks.worfbench.paper import score_paper
+    from acbench.tasks.worfbench.scorer import score_workflow
+
+    gold = "Node:\n1: a\n2: b\nEdge: (START,1) (1,2) (2,END)".replace("1: a", "x 1: a").replace("2: b", "y 2: b")
+    (tmp_path / "graph_eval.json").write_text(json.dumps([{"source": "os", "id": "g", "conversations": [
+        {"role": "user", "content": "u"}, {"role": "assistant", "content": gold}]}]))
+    with caplog.at_level("WARNING"):
+        [sample] = load_graph_eval(tmp_path)
+    assert "acbench's parser cannot read" in caplog.text
+    exact = lambda a, b: np.array([[float(x == y) for y in b] for x in a]).reshape(len(a), len(b))  # noqa: E731
+    assert score_paper(gold, sample.target, exact)["graph_f1"] == 1.0
+    strict = score_workflow(gold, sample.target, exact)
+    assert strict["graph_f1"] == 0.0 and strict["parse_error"] == "gold: no numbered nodes"
