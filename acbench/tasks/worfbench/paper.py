@@ -85,17 +85,20 @@ def gold_sequences(gold: PaperWorkflow) -> list[list[str]] | None:
             for order in islice(nx.all_topological_sorts(graph), MAX_ORDERS)]
 
 
+Scores = tuple[float, float, float]
+
+
 def _match(similarity: Similarity, pred: list[str], gold: list[str]) -> dict[int, int]:
     return upstream_matching(np.asarray(similarity(pred, gold), dtype=np.float64), MATCH_THRESHOLD)
 
 
-def node_chain_paper(pred: PaperWorkflow, sequences: list[list[str]], similarity: Similarity) -> tuple[tuple[float, float, float], str | None]:
+def node_chain_paper(pred: PaperWorkflow, sequences: list[list[str]], similarity: Similarity) -> tuple[Scores, str | None]:
     """Upstream's `t_eval_nodes`: best (P, R, F1) over gold sequences, first strictly better kept."""
     pred_nodes = [t for t in pred.nodes if t not in ANCHORS]
     if not pred_nodes:
         return (0.0, 0.0, 0.0), "no_node_lines"  # upstream: empty encode / max() of nothing
     best, best_f1 = (0.0, 0.0, 0.0), 0.0
-    cache: dict[tuple[str, ...], tuple[float, float, float]] = {}  # a text sequence scores the same twice
+    cache: dict[tuple[str, ...], Scores] = {}  # a text sequence scores the same twice
     for sequence in sequences:
         if not sequence:
             return (0.0, 0.0, 0.0), "gold_no_nodes"  # upstream divides by len(gold) = 0
@@ -118,7 +121,7 @@ def _largest_component(vertices: list[int], edges: list[tuple[int, int]]) -> int
     return max(len(c) for c in nx.connected_components(graph))
 
 
-def graph_paper(pred: PaperWorkflow, gold: PaperWorkflow, similarity: Similarity) -> tuple[tuple[float, float, float], str | None]:
+def graph_paper(pred: PaperWorkflow, gold: PaperWorkflow, similarity: Similarity) -> tuple[Scores, str | None]:
     """Upstream's `t_eval_graph`: LCC of index-pair public edges over matched nodes, /(n+2) each side."""
     mapping = _match(similarity, pred.nodes, gold.nodes)
     if not mapping:
