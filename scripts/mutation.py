@@ -1,0 +1,222 @@
+"""Mutation testing of acbench's core with mutmut 3: one module (target) at a time, on its fast tests.
+
+    .venv/bin/python scripts/mutation.py --list             # the targets
+    .venv/bin/python scripts/mutation.py retention          # one target: prints `mutation score: N/M` + survivors
+    .venv/bin/python scripts/mutation.py all                # every target, one after the other (long)
+    bash scripts/mutation.sh retention                      # the same
+
+How it works: mutmut 3 reads its settings from `[tool.mutmut]` of the pyproject.toml in its working
+directory and writes a `mutants/` tree there. So that the repository is never touched, each target runs in
+its own working directory (`--workdir`, default `/tmp/acbench-mutation/<target>`) holding a copy of
+`acbench/` and `tests/` and a generated pyproject.toml naming the files to mutate and the few test files
+that exercise them (`pytest -x -q -p no:cacheprovider`). Only the functions matched by the target's globs
+are counted (mutmut names a mutant `acbench.evaluate.x_retention__mutmut_3`; a method
+`acbench.tasks.base.xǁResultStoreǁadd__mutmut_2`). `mutmut` runs one worker (`--jobs`, default 1: the
+machine is shared). A re-run in the same workdir only tests mutants whose function changed.
+
+Reading the output: see scripts/MUTATION.md. `killed` = a test failed on the mutant (good); `survived` =
+every selected test passed with the code changed (a missing test, or an equivalent mutant); `no tests` =
+no selected test ran the function (counted as a survivor); `timeout` counts as killed (the mutant made the
+code loop). Each known equivalent survivor is listed in EQUIVALENT below with the reason; the script marks
+them `[equivalent]` so that a new survivor stands out. The score is killed / all mutants of the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PYTHON = Path(sys.executable)
+MUTMUT = PYTHON.parent / "mutmut"
+
+
+@dataclass(frozen=True)
+class Target:
+    files: tuple[str, ...]  # source files to mutate, relative to the repo
+    functions: tuple[str, ...]  # fnmatch globs over mutant names; only these are counted
+    tests: tuple[str, ...]  # test files (or node ids) that exercise them
+    skip: str = ""  # pytest -k expression of slow tests left out of the mutation run (they run in the suite)
+
+
+TARGETS: dict[str, Target] = {
+    # scoring -> retention: task retentions into capability and overall; capability scores
+    "retention": Target(
+        ("acbench/evaluate.py",),
+        ("acbench.evaluate.x_retention__*", "acbench.evaluate.x_capability_scores__*"),
+        ("tests/test_evaluate.py", "tests/test_glue_retention_keys.py"),
+        "not two_specs",
+    ),
+    # results keys: the per-task key and file of the results cache
+    "results_keys": Target(
+        ("acbench/evaluate.py",),
+        ("acbench.evaluate.x_setup_tasks__*", "acbench.evaluate.x_results_path__*",
+         "acbench.evaluate.x_full_options__*", "acbench.evaluate.x_task_options__*",
+         "acbench.evaluate.x_resolved_settings__*"),
+        ("tests/test_evaluate.py", "tests/test_glue_retention_keys.py"),
+        "not two_specs",
+    ),
+    # the paired statistics: bootstrap, tests, floors, Holm, pairing
+    "stats": Target(
+        ("acbench/stats/bootstrap.py", "acbench/stats/inference.py", "acbench/stats/paired.py",
+         "acbench/stats/compare.py", "acbench/stats/naming.py"),
+        ("acbench.stats.*",),
+        ("tests/stats/test_bootstrap.py", "tests/stats/test_inference.py", "tests/stats/test_compare.py",
+         "tests/test_glue_retention_keys.py"),
+    ),
+    # compression cache key and the spec's validation
+    "spec": Target(
+        ("acbench/compression/spec.py",),
+        ("acbench.compression.spec.*",),
+        ("tests/compression/test_spec.py", "tests/test_glue_cache_key.py", "tests/test_error_messages.py"),
+    ),
+    # validation against the model's layer widths
+    "validate": Target(
+        ("acbench/compression/validate.py",),
+        ("acbench.compression.validate.*",),
+        ("tests/compression/test_validate.py", "tests/test_glue_cache_key.py", "tests/test_error_messages.py"),
+    ),
+    # run configuration (flat params, coercion, error text)
+    "config": Target(
+        ("acbench/config.py",),
+        ("acbench.config.*",),
+        ("tests/test_config.py", "tests/test_error_messages.py"),
+    ),
+    # resume: the per-item results store
+    "resume": Target(
+        ("acbench/tasks/base.py",),
+        ("acbench.tasks.base.xǁResultStoreǁ*",),
+        ("tests/test_glue_resume.py",),
+    ),
+    # sweep pruning: which failures prune a trial, and the record of it
+    "sweep": Target(
+        ("acbench/sweep/runner.py",),
+        ("acbench.sweep.runner.x__objective__*", "acbench.sweep.runner.x__prune__*"),
+        ("tests/test_glue_sweep_prune.py",),
+    ),
+}
+
+# Survivors that are equivalent mutants (no test can kill them): mutant name -> why. Keep this list short and
+# exact; a survivor not listed here is a missing test.
+EQUIVALENT: dict[str, str] = {}
+
+
+def mutmut_config(target: Target) -> str:
+    tests = ", ".join(json.dumps(t) for t in target.tests)
+    only = ", ".join(json.dumps(f) for f in target.files)
+    args = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow"] + (["-k", target.skip] if target.skip else [])
+    return textwrap.dedent(f"""\
+        [tool.mutmut]
+        source_paths = ["acbench"]
+        only_mutate = [{only}]
+        pytest_add_cli_args = [{", ".join(json.dumps(a) for a in args)}]
+        pytest_add_cli_args_test_selection = [{tests}]
+        use_git_change_detection = false
+        track_dependencies = false
+        timeout_multiplier = 5.0
+
+        [tool.pytest.ini_options]
+        testpaths = ["tests"]
+        addopts = "--import-mode=importlib"
+        markers = ["slow: real embedded model", "requires_gpu: needs a CUDA device"]
+        """)
+
+
+def prepare(name: str, target: Target, workdir: Path) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("acbench", "tests"):
+        if (workdir / folder).exists():
+            shutil.rmtree(workdir / folder)
+        shutil.copytree(REPO / folder, workdir / folder, ignore=ignore)
+    (workdir / "pyproject.toml").write_text(mutmut_config(target))
+    missing = [t for t in target.tests if not (REPO / t.split("::")[0]).exists()]
+    if missing:
+        sys.exit(f"{name}: test files missing: {missing}")
+
+
+def statuses(workdir: Path, target: Target) -> dict[str, str]:
+    """mutant name -> status, from mutmut's meta files, for the target's functions only."""
+    from mutmut.stats import status_by_exit_code
+
+    out = {}
+    for source in target.files:
+        meta = workdir / "mutants" / (source + ".meta")
+        if not meta.exists():
+            continue
+        data = json.loads(meta.read_text())
+        for key, code in data.get("exit_code_by_key", {}).items():
+            if any(fnmatch.fnmatch(key, glob) for glob in target.functions):
+                out[key] = status_by_exit_code[code]
+    return out
+
+
+def run_target(name: str, workdir: Path, jobs: int, fresh: bool) -> tuple[int, int, list[str]]:
+    target = TARGETS[name]
+    if fresh and workdir.exists():
+        shutil.rmtree(workdir)
+    prepare(name, target, workdir)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "ACBENCH_THREADS": "1", "ACBENCH_NO_PROGRESS": "1",
+           "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    env.pop("CI", None)
+    cmd = [str(MUTMUT), "run", "--max-children", str(jobs), *target.functions]
+    print(f"== {name}: mutating {', '.join(target.files)} ({', '.join(target.functions)})", flush=True)
+    print(f"   tests: {' '.join(target.tests)}\n   workdir: {workdir}", flush=True)
+    proc = subprocess.run(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout[-6000:])
+        sys.exit(f"{name}: mutmut failed (exit {proc.returncode})")
+    found = statuses(workdir, target)
+    killed = sum(1 for s in found.values() if s in ("killed", "timeout", "caught by type check"))
+    survivors = sorted(k for k, s in found.items() if s not in ("killed", "timeout", "caught by type check"))
+    print(f"{name}: mutation score: {killed}/{len(found)}"
+          + (f" ({100 * killed / len(found):.0f} %)" if found else ""))
+    for key in survivors:
+        note = f"  [equivalent: {EQUIVALENT[key]}]" if key in EQUIVALENT else ""
+        print(f"  {found[key]}: {key}{note}")
+    if survivors:
+        print(f"  see one: cd {workdir} && {MUTMUT} show <name>")
+    return killed, len(found), survivors
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("targets", nargs="*", help=f"one of {', '.join(TARGETS)}, or 'all'")
+    parser.add_argument("--list", action="store_true", help="list the targets and exit")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/acbench-mutation"),
+                        help="parent of the per-target working directories")
+    parser.add_argument("--jobs", type=int, default=1, help="mutmut workers (default 1: shared machine)")
+    parser.add_argument("--fresh", action="store_true", help="discard earlier results of the target")
+    parser.add_argument("--min-score", type=float, default=0.8, help="exit 1 below this fraction killed")
+    args = parser.parse_args(argv)
+    if args.list or not args.targets:
+        for name, t in TARGETS.items():
+            print(f"{name:13s} {', '.join(t.files)}  <- {' '.join(t.tests)}")
+        return 0
+    names = list(TARGETS) if args.targets == ["all"] else args.targets
+    unknown = [n for n in names if n not in TARGETS]
+    if unknown:
+        parser.error(f"unknown target(s) {unknown}; known: {', '.join(TARGETS)}")
+    total_killed = total = 0
+    new_survivors = 0
+    for name in names:
+        killed, count, survivors = run_target(name, args.workdir / name, args.jobs, args.fresh)
+        total_killed, total = total_killed + killed, total + count
+        new_survivors += sum(1 for s in survivors if s not in EQUIVALENT)
+    if len(names) > 1:
+        print(f"all: mutation score: {total_killed}/{total} ({100 * total_killed / max(total, 1):.0f} %)")
+    if total and total_killed / total < args.min_score:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Glue between scoring, retention and the results cache (issue 16): hand-computed values only.
+
+Retention: tests/test_evaluate.py covers task -> capability -> overall with zero scores and the floor; this
+file adds what it leaves open (the statistics' verdict overriding the headline fallback both ways, a base of
+exactly 0 that the statistics call measurable, the overall being a mean over capabilities and not over
+tasks, capability scores). Results keys: the per-task key, and through the real `run_experiment` on the
+tiny model: two compression specs never share a results file, and the original model's results are reused
+(its engine gets zero requests on the second run).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from acbench.config import RunConfig
+from acbench.evaluate import capability_scores, results_path, retention, setup_tasks
+from acbench.tasks.base import TaskResult
+
+
+def _result(task, capability, score, floor=0.0):
+    return TaskResult(task, capability, [], {"s": score}, "s", floor=floor)
+
+
+def _pair(scores: dict[str, tuple[str, float, float]], floors: dict[str, float] | None = None):
+    floors = floors or {}
+    base = {n: _result(n, cap, b, floors.get(n, 0.0)) for n, (cap, b, _) in scores.items()}
+    comp = {n: _result(n, cap, c, floors.get(n, 0.0)) for n, (cap, _, c) in scores.items()}
+    return base, comp
+
+
+# -- retention ----------------------------------------------------------------------------------------------
+
+def test_overall_is_a_mean_over_capabilities_not_over_tasks():
+    base, comp = _pair({"teval": ("tool_use", 50.0, 10.0),          # 0.2
+                        "tool_query": ("tool_use", 0.5, 0.2),       # 0.4 -> tool_use 0.3
+                        "needle": ("long_context", 8.0, 8.0)})      # 1.0
+    ret = retention(base, comp)
+    assert ret["retention/tool_use"] == pytest.approx(0.3)
+    assert ret["retention/long_context"] == 1.0
+    assert ret["retention/overall"] == pytest.approx((0.3 + 1.0) / 2)  # 0.65; a task mean would be 0.5333
+    assert set(ret) == {"retention/task/teval", "retention/task/tool_query", "retention/task/needle",
+                        "retention/tool_use", "retention/long_context", "retention/overall"}
+
+
+def test_statistics_verdict_overrides_the_headline_fallback_both_ways():
+    # teval's base headline 25 is at its floor 25: without statistics, no retention
+    base, comp = _pair({"teval": ("tool_use", 25.0, 20.0), "needle": ("long_context", 4.0, 2.0)}, {"teval": 25.0})
+    assert retention(base, comp) == {"retention/task/needle": 0.5, "retention/long_context": 0.5,
+                                     "retention/overall": 0.5}
+    # ...but the paired floor test says its items are above the floor: 20 / 25 = 0.8
+    ret = retention(base, comp, {"teval": True})
+    assert ret["retention/task/teval"] == pytest.approx(0.8)
+    assert ret["retention/overall"] == pytest.approx((0.8 + 0.5) / 2)
+    # needle's headline is above its floor 0, but the statistics say the original is at the floor
+    ret = retention(base, comp, {"teval": True, "needle": False})
+    assert ret == {"retention/task/teval": pytest.approx(0.8), "retention/tool_use": pytest.approx(0.8),
+                   "retention/overall": pytest.approx(0.8)}
+
+
+def test_a_base_of_zero_never_divides_even_when_called_measurable():
+    base, comp = _pair({"pddl": ("real_world", 0.0, 0.3), "needle": ("long_context", 2.0, 3.0)})
+    ret = retention(base, comp, {"pddl": True})
+    assert ret == {"retention/task/needle": 1.5, "retention/long_context": 1.5, "retention/overall": 1.5}
+
+
+def test_a_base_just_above_the_floor_has_a_retention_and_one_at_it_has_none():
+    base, comp = _pair({"teval": ("tool_use", 25.5, 51.0)}, {"teval": 25.0})
+    assert retention(base, comp) == {"retention/task/teval": 2.0, "retention/tool_use": 2.0,
+                                     "retention/overall": 2.0}
+    base, comp = _pair({"teval": ("tool_use", 25.0, 51.0)}, {"teval": 25.0})
+    assert retention(base, comp) == {}
+
+
+def test_only_the_compressed_models_tasks_count_and_a_compressed_zero_is_zero():
+    base, comp = _pair({"teval": ("tool_use", 40.0, 0.0), "worfbench": ("workflow", 0.5, 0.25)})
+    base["needle"] = _result("needle", "long_context", 9.0)  # evaluated for the original only
+    ret = retention(base, comp)
+    assert ret == {"retention/task/teval": 0.0, "retention/task/worfbench": 0.5, "retention/tool_use": 0.0,
+                   "retention/workflow": 0.5, "retention/overall": 0.25}
+
+
+def test_capability_scores_average_the_headlines_of_each_capability():
+    results = {"teval": _result("teval", "tool_use", 50.0), "tool_query": _result("tool_query", "tool_use", 30.0),
+               "needle": _result("needle", "long_context", 7.0), "pddl": _result("pddl", "real_world", 0.0)}
+    assert capability_scores(results) == {"tool_use": 40.0, "long_context": 7.0, "real_world": 0.0}
+    assert capability_scores({}) == {}
+
+
+def test_retention_follows_the_paired_statistics_end_to_end():
+    """compare_results decides measurability from the items: a base at the 0 floor on every item has none."""
+    from acbench.stats import compare_results
+    from acbench.tasks.base import ItemScore
+
+    def result(task, cap, values):
+        items = [ItemScore(str(i), v) for i, v in enumerate(values)]
+        return TaskResult(task, cap, [], {"s": sum(values) / len(values)}, "s", items=items)
+
+    base = {"needle": result("needle", "long_context", [1.0] * 12), "pddl": result("pddl", "real_world", [0.0] * 12)}
+    comp = {"needle": result("needle", "long_context", [1.0] * 9 + [0.0] * 3),
+            "pddl": result("pddl", "real_world", [0.0] * 12)}
+    stats = compare_results(base, comp, resamples=200, seed=0)
+    assert stats.measurable() == {"needle": True, "pddl": False}
+    assert retention(base, comp, stats.measurable()) == {"retention/task/needle": 0.75,
+                                                        "retention/long_context": 0.75, "retention/overall": 0.75}
+
+
+# -- the per-task results key ------------------------------------------------------------------------------
+
+NEEDLE = {"lengths": [60], "depths": [0, 50], "scoring": "strict"}
+
+
+def _setup(options=None, **params):
+    flat = {"method": "none", "tasks": "needle", **params}
+    return setup_tasks(RunConfig.from_params(flat, base={"task_options": {"needle": options or dict(NEEDLE)}}))[0]
+
+
+def test_results_key_changes_with_what_is_generated_and_only_with_that():
+    first = _setup()
+    assert re.fullmatch(r"[0-9a-f]{12}", first.key)
+    assert _setup().key == first.key
+    assert _setup({**NEEDLE, "depths": [0, 100]}).key != first.key      # other items
+    assert _setup({**NEEDLE, "scoring": "paper"}).key != first.key      # another option
+    assert _setup(limit=1).key != first.key                            # a limit
+    assert _setup(profile="paper").key != first.key                    # a profile
+    # the options as written in another order, or a default spelled out, are the same run
+    reordered = {"scoring": "strict", "depths": [0, 50], "lengths": [60]}
+    assert _setup(reordered).key == first.key
+    assert first.options["lengths"] == [60] and "profile" not in first.options
+    assert "max_new_tokens" in first.options  # the constructor defaults are part of what runs
+
+
+def test_results_path_is_per_model_and_per_task_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("ACBENCH_CACHE", str(tmp_path))
+    setup = _setup()
+    assert results_path("base-abc", setup) == tmp_path / "results" / "base-abc" / f"needle-{setup.key}.jsonl"
+    assert results_path("comp-x-abc", setup) != results_path("base-abc", setup)
+
+
+# -- through the real run on the tiny model ------------------------------------------------------------------
+
+class CountingEngines:
+    """Engine factory for run.run_experiment: the original answers everything, a compressed one nothing."""
+
+    def __init__(self, original):
+        from acbench.tasks.needle.task import DEFAULT_ANSWER
+
+        self.original, self.answer = str(original), DEFAULT_ANSWER
+        self.base_requests, self.comp_requests = [], []
+
+    def __call__(self, cfg, path):
+        from acbench.engines.scripted import ScriptedEngine
+
+        if str(path) == self.original:
+            return ScriptedEngine(lambda r: self.base_requests.append(r) or f"It is {self.answer}.")
+        return ScriptedEngine(lambda r: self.comp_requests.append(r) or "I do not know.")
+
+
+def test_two_specs_never_share_a_results_file_and_the_original_is_reused(tiny_model, isolated_tracking,
+                                                                          monkeypatch):
+    import acbench.run as run_module
+
+    def cfg(**params):
+        flat = {"model": str(tiny_model), "method": "rtn", "group_size": "32", "tasks": "needle",
+                "analysis": "false", "register": "false", **params}
+        return RunConfig.from_params(flat, base={"task_options": {"needle": dict(NEEDLE)}})
+
+    first = CountingEngines(tiny_model)
+    monkeypatch.setattr(run_module, "_engine", first)
+    out4 = run_module.run_experiment(cfg(bits="4"))
+    assert (len(first.base_requests), len(first.comp_requests)) == (2, 2)
+    assert out4.metrics["retention/overall"] == 0.0
+
+    second = CountingEngines(tiny_model)
+    monkeypatch.setattr(run_module, "_engine", second)
+    out8 = run_module.run_experiment(cfg(bits="8"))
+    assert len(second.base_requests) == 0  # the original's results come from the first run's file
+    assert len(second.comp_requests) == 2  # a different spec: its own results, none reused
+    assert out8.metrics["base/long_context/needle/score_strict"] == 100.0
+
+    results = isolated_tracking / "cache" / "results"
+    folders = sorted(p.name for p in results.iterdir())
+    assert len(folders) == 3 and sum(f.startswith("base-") for f in folders) == 1
+    comp = [f for f in folders if f.startswith("comp-")]
+    assert comp[0] != comp[1] and out4.checkpoint.name in "".join(comp) and out8.checkpoint.name in "".join(comp)
+    for folder in folders:
+        (file,) = (results / folder).iterdir()
+        assert len(file.read_text().splitlines()) == 2  # one record per item, never two runs' records
+
+    third = CountingEngines(tiny_model)
+    monkeypatch.setattr(run_module, "_engine", third)
+    run_module.run_experiment(cfg(bits="4"))
+    assert (len(third.base_requests), len(third.comp_requests)) == (0, 0)  # everything is reused
