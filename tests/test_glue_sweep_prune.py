@@ -1,0 +1,138 @@
+"""Sweep pruning through the REAL `run_experiment` on the tiny model (issue 16).
+
+tests/test_sweep.py drives sweeps with a stand-in `run_experiment` that re-implements the "group size must
+divide 576" rule. Here the real run validates (config, then the spec against the tiny model's layer widths),
+compresses with RTN and evaluates; only the engines are scripted (model-free answers). What is checked: an
+invalid combination is PRUNED with the real validation message and compresses nothing; a config error is
+PRUNED too; a valid one COMPLETEs with the real retention; a ValueError raised once a run has started is a
+FAIL (an error in the run), never mistaken for an invalid combination.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+SPACE = textwrap.dedent("""
+    experiment: glue-sweep
+    sampler: grid
+    seed: 0
+    objectives:
+      - {{metric: retention/overall, direction: maximize}}
+    fixed: {{model: "{model}", method: rtn, tasks: needle, analysis: false, register: false}}
+    task_options:
+      needle: {{lengths: [60], depths: [0, 100], scoring: strict}}
+    params:
+      group_size: {groups}
+      bits: {bits}
+""")
+
+
+class Engines:
+    """The original answers every needle cell; the compressed model only the depth-0 cell (retention 0.5)."""
+
+    def __init__(self, original, fail_compressed: bool = False):
+        self.original, self.fail, self.compressed_paths = str(original), fail_compressed, []
+
+    def __call__(self, cfg, path):
+        from acbench.engines.scripted import ScriptedEngine
+        from acbench.tasks.needle.task import DEFAULT_ANSWER
+
+        if str(path) == self.original:
+            return ScriptedEngine(lambda r: f"It is {DEFAULT_ANSWER}.")
+        self.compressed_paths.append(str(path))
+
+        def answer(request):
+            if self.fail:
+                raise ValueError("the engine rejected a request mid-run")
+            doc = request.messages[-1]["content"].split("Document:\n", 1)[1]
+            return DEFAULT_ANSWER if doc.startswith("The secret ingredient") else "I do not know."
+
+        return ScriptedEngine(answer)
+
+
+def _trials(study_name):
+    import optuna
+
+    from acbench.sweep.study import make_storage
+
+    study = optuna.load_study(study_name=study_name, storage=make_storage(None, study_name))
+    return {(t.params["group_size"], t.params["bits"]): t for t in study.get_trials(deepcopy=False)}
+
+
+def test_invalid_combinations_are_pruned_by_the_real_run(tiny_model, isolated_tracking, monkeypatch):
+    import mlflow
+    from optuna.trial import TrialState
+
+    import acbench.run as run_module
+    from acbench.sweep.runner import run_sweep
+
+    engines = Engines(tiny_model)
+    monkeypatch.setattr(run_module, "_engine", engines)
+    path = isolated_tracking / "space.yaml"
+    path.write_text(SPACE.format(model=tiny_model, groups="[32, 48]", bits="[4, 5]"))
+    result = run_sweep(path, study_name="glue", trials=4)
+
+    assert sorted(state for _, state in result.ran) == ["COMPLETE", "PRUNED", "PRUNED", "PRUNED"]
+    assert result.counts == {"COMPLETE": 1, "PRUNED": 3}
+    trials = _trials("glue")
+    good = trials[(32, 4)]
+    assert good.state == TrialState.COMPLETE and good.value == 0.5  # needle strict: 50 / 100
+    # group size 48 divides none of the tiny model's widths (128, 256): the spec check of the real run
+    bad = trials[(48, 4)]
+    assert bad.state == TrialState.PRUNED
+    assert bad.user_attrs["reason"].startswith("group_size=48 does not divide the input width of 14 of 14 targeted")
+    # bits 5 is not a width RTN has: the config itself is invalid
+    for key in ((32, 5), (48, 5)):
+        assert trials[key].state == TrialState.PRUNED
+        assert trials[key].user_attrs["reason"].endswith("bits must be 2, 3, 4 or 8, not 5")
+    # nothing was compressed or evaluated for the pruned trials: one compressed model, one results folder
+    assert len(set(engines.compressed_paths)) == 1
+    compressed = [p for p in (isolated_tracking / "cache" / "compressed").iterdir() if not p.name.startswith(".")]
+    assert len(compressed) == 1
+    assert len(list((isolated_tracking / "cache" / "results").glob("comp-*"))) == 1
+
+    runs = mlflow.search_runs(experiment_names=["glue-sweep"],
+                              filter_string=f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'")
+    assert sorted(runs["status"]) == ["FINISHED", "KILLED", "KILLED", "KILLED"]
+    killed = runs[runs["status"] == "KILLED"]
+    assert set(killed["tags.acbench.sweep.trial_state"]) == {"PRUNED"}
+    assert any(r.startswith("group_size=48 does not divide") for r in killed["tags.acbench.sweep.reason"])
+    finished = runs[runs["status"] == "FINISHED"].iloc[0]
+    assert finished["metrics.retention/overall"] == 0.5 and finished["params.group_size"] == "32"
+
+
+def test_a_value_error_inside_a_started_run_fails_the_trial(tiny_model, isolated_tracking, monkeypatch):
+    from optuna.trial import TrialState
+
+    import acbench.run as run_module
+    from acbench.sweep.runner import run_sweep
+
+    monkeypatch.setattr(run_module, "_engine", Engines(tiny_model, fail_compressed=True))
+    path = isolated_tracking / "space.yaml"
+    path.write_text(SPACE.format(model=tiny_model, groups="[32]", bits="[4]"))
+    result = run_sweep(path, study_name="failing", trials=1)
+    assert result.ran == [(0, "FAIL")] and result.counts == {"FAIL": 1}
+    trial = _trials("failing")[(32, 4)]
+    assert trial.state == TrialState.FAIL and "reason" not in trial.user_attrs
+    assert trial.user_attrs["fail_reason"] == "ValueError: the engine rejected a request mid-run"
+    assert trial.user_attrs["mlflow_run_id"]  # the started run is the record of the failure
+
+
+@pytest.mark.parametrize("seeds", [[0, 1]])
+def test_with_seeds_an_invalid_combination_is_pruned_before_any_seed_runs(tiny_model, isolated_tracking,
+                                                                         monkeypatch, seeds):
+    from optuna.trial import TrialState
+
+    import acbench.run as run_module
+    from acbench.sweep.runner import run_sweep
+
+    engines = Engines(tiny_model)
+    monkeypatch.setattr(run_module, "_engine", engines)
+    path = isolated_tracking / "space.yaml"
+    path.write_text(SPACE.format(model=tiny_model, groups="[48]", bits="[4]") + f"seeds: {seeds}\n")
+    result = run_sweep(path, study_name="seeded", trials=1)
+    assert result.ran == [(0, "PRUNED")]
+    assert _trials("seeded")[(48, 4)].state == TrialState.PRUNED
+    assert engines.compressed_paths == [] and not (isolated_tracking / "cache" / "results").exists()
