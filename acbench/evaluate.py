@@ -43,11 +43,18 @@ def task_options(name: str, cfg: RunConfig) -> dict[str, Any]:
     return {k: v for k, v in cfg.task_options.get(name, {}).items() if k != "data"}
 
 
-def full_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The task's constructor defaults overlaid with the user's options: what actually runs."""
+def full_options(name: str, options: dict[str, Any], task: Any = None) -> dict[str, Any]:
+    """Every option of the task with the value it runs with: the user's, else what the built task resolved
+    (a profile's default, e.g. the embedding model), else the constructor default."""
     params = inspect.signature(task_class(name)).parameters
-    defaults = {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty and k != "profile"}
-    return {**defaults, **options}
+    simple = (str, int, float, bool, tuple, list, type(None))
+    full = {}
+    for key, param in params.items():
+        if key == "profile" or param.default is inspect.Parameter.empty:
+            continue
+        resolved = getattr(task, key, param.default) if task is not None else param.default
+        full[key] = resolved if isinstance(resolved, simple) else param.default
+    return {**full, **options}
 
 
 def resolved_settings(task) -> dict[str, Any]:
@@ -65,7 +72,7 @@ def setup_tasks(cfg: RunConfig) -> list[TaskSetup]:
         task = make_task(name, profile=cfg.profile, **options)
         source = cfg.task_options.get(name, {}).get("data")
         samples = task.load(source=source, limit=cfg.limit)
-        full = full_options(name, options)
+        full = full_options(name, options, task)
         blob = json.dumps(
             {"task": name, "version": getattr(task, "version", "1"), "profile": cfg.profile, "limit": cfg.limit,
              "source": source, "options": full, "settings": resolved_settings(task), "ids": [s.id for s in samples]},
