@@ -161,3 +161,18 @@ def test_combined_methods_are_validated_against_the_model(tmp_path):
     with pytest.raises(CompressionError, match="calibration file not found"):
         validate_against_model(CompressionSpec(method="magnitude+gptq", calib_source=missing), model)
     assert validate_against_model(CompressionSpec(method="magnitude+rtn", calib_source=missing), model)
+
+
+def test_the_key_is_the_sha256_of_this_exact_json(monkeypatch):
+    """Pinned: a changed key format silently re-compresses every cached checkpoint, so it must be deliberate."""
+    import hashlib
+    from pathlib import Path
+
+    _versions(monkeypatch, **{name: "1.0" for name in LIBRARIES})
+    monkeypatch.setattr(spec_module, "RECIPE_VERSION", 7)
+    spec = CompressionSpec(method="rtn", bits=8, group_size=32)
+    blob = ('{"extra": {"model_path": "/m"}, "params": {"bits": 8, "group_size": 32, "ignore": ["lm_head"], '
+            '"method": "rtn", "symmetric": true}, "versions": {"acbench.compression.recipe": "7", '
+            '"compressed-tensors": "1.0", "llmcompressor": "1.0", "torch": "1.0", "transformers": "1.0"}}')
+    assert spec.cache_key(extra={"model_path": Path("/m")}) == hashlib.sha256(blob.encode()).hexdigest()[:16]
+    assert spec.cache_key() == hashlib.sha256(blob.replace('{"model_path": "/m"}', "{}").encode()).hexdigest()[:16]
