@@ -7,7 +7,7 @@ import csv
 import pandas as pd
 import pytest
 
-mlflow = pytest.importorskip("mlflow")
+import mlflow  # noqa: E402  (a hard dependency: fail, never skip)
 
 from acbench import tracking  # noqa: E402
 from acbench.report.promote import alias_for, choose_best  # noqa: E402

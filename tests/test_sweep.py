@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-optuna = pytest.importorskip("optuna")
-mlflow = pytest.importorskip("mlflow")
+import optuna  # noqa: E402  (a hard dependency: fail, never skip)
+import mlflow  # noqa: E402  (a hard dependency: fail, never skip)
 
 from acbench.config import ConfigError, RunConfig  # noqa: E402
 from acbench.sweep import grid as grid_mod  # noqa: E402

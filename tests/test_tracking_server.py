@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-mlflow = pytest.importorskip("mlflow")
+import mlflow  # noqa: E402  (a hard dependency: fail, never skip)
 
 from acbench import tracking  # noqa: E402
 from acbench.sweep import runner  # noqa: E402
