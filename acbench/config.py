@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from acbench.compression import CompressionSpec
 from acbench.models import DEFAULT_MODEL
@@ -44,6 +44,9 @@ class ModelSpec(_Strict):
     name: str = DEFAULT_MODEL
     dtype: str = "auto"
     trust_remote_code: bool = False
+    # The model `name` is compared against (the "base" role): an alias, hub id, local dir or .gguf. None: the
+    # model is compared with its own compressed copy (method) or KV-quantized self (kv_bits), or runs alone.
+    reference: str | None = None
 
 
 class EngineSpec(_Strict):
@@ -52,6 +55,23 @@ class EngineSpec(_Strict):
     backend: Literal["hf", "vllm"] = "hf"
     batch_size: int = Field(8, ge=1)
     max_context: int | None = Field(None, ge=256)
+    # KV-cache precision of the compared model ("16": none; "8"/"4": transformers' quantized cache with HQQ;
+    # "fp8": vLLM's kv_cache_dtype). The base/reference always runs at 16. See acbench/engines/kv.py.
+    kv_bits: str = "16"
+
+    @field_validator("kv_bits", mode="before")
+    @classmethod
+    def _kv_bits(cls, value):
+        from acbench.engines.kv import parse_kv_bits
+
+        return parse_kv_bits(value)
+
+    @model_validator(mode="after")
+    def _kv_backend(self) -> "EngineSpec":
+        from acbench.engines.kv import check_kv_backend
+
+        check_kv_backend(self.kv_bits, self.backend)
+        return self
 
 
 class RunConfig(_Strict):
@@ -73,9 +93,35 @@ class RunConfig(_Strict):
     def _expand(cls, value):
         return tuple(expand_task_names(value))
 
+    @model_validator(mode="after")
+    def _reference_roles(self) -> "RunConfig":
+        ref, name = self.model.reference, self.model.name
+        if ref and self.compression.method != "none" and name not in (DEFAULT_MODEL, ref):
+            raise ValueError(
+                f"method={self.compression.method} with reference={ref} compresses the reference's own weights and "
+                f"compares them with it, so model={name} would be unused: set method=none to compare {name} "
+                f"against {ref}, or drop reference")
+        return self
+
+    @property
+    def base_model(self) -> str:
+        """The model in the "base" role: the reference when one is given, else `model.name`."""
+        return self.model.reference or self.model.name
+
+    @property
+    def compared_model(self) -> str | None:
+        """The other model of a reference run (method none), evaluated as it is; None otherwise."""
+        return self.model.name if self.model.reference and self.compression.method == "none" else None
+
     def config_hash(self) -> str:
         """A stable hash of everything in the config (sorted JSON), for tags and caches."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        data = self.model_dump(mode="json")
+        # fields added later hash only when set, so earlier configs keep their hash
+        if data["model"].get("reference") is None:
+            data["model"].pop("reference", None)
+        if data["engine"].get("kv_bits") == "16":
+            data["engine"].pop("kv_bits", None)
+        blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     # -- construction from flat parameters ------------------------------------------------------------
@@ -135,6 +181,8 @@ _FLAT_KEYS: dict[str, tuple[str | None, str]] = {
     "model": ("model", "name"),
     "dtype": ("model", "dtype"),
     "trust_remote_code": ("model", "trust_remote_code"),
+    "reference": ("model", "reference"),
+    "kv_bits": ("engine", "kv_bits"),
     "backend": ("engine", "backend"),
     "batch_size": ("engine", "batch_size"),
     "max_context": ("engine", "max_context"),

@@ -28,6 +28,15 @@ from acbench.evaluate import (
     setup_tasks,
 )
 from acbench.models import resolve_model
+from acbench.pairing import (
+    ComparedModel,
+    external_checkpoint,
+    is_paired,
+    log_pairing,
+    other_model,
+    prepare_compared,
+    run_name as pairing_run_name,
+)
 from acbench.stats import RunStats, compare_results
 
 log = logging.getLogger(__name__)
@@ -54,15 +63,16 @@ class Prepared:
     cfg: RunConfig
     model_path: Path
     setups: list[TaskSetup]
+    compared: ComparedModel | None = None  # the `model` of a reference run (method none)
 
 
 def prepare(cfg: RunConfig) -> Prepared:
     """All validation, cheapest first; raises before any weights are loaded."""
     setups = setup_tasks(cfg)
     tracking.check_tracking()
-    model_path = resolve_model(cfg.model.name, trust_remote_code=cfg.model.trust_remote_code)
+    model_path = resolve_model(cfg.base_model, trust_remote_code=cfg.model.trust_remote_code)  # reference or model
     validate_against_model(cfg.compression, model_path)
-    return Prepared(cfg, model_path, setups)
+    return Prepared(cfg, model_path, setups, prepare_compared(cfg, model_path))
 
 
 def run_params(cfg: RunConfig) -> dict:
@@ -73,14 +83,15 @@ def run_params(cfg: RunConfig) -> dict:
         "symmetric": c.symmetric, "sparsity": c.sparsity, "pattern": c.pattern,
         "calib_samples": c.calib_samples, "calib_seq_len": c.calib_seq_len, "calib_source": c.calib_source,
         "seed": c.seed, "tasks": ",".join(cfg.tasks), "limit": cfg.limit, "backend": cfg.engine.backend,
-        "profile": cfg.profile, "dtype": cfg.model.dtype,
+        "profile": cfg.profile, "dtype": cfg.model.dtype, "reference": cfg.model.reference,
+        "kv_bits": cfg.engine.kv_bits,
     }
 
 
-def _engine(cfg: RunConfig, path: Path) -> LazyEngine:
+def _engine(cfg: RunConfig, path: Path, kv_bits: str = "16") -> LazyEngine:
     return LazyEngine(model_path=path, backend=cfg.engine.backend, dtype=cfg.model.dtype,
                       batch_size=cfg.engine.batch_size, max_context=cfg.engine.max_context,
-                      trust_remote_code=cfg.model.trust_remote_code)
+                      trust_remote_code=cfg.model.trust_remote_code, kv_bits=kv_bits)
 
 
 def _log_task(label: str, prefix: str):
@@ -99,9 +110,10 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
     """Compress, evaluate the original and compressed model, analyse, and track it all in one MLflow run."""
     prepared = prepare(cfg)
     compressing = cfg.compression.method != "none"
+    paired = is_paired(cfg)  # compressed, a reference run, or a quantized KV cache: base metrics under base/
     tags = {"acbench.config_hash": cfg.config_hash(), "acbench.version": __version__,
             "acbench.git_commit": tracking.git_commit(), "acbench.profile": cfg.profile}
-    name = run_name or f"{cfg.model.name.split('/')[-1]}-{cfg.compression.method}"
+    name = run_name or pairing_run_name(cfg)
     with tracking.tracked_run(cfg.experiment, name, parent_run_id, tags) as run_id:
         outcome = RunOutcome(run_id)
         tracking.log_params(run_params(cfg))
@@ -121,19 +133,22 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
                                "acbench.note.sparsity": "pruned checkpoints are stored dense: sparsity is a "
                                "property of the weights, not of file size or speed"})
 
+        compared = prepared.compared
+        pair_metrics = log_pairing(cfg, prepared.model_path, compared)  # tags; sizes of a reference run
         model_key = _model_key(cfg, prepared.model_path)
         base_engine = _engine(cfg, prepared.model_path)
         start = time.perf_counter()
-        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task("base", "base/" if compressing else ""))
+        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task("base", "base/" if paired else ""))
         tracking.log_metrics({"time/eval_base_s": time.perf_counter() - start})
         base_caps = capability_scores(base)
-        outcome.metrics.update({f"{'base/' if compressing else ''}{c}/score": v for c, v in base_caps.items()})
+        outcome.metrics.update({f"{'base/' if paired else ''}{c}/score": v for c, v in base_caps.items()})
 
-        if compressed is not None:
-            comp_engine = _engine(cfg, compressed.path)
+        other = other_model(cfg, prepared.model_path, compared, compressed)  # (path, results key) | None
+        if other is not None:
+            # (16-bit KV: the two-argument call that tests replace with scripted engines)
+            comp_engine = _engine(cfg, other[0]) if cfg.engine.kv_bits == "16" else _engine(cfg, other[0], cfg.engine.kv_bits)
             start = time.perf_counter()
-            # the checkpoint's own cache key: spec, library versions, source files and calibration dtype
-            comp = evaluate_model(comp_engine, f"comp-{compressed.key}-{model_key}",
+            comp = evaluate_model(comp_engine, other[1],
                                   prepared.setups, _log_task("compressed", ""))
             tracking.log_metrics({"time/eval_s": time.perf_counter() - start})
             outcome.metrics.update({f"{c}/score": v for c, v in capability_scores(comp).items()})
@@ -142,9 +157,11 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             outcome.metrics.update(run_stats.metrics())
             _log_stats(run_stats)
             if cfg.analysis:
-                outcome.metrics.update(_analyse(base_engine, comp_engine))
-            outcome.checkpoint = compressed.path
-            if cfg.register_checkpoint:
+                outcome.metrics.update(_analyse(base_engine, comp_engine, compared))
+            if compressed is None and compared is not None and compared.fmt != "dense":
+                compressed = external_checkpoint(compared, pair_metrics)  # registered like acbench's own
+            outcome.checkpoint = compressed.path if compressed is not None else other[0]
+            if cfg.register_checkpoint and compressed is not None:
                 outcome.model_version = tracking.register_checkpoint(
                     compressed.path, registered_name(cfg.model.name),
                     {**{k: v for k, v in run_params(cfg).items() if k not in ("tasks", "limit")},
@@ -171,10 +188,13 @@ def _log_stats(run_stats: RunStats) -> None:
     tracking.log_text(f"{run_stats.describe()}\n\n{to_markdown(frame)}", "stats/summary.md")
 
 
-def _analyse(base_engine, comp_engine) -> dict[str, float]:
+def _analyse(base_engine, comp_engine, compared: ComparedModel | None = None) -> dict[str, float]:
     from acbench.analysis.compare import compare_models
 
-    result = compare_models(base_engine, comp_engine)
+    # different tokenizers (a reference run): ERank only, each model on its own tokens; the tag says why
+    result = compare_models(base_engine, comp_engine, same_tokenizer=compared is None or compared.tokenizer_note is None)
+    if getattr(comp_engine, "analysis_kv_bits", None) not in (None, getattr(comp_engine, "kv_bits", "16")):
+        result.info["kv_bits"] = f"{comp_engine.analysis_kv_bits} (the backend's analysis pass has no {comp_engine.kv_bits} cache)"
     tracking.log_params({f"analysis.{k}": v for k, v in result.info.items()})  # text set version, ks, lengths
     for fig_name, figure in result.figures.items():
         tracking.log_figure(figure, f"figures/analysis/{fig_name}")

@@ -59,6 +59,7 @@ def compare_models(
     temperature: float = 1.0,
     weight_erank: bool = True,
     progress: bool = True,
+    same_tokenizer: bool = True,
 ) -> AnalysisResult:
     """Run both engines' `forward` on `texts` and compare them.
 
@@ -72,6 +73,10 @@ def compare_models(
         temperature: T of the energy E = -T logsumexp(logits / T).
         weight_erank: also compare per-layer weight ERank when both engines expose a torch `.model`.
         progress: show a progress bar over batches.
+        same_tokenizer: False for two models with different tokenizers (a distilled model against its
+            reference): only the representation ERank is computed, each model on its own tokens of the same
+            texts; top-k consistency, energy and weight ERank, which pair positions or layers, are skipped
+            and `info["skipped"]` says why.
 
     Raises:
         AnalysisError: the engines tokenise differently or return mismatched shapes.
@@ -91,6 +96,11 @@ def compare_models(
             batch = texts[start : start + batch_size]
             out_o = original_engine.forward(batch, max_length)
             out_c = compressed_engine.forward(batch, max_length)
+            if not same_tokenizer:
+                per_text.extend(_erank_rows(out_o, out_c, start, aligned=False))
+                del out_o, out_c
+                bar.update(len(batch))
+                continue
             _check_aligned(out_o, out_c, start)
             per_text.extend(_erank_rows(out_o, out_c, start))
             per_position.append(_position_frame(out_o, out_c, start, ks, temperature))
@@ -98,6 +108,8 @@ def compare_models(
             bar.update(len(batch))
 
     text_frame = pd.DataFrame(per_text)
+    if not same_tokenizer:
+        return _erank_only(text_frame, texts, source_is_builtin, max_length)
     position_frame = pd.concat(per_position, ignore_index=True)
     summary = _consistency_summary(position_frame, ks)
 
@@ -164,20 +176,37 @@ def _check_aligned(out_o: ForwardOutput, out_c: ForwardOutput, start: int) -> No
         raise AnalysisError(f"{where}: logits/hidden do not match the mask shape {tuple(out_o.mask.shape)}")
 
 
-def _erank_rows(out_o: ForwardOutput, out_c: ForwardOutput, start: int) -> list[dict]:
-    """Per-text ERank of the final hidden states over real tokens; texts under 2 tokens get NaN (no spread)."""
+def _erank_rows(out_o: ForwardOutput, out_c: ForwardOutput, start: int, aligned: bool = True) -> list[dict]:
+    """Per-text ERank of the final hidden states over real tokens; texts under 2 tokens get NaN (no spread).
+
+    Unaligned (different tokenizers): each model's ERank over its own real tokens; `n_tokens` is the
+    original's count and `n_tokens_compressed` the other's.
+    """
     rows = []
     for i in range(out_o.mask.shape[0]):
         real = out_o.mask[i].bool()
+        real_c = out_c.mask[i].bool() if not aligned else real
         n = int(real.sum())
-        if n >= 2:
-            e_o, e_c = erank(out_o.hidden[i][real]), erank(out_c.hidden[i][real])
+        if min(n, int(real_c.sum())) >= 2:
+            e_o, e_c = erank(out_o.hidden[i][real]), erank(out_c.hidden[i][real_c])
             diff, growth = diff_erank(e_o, e_c)
         else:
             e_o = e_c = diff = growth = math.nan
-        rows.append({"text_index": start + i, "n_tokens": n, "erank_original": e_o, "erank_compressed": e_c,
-                     "erank_diff": diff, "erank_growth_pct": growth})
+        row = {"text_index": start + i, "n_tokens": n, "erank_original": e_o, "erank_compressed": e_c,
+               "erank_diff": diff, "erank_growth_pct": growth}
+        if not aligned:
+            row["n_tokens_compressed"] = int(real_c.sum())
+        rows.append(row)
     return rows
+
+
+def _erank_only(text_frame: pd.DataFrame, texts: list[str], builtin: bool, max_length: int) -> AnalysisResult:
+    """The result of a comparison across tokenizers: representation ERank only (see `compare_models`)."""
+    metrics = {k: v for k, v in _erank_metrics(text_frame).items() if math.isfinite(v)}
+    info = {"texts_version": TEXTS_VERSION if builtin else "user", "texts_digest": texts_digest(texts),
+            "n_texts": len(texts), "max_length": max_length,
+            "skipped": "topk,energy,weight_erank: the models' tokenizers differ, so positions cannot be paired"}
+    return AnalysisResult(metrics=metrics, tables={"analysis_erank_per_text": text_frame}, info=info)
 
 
 def _position_frame(out_o: ForwardOutput, out_c: ForwardOutput, start: int, ks: tuple[int, ...], temperature: float) -> pd.DataFrame:

@@ -11,17 +11,18 @@ __all__ = ["Engine", "ForwardOutput", "GenerationRequest", "LazyEngine", "cut_at
 
 
 def load_engine(model_path: str | Path, backend: str = "hf", dtype: str = "auto", batch_size: int = 8,
-                max_context: int | None = None, trust_remote_code: bool = False) -> Engine:
+                max_context: int | None = None, trust_remote_code: bool = False, kv_bits: str = "16") -> Engine:
     """Build an engine for a local checkpoint with the chosen backend."""
     if backend == "hf":
         from acbench.engines.hf import HFEngine
 
         return HFEngine(model_path, dtype=dtype, batch_size=batch_size, max_context=max_context,
-                        trust_remote_code=trust_remote_code)
+                        trust_remote_code=trust_remote_code, kv_bits=kv_bits)
     if backend == "vllm":
         from acbench.engines.vllm import VLLMEngine
 
-        return VLLMEngine(model_path, dtype=dtype, max_context=max_context, trust_remote_code=trust_remote_code)
+        return VLLMEngine(model_path, dtype=dtype, max_context=max_context, trust_remote_code=trust_remote_code,
+                          kv_bits=kv_bits)
     raise ValueError(f"unknown backend '{backend}': use 'hf' or 'vllm'")
 
 

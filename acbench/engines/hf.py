@@ -51,10 +51,15 @@ class HFEngine:
         batch_size: int = 8,
         max_context: int | None = None,
         trust_remote_code: bool = False,
+        kv_bits: str = "16",
     ):
+        from acbench.engines.kv import check_head_dim, parse_kv_bits
+
+        self.kv_bits = parse_kv_bits(kv_bits)  # "16": the model's own cache; "8"/"4": see acbench/engines/kv.py
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model, self.tokenizer = load_model(model_path, dtype=dtype, device=self.device, trust_remote_code=trust_remote_code)
         self.name = str(model_path)
+        check_head_dim(self.model.config, self.kv_bits)
         self.batch_size = batch_size
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -130,6 +135,10 @@ class HFEngine:
             top_p=None,
             top_k=None,
         )
+        if self.kv_bits != "16":
+            from acbench.engines.kv import quantized_cache
+
+            kwargs["past_key_values"] = quantized_cache(self.model, self.kv_bits)  # a fresh cache per batch
         if request.stop:
             kwargs["stopping_criteria"] = StoppingCriteriaList([_StopInOutput(self.tokenizer, width, request.stop)])
         out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
@@ -143,6 +152,8 @@ class HFEngine:
             share_cores()
         enc = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=max_length)
         enc = {k: v.to(self.device) for k, v in enc.items()}
+        if self.kv_bits != "16":
+            return self._forward_through_cache(enc)
         out = self.model(**enc, output_hidden_states=True)
         return ForwardOutput(
             logits=out.logits.float().cpu(),
@@ -150,3 +161,20 @@ class HFEngine:
             mask=enc["attention_mask"].bool().cpu(),
             input_ids=enc["input_ids"].cpu(),
         )
+
+    def _forward_through_cache(self, enc: dict) -> ForwardOutput:
+        """The analyses' pass under an N-bit KV cache: each text token by token (no padding inside a text),
+        placed at the same padded positions as a plain forward, so both models' outputs line up."""
+        from acbench.engines.kv import incremental_forward
+
+        mask = enc["attention_mask"].bool()
+        logits = hidden = None
+        for row in range(mask.shape[0]):
+            real = mask[row]
+            row_logits, row_hidden = incremental_forward(self.model, enc["input_ids"][row][real], self.kv_bits)
+            if logits is None:
+                logits = torch.zeros(*mask.shape, row_logits.shape[-1])
+                hidden = torch.zeros(*mask.shape, row_hidden.shape[-1])
+            logits[row, real.cpu()] = row_logits.cpu()
+            hidden[row, real.cpu()] = row_hidden.cpu()
+        return ForwardOutput(logits=logits, hidden=hidden, mask=mask.cpu(), input_ids=enc["input_ids"].cpu())

@@ -17,11 +17,18 @@ from pathlib import Path
 from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
 
 
+def kv_cache_kwargs(kv_bits: str) -> dict:
+    """`LLM(...)` keyword for the KV precision: {} at 16 bits, kv_cache_dtype="fp8" for fp8."""
+    from acbench.engines.kv import VLLM_KV
+
+    return {} if kv_bits == "16" else {"kv_cache_dtype": VLLM_KV[kv_bits]}
+
+
 class VLLMEngine:
     """A vLLM `LLM` behind the Engine protocol."""
 
     def __init__(self, model_path: str | Path, dtype: str = "auto", max_context: int | None = None,
-                 trust_remote_code: bool = False, gpu_memory_utilization: float = 0.85):
+                 trust_remote_code: bool = False, gpu_memory_utilization: float = 0.85, kv_bits: str = "16"):
         try:
             from vllm import LLM
         except ImportError as err:
@@ -29,10 +36,17 @@ class VLLMEngine:
                 "backend 'vllm' needs the optional extra on a GPU machine: pip install -e '.[gpu]' "
                 "(or ACBENCH_GPU=1 bash scripts/setup.sh); use backend 'hf' on CPU"
             ) from err
+        from acbench.engines.kv import check_kv_backend, parse_kv_bits
+
+        self.kv_bits = parse_kv_bits(kv_bits)
+        check_kv_backend(self.kv_bits, "vllm")
+        # The analyses' transformers pass has no FP8 cache: it runs at 16 bits (recorded as analysis_kv_bits).
+        self.analysis_kv_bits = "16"
         self.model_path = str(model_path)
         self.name = self.model_path
         self._llm = LLM(model=self.model_path, dtype=dtype, max_model_len=max_context,
-                        trust_remote_code=trust_remote_code, gpu_memory_utilization=gpu_memory_utilization)
+                        trust_remote_code=trust_remote_code, gpu_memory_utilization=gpu_memory_utilization,
+                        **kv_cache_kwargs(self.kv_bits))
         self.tokenizer = self._llm.get_tokenizer()
         self.max_context = max_context or self._llm.llm_engine.model_config.max_model_len
         self._trust_remote_code = trust_remote_code
