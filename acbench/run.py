@@ -10,6 +10,7 @@ the task options, the tracking server, and the compression spec against the mode
 from __future__ import annotations
 
 import hashlib
+import inspect
 import logging
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from acbench.evaluate import (
     retention,
     setup_tasks,
 )
+from acbench.model_card import run_description, version_card
 from acbench.models import resolve_model
 from acbench.pairing import (
     ComparedModel,
@@ -54,6 +56,7 @@ class RunOutcome:
     metrics: dict[str, float] = field(default_factory=dict)
     checkpoint: Path | None = None
     model_version: str | None = None
+    model_id: str | None = None  # the MLflow LoggedModel holding the registered checkpoint
 
 
 @dataclass
@@ -121,6 +124,8 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             tracking.log_params({f"task.{setup.name}.{k}": v for k, v in setup.options.items()})
             tracking.set_tags({f"acbench.task_version.{setup.name}": getattr(setup.task, "version", "1")})
         tracking.log_dict(cfg.model_dump(mode="json"), "config.yaml")
+        _log_datasets(cfg, prepared.setups)
+        tracking.set_description(run_description(cfg))
 
         compressed: CompressionResult | None = None
         if compressing:
@@ -129,7 +134,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             tracking.log_metrics({f"model/{k}": v for k, v in stats.items() if k not in ("compress_s", "cached")})
             tracking.log_metrics({"time/compress_s": stats["compress_s"]})
             tracking.set_tags({"acbench.compression_cached": stats.get("cached", False),
-                               "acbench.compression_key": cfg.compression.cache_key(),
+                               "acbench.compression_key": compressed.key,  # the checkpoint folder's name
                                "acbench.note.sparsity": "pruned checkpoints are stored dense: sparsity is a "
                                "property of the weights, not of file size or speed"})
 
@@ -162,14 +167,39 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
                 compressed = external_checkpoint(compared, pair_metrics)  # registered like acbench's own
             outcome.checkpoint = compressed.path if compressed is not None else other[0]
             if cfg.register_checkpoint and compressed is not None:
-                outcome.model_version = tracking.register_checkpoint(
-                    compressed.path, registered_name(cfg.model.name),
-                    {**{k: v for k, v in run_params(cfg).items() if k not in ("tasks", "limit")},
-                     "config_hash": cfg.config_hash()},
-                )
-        tracking.log_metrics(outcome.metrics)
+                _register(cfg, outcome, compressed)
+        tracking.log_metrics(outcome.metrics, model_id=outcome.model_id)  # linked to the logged model, if any
+        tracking.set_description(run_description(cfg, outcome.metrics))
         outcome.metrics = tracking.run_metrics(run_id)  # everything logged, under the names MLflow holds
     return outcome
+
+
+def _register(cfg: RunConfig, outcome: RunOutcome, compressed: CompressionResult) -> None:
+    """Log the checkpoint as an MLflow LoggedModel and register a version of it with a model card."""
+    version_tags = {**{k: v for k, v in run_params(cfg).items() if k not in ("tasks", "limit")},
+                    "config_hash": cfg.config_hash(), "compression_key": compressed.key}
+    outcome.model_id = tracking.log_checkpoint_model(compressed.path, params=version_tags)
+    sizes = {f"model/{k}": v for k, v in compressed.stats.items() if k not in ("compress_s", "cached")}
+    tracking.log_metrics(sizes, model_id=outcome.model_id)
+    card = version_card(cfg, {**outcome.metrics, **sizes}, tracking.run_link(outcome.run_id), compressed.key)
+    outcome.model_version = tracking.register_checkpoint(
+        compressed.path, registered_name(cfg.model.name), version_tags, model_id=outcome.model_id, description=card)
+
+
+def _log_datasets(cfg: RunConfig, setups: list[TaskSetup]) -> None:
+    """Each task's samples as an MLflow dataset input: which items, from which source, under which digest."""
+    for setup in setups:
+        source = cfg.task_options.get(setup.name, {}).get("data") or _builtin_source(setup.task)
+        rows = [{"id": s.id, "upstream_id": s.upstream_id} for s in setup.samples]
+        tracking.log_dataset(setup.name, rows, str(source), setup.key,
+                             {"task_version": getattr(setup.task, "version", "1"), "samples": len(rows),
+                              "profile": cfg.profile, "limit": cfg.limit})
+
+
+def _builtin_source(task) -> Path:
+    """The data folder shipped with a task's package (its built-in suite), else the package itself."""
+    package = Path(inspect.getfile(type(task))).parent
+    return package / "data" if (package / "data").is_dir() else package
 
 
 def _log_stats(run_stats: RunStats) -> None:

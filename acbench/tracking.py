@@ -104,11 +104,12 @@ def metric_name(name: str) -> str:
     return name.replace("@", "_at_")
 
 
-def log_metrics(metrics: dict[str, float], step: int | None = None) -> None:
+def log_metrics(metrics: dict[str, float], step: int | None = None, model_id: str | None = None) -> None:
+    """Log metrics on the active run; with `model_id` they are also linked to that logged model."""
     # NaN is dropped, not logged (e.g. a correlation that is undefined for k = 1)
     clean = {metric_name(k): float(v) for k, v in metrics.items() if v is not None and v == v}
     if clean:
-        mlflow.log_metrics(clean, step=step)
+        mlflow.log_metrics(clean, step=step, model_id=model_id)
 
 
 def set_tags(tags: dict[str, Any]) -> None:
@@ -143,26 +144,117 @@ def log_records(records: list[dict], artifact_file: str) -> None:
         mlflow.log_artifact(str(path), str(Path(artifact_file).parent) if "/" in artifact_file else None)
 
 
-def register_checkpoint(checkpoint_dir: str | Path, model_name: str, tags: dict[str, Any]) -> str:
-    """Log the checkpoint under `checkpoint/` and register it as a new version of `model_name`.
+def log_checkpoint_model(checkpoint_dir: str | Path, params: dict[str, Any] | None = None,
+                         tags: dict[str, Any] | None = None, name: str = "checkpoint") -> str:
+    """Log a checkpoint directory as an MLflow 3 LoggedModel of the active run; returns its `model_id`.
 
-    MLflow 3 `register_model` wants a LoggedModel; a version pointing at the run's artifacts avoids copying
-    the checkpoint twice. Returns the version number.
+    The model holds the checkpoint files plus an `MLmodel` whose signature says text in, text out (the
+    registry showed an empty schema before). Nothing is pickled: the checkpoint stays safetensors.
+
+    Args:
+        checkpoint_dir: The compressed checkpoint (config, tokenizer, safetensors).
+        params: Compression parameters, shown on the model page.
+        tags: Extra tags of the model.
+        name: The model's name within the run.
     """
+    from mlflow.entities import LoggedModelOutput
+    from mlflow.models import Model, ModelSignature
+    from mlflow.types import ColSpec, Schema
+
     run = mlflow.active_run()
-    mlflow.log_artifacts(str(checkpoint_dir), "checkpoint")
+    client = MlflowClient()
+    model = client.create_logged_model(
+        run.info.experiment_id, name=name, source_run_id=run.info.run_id, model_type="acbench-checkpoint",
+        params={k: ("None" if v is None else str(v))[:6000] for k, v in (params or {}).items()},
+        tags={k: str(v) for k, v in (tags or {}).items()})
+    try:
+        client.log_model_artifacts(model.model_id, str(checkpoint_dir))
+        signature = ModelSignature(Schema([ColSpec("string", "prompt")]), Schema([ColSpec("string", "output")]))
+        card = Model(artifact_path=name, run_id=run.info.run_id, model_id=model.model_id, signature=signature)
+        card.add_flavor("acbench", format="safetensors", loader="transformers.AutoModelForCausalLM")
+        with tempfile.TemporaryDirectory() as tmp:
+            card.save(str(Path(tmp) / "MLmodel"))
+            client.log_model_artifact(model.model_id, str(Path(tmp) / "MLmodel"))
+    except BaseException:
+        client.finalize_logged_model(model.model_id, "FAILED")
+        raise
+    client.finalize_logged_model(model.model_id, "READY")
+    client.log_outputs(run.info.run_id, [LoggedModelOutput(model.model_id, 0)])  # the run's "Logged models"
+    return model.model_id
+
+
+def register_checkpoint(checkpoint_dir: str | Path, model_name: str, tags: dict[str, Any], *,
+                        model_id: str | None = None, description: str | None = None) -> str:
+    """Register a logged checkpoint model as a new version of `model_name`; returns the version number.
+
+    The version's source is `models:/<model_id>` (MLflow 3's model-centric registry), so the checkpoint is
+    stored once, in the LoggedModel. Without `model_id` the checkpoint is logged first (`log_checkpoint_model`).
+
+    Args:
+        checkpoint_dir: The checkpoint, logged when `model_id` is None.
+        model_name: Registered model name, e.g. `acbench-smollm2-135m`.
+        tags: Version tags (method and parameters).
+        model_id: An already logged model of the active run.
+        description: The version's description (a short model card, Markdown).
+    """
+    if model_id is None:
+        model_id = log_checkpoint_model(checkpoint_dir, params=tags)
     client = MlflowClient()
     try:
         client.get_registered_model(model_name)
     except mlflow.exceptions.MlflowException:
         client.create_registered_model(model_name, description="Compressed checkpoints produced by ACBench runs")
-    version = client.create_model_version(
-        model_name,
-        source=f"{run.info.artifact_uri}/checkpoint",
-        run_id=run.info.run_id,
-        tags={k: str(v) for k, v in tags.items()},
-    )
+    # register_model (not create_model_version) also tags the LoggedModel with its versions, the UI's link
+    version = mlflow.register_model(f"models:/{model_id}", model_name, tags={k: str(v) for k, v in tags.items()})
+    if description:
+        client.update_model_version(model_name, version.version, description=description)
     return str(version.version)
+
+
+def set_description(text: str) -> None:
+    """The active run's description (the `mlflow.note.content` tag the UI shows as Markdown)."""
+    mlflow.set_tag("mlflow.note.content", text)
+
+
+def run_link(run_id: str) -> str:
+    """Where the UI shows a run: a full URL on a tracking server, else the `#/...` route of `mlflow ui`."""
+    run = MlflowClient().get_run(run_id)
+    route = f"#/experiments/{run.info.experiment_id}/runs/{run_id}"
+    uri = tracking_uri()
+    return f"{uri.rstrip('/')}/{route}" if uri.startswith(("http://", "https://")) else route
+
+
+def log_dataset(name: str, rows: list[dict[str, Any]], source: str, digest: str,
+                tags: dict[str, Any] | None = None, context: str = "eval") -> None:
+    """Log what a task evaluated as an MLflow dataset input of the active run (the UI's Datasets panel).
+
+    Only the schema and row count are stored, not the rows.
+
+    Args:
+        name: The task name.
+        rows: One dict per sample (its ids).
+        source: A local data file or directory, an http(s) URL, or a hub dataset id.
+        digest: A stable hash of the samples and settings (the task's results key).
+        tags: Extra tags of the input (task version, sample count).
+        context: How the data was used.
+    """
+    import warnings
+
+    import pandas as pd
+    from mlflow.data.dataset_source_registry import resolve_dataset_source
+    from mlflow.data.http_dataset_source import HTTPDatasetSource
+
+    if not source.startswith(("http://", "https://", "/")) and not Path(source).exists():
+        source = f"https://huggingface.co/datasets/{source}"  # a hub dataset id
+    if source.startswith(("http://", "https://")):
+        resolved = HTTPDatasetSource(source)
+    else:
+        with warnings.catch_warnings():  # "can be interpreted in multiple ways": all local artifact sources
+            warnings.simplefilter("ignore")
+            resolved = resolve_dataset_source(str(Path(source).resolve()))
+    frame = pd.DataFrame(rows or [{"id": None}]).astype("string")
+    dataset = mlflow.data.from_pandas(frame, source=resolved, name=name, digest=digest)
+    mlflow.log_input(dataset, context=context, tags={k: str(v) for k, v in (tags or {}).items()})
 
 
 def run_metrics(run_id: str) -> dict[str, float]:

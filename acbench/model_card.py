@@ -1,0 +1,77 @@
+"""Texts the MLflow UI shows: a run's description and a registered version's model card (Markdown).
+
+    tracking.set_description(run_description(cfg))                        # at the start of a run
+    tracking.set_description(run_description(cfg, metrics))               # again at the end, with results
+    card = version_card(cfg, metrics, run_link, compression_key)         # the registered version's description
+
+Pure text: no MLflow here (acbench.tracking logs it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# The compression parameters a reader needs to tell two checkpoints apart.
+_PARAMS = ("bits", "group_size", "symmetric", "sparsity", "pattern", "calib_samples", "calib_seq_len",
+           "calib_source", "seed")
+
+
+def compression_summary(cfg) -> str:
+    """`gptq (bits=4, group_size=64, ...)`: the method and its parameters."""
+    c = cfg.compression
+    params = ", ".join(f"{k}={getattr(c, k)}" for k in _PARAMS if getattr(c, k, None) is not None)
+    return f"{c.method} ({params})" if params else c.method
+
+
+def retention_line(metrics: dict[str, float]) -> str | None:
+    """`retention/overall` with its 95 % interval when the statistics have one; None without retention."""
+    value = metrics.get("retention/overall")
+    if value is None:
+        return None
+    lo, hi = metrics.get("stats/overall/retention_lo"), metrics.get("stats/overall/retention_hi")
+    interval = f" [95 % CI {lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None else ""
+    return f"{value:.3f}{interval}"
+
+
+def _capability_lines(metrics: dict[str, float]) -> list[str]:
+    caps = sorted(k.split("/", 1)[1] for k in metrics
+                  if k.startswith("retention/") and k.count("/") == 1 and k != "retention/overall")
+    return [f"- retention/{cap}: {metrics[f'retention/{cap}']:.3f}" for cap in caps]
+
+
+def run_description(cfg, metrics: dict[str, float] | None = None) -> str:
+    """What the run did, and (given its metrics) its headline result."""
+    compressing = cfg.compression.method != "none"
+    what = (f"**{cfg.model.name}** compressed with **{compression_summary(cfg)}**, original and compressed "
+            "model evaluated" if compressing else f"**{cfg.model.name}** (original, not compressed) evaluated")
+    lines = [f"{what} on {', '.join(cfg.tasks)} (profile `{cfg.profile}`, limit {cfg.limit}, "
+             f"backend `{cfg.engine.backend}`).", ""]
+    if metrics:
+        line = retention_line(metrics)
+        lines.append(f"Headline retention (compressed / original): {line}" if line else
+                     "No retention: no task's original model is above its chance floor, or nothing was compressed.")
+        lines += _capability_lines(metrics)
+        lines.append("")
+    lines.append("Per-item results: `results/`; figures: `figures/`; statistics: `stats/summary.md`.")
+    return "\n".join(lines)
+
+
+def version_card(cfg, metrics: dict[str, float], run_link: str, compression_key: str | None) -> str:
+    """A registered version's description: method, parameters, headline retention, the run that made it."""
+    c = cfg.compression
+    rows = [("base model", cfg.model.name), ("method", c.method)]
+    rows += [(k, getattr(c, k)) for k in _PARAMS if getattr(c, k, None) is not None]
+    rows += [("checkpoint key", compression_key), ("tasks", ", ".join(cfg.tasks)), ("profile", cfg.profile)]
+    for key in ("model/size_mb", "model/compression_ratio", "model/sparsity", "model/bits_per_weight"):
+        if key in metrics:
+            rows.append((key, f"{metrics[key]:.4g}"))
+    table = "\n".join(f"| {k} | {_cell(v)} |" for k, v in rows)
+    line = retention_line(metrics) or "none (no task above its chance floor)"
+    return (f"Compressed checkpoint of **{cfg.model.name}**: {compression_summary(cfg)}.\n\n"
+            f"| field | value |\n| --- | --- |\n{table}\n\n"
+            f"Headline retention (compressed / original, paired bootstrap): **{line}**\n\n"
+            f"Made by run [{run_link.rsplit('/', 1)[-1]}]({run_link}).")
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
