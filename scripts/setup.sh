@@ -15,6 +15,11 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
 $VPIP install -q --upgrade pip
+# ScienceWorld (task `scienceworld`) runs its simulator on a Java runtime: install one only when missing.
+if ! command -v java >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -q && $SUDO apt-get install -y -q default-jre-headless
+fi
 # Pin torch first: a bare 'torch' requirement would pull a multi-GB CUDA build on a CPU machine.
 if [ "${ACBENCH_GPU:-0}" = "1" ]; then
   $VPIP install -q -e ".[test,gpu]"  # vLLM picks its own torch/CUDA build

@@ -20,6 +20,7 @@ TASKS: dict[str, tuple[str, str]] = {
     "pddl": ("real_world", "acbench.tasks.agents.task:PDDLTask"),
     "tool_query": ("real_world", "acbench.tasks.agents.task:ToolQueryTask"),
     "tool_operation": ("real_world", "acbench.tasks.agents.task:ToolOperationTask"),
+    "scienceworld": ("real_world", "acbench.tasks.scienceworld.task:ScienceWorldTask"),
 }
 
 
