@@ -50,3 +50,13 @@ def test_focus_on_the_substance_scores_a_subgoal(tmp_path):
 def test_data_files_are_refused():
     with pytest.raises(ValueError, match="no data files"):
         make_task("scienceworld").load(source="x.jsonl")
+
+
+@pytest.mark.slow
+def test_real_model_plays_two_episodes(tmp_path):
+    from acbench.engines.hf import HFEngine
+    from acbench.models import resolve_model
+
+    task = make_task("scienceworld")
+    result = task.run(HFEngine(resolve_model()), task.load(), ResultStore(tmp_path / "r.jsonl"))
+    assert len(result.records) == 2 and 0.0 <= result.score <= 1.0
