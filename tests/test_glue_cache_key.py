@@ -176,3 +176,42 @@ def test_the_key_is_the_sha256_of_this_exact_json(monkeypatch):
             '"compressed-tensors": "1.0", "llmcompressor": "1.0", "torch": "1.0", "transformers": "1.0"}}')
     assert spec.cache_key(extra={"model_path": Path("/m")}) == hashlib.sha256(blob.encode()).hexdigest()[:16]
     assert spec.cache_key() == hashlib.sha256(blob.replace('{"model_path": "/m"}', "{}").encode()).hexdigest()[:16]
+
+
+def _make_tiny(path, **kw):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("_tests_conftest", Path(__file__).parent / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    return conftest.make_tiny_model(path, **kw)
+
+
+def test_validation_edge_cases_on_the_model(tiny_model, tmp_path):
+    from acbench.compression.validate import describe_layers
+
+    # method none: the targeted layers as the spec's ignore list says, no other check
+    everything = validate_against_model(CompressionSpec(method="none"), tiny_model)
+    assert everything.shapes == targeted_layers(tiny_model).shapes and len(everything.shapes) == 14
+    fewer = validate_against_model(CompressionSpec(method="none", ignore=["lm_head", "re:.*mlp.*"]), tiny_model)
+    assert sorted(fewer.shapes) == sorted(n for n in everything.shapes if ".mlp." not in n)
+    assert fewer.shapes["model.layers.1.self_attn.k_proj"] == (64, 128)
+    # nothing left to compress
+    with pytest.raises(CompressionError) as err:
+        targeted_layers(tiny_model, ignore=["re:.*"])
+    assert str(err.value) == f"no Linear layers to compress in {tiny_model} (ignore=['re:.*'])"
+    with pytest.raises(CompressionError) as err:
+        targeted_layers(tmp_path)
+    assert str(err.value) == f"{tmp_path} is not a transformers checkpoint (no config.json)"
+    # widths 128 and 200 share only 8: no common group size fits, only per-channel
+    odd = _make_tiny(tmp_path / "m200", intermediate=200)
+    with pytest.raises(CompressionError) as err:
+        validate_against_model(CompressionSpec(method="rtn", group_size=64), odd)
+    assert str(err.value) == ("group_size=64 does not divide the input width of 2 of 14 targeted layers: "
+                              "mlp.down_proj (in 200) in layers 0-1. Group sizes that fit every layer: "
+                              "None (per-channel)")
+    # names without a layer index are listed on their own; indices are written as ranges
+    assert describe_layers({"model.layers.0.mlp.down_proj": 200, "model.layers.2.mlp.down_proj": 200,
+                            "model.layers.3.mlp.down_proj": 200, "lm_head": 100}) == (
+        "mlp.down_proj (in 200) in layers 0, 2-3; lm_head (in 100)")
