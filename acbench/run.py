@@ -119,6 +119,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
     name = run_name or pairing_run_name(cfg)
     with tracking.tracked_run(cfg.experiment, name, parent_run_id, tags) as run_id:
         outcome = RunOutcome(run_id)
+        tracking.claim_run()  # owner tags; runs of this host whose process died (kill -9) are marked KILLED
         tracking.log_params(run_params(cfg))
         for setup in prepared.setups:
             tracking.log_params({f"task.{setup.name}.{k}": v for k, v in setup.options.items()})

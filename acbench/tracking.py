@@ -45,6 +45,7 @@ def check_tracking(timeout: float = 5.0) -> str:
                 f"tracking server {uri} is unreachable ({err}); start it (see tracking/README.md) "
                 "or unset MLFLOW_TRACKING_URI to use the local sqlite store"
             ) from None
+    init_store(uri)  # a fresh SQLite store is created once, under a lock, however many processes start at once
     return uri
 
 
@@ -203,7 +204,10 @@ def register_checkpoint(checkpoint_dir: str | Path, model_name: str, tags: dict[
     try:
         client.get_registered_model(model_name)
     except mlflow.exceptions.MlflowException:
-        client.create_registered_model(model_name, description="Compressed checkpoints produced by ACBench runs")
+        try:
+            client.create_registered_model(model_name, description="Compressed checkpoints produced by ACBench runs")
+        except mlflow.exceptions.MlflowException:  # another sweep worker created it in the meantime
+            client.get_registered_model(model_name)
     # register_model (not create_model_version) also tags the LoggedModel with its versions, the UI's link
     version = mlflow.register_model(f"models:/{model_id}", model_name, tags={k: str(v) for k, v in tags.items()})
     if description:
@@ -388,3 +392,142 @@ def model_alias_version(name: str, alias: str) -> str | None:
         return str(MlflowClient().get_model_version_by_alias(name, alias).version)
     except mlflow.exceptions.MlflowException:
         return None
+
+
+# ---- store initialisation and runs whose process died (several workers on one store; kill -9) ----
+
+_initialised_stores: set[str] = set()
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a `sqlite:///...` URL (relative or absolute), None for other URLs and `:memory:`."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    path = uri[len("sqlite:///"):].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+@contextmanager
+def sqlite_init_lock(uri: str, timeout: float = 300.0) -> Iterator[None]:
+    """Hold an exclusive `fcntl` lock on `<db>.lock` beside a SQLite database (no-op for other URLs).
+
+    MLflow's tracking store and Optuna's RDB storage both create and migrate their schema on first
+    connection, without a lock: two processes doing it at once crash (`table _alembic_tmp_tags already
+    exists`). Whoever holds this lock initialises; the others then find the schema up to date.
+    """
+    import fcntl
+    import time
+
+    path = sqlite_path(uri)
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = path.with_name(path.name + ".lock")
+    with open(lock, "a") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TrackingError(
+                        f"waited {timeout:.0f}s for {lock} (another process is creating the store {uri}); if none "
+                        "is, delete the lock file, or create the store once first: `acbench sweep SPACE --trials 0`"
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def init_store(uri: str | None = None) -> None:
+    """Create (or migrate) a local SQLite tracking store once, under `sqlite_init_lock`; other stores: no-op.
+
+    Call before the first MLflow call of a process that may start beside others (sweep workers, grids).
+    The stores MLflow builds here are cached per URI, so later calls in this process do not migrate again.
+    """
+    uri = uri or tracking_uri()
+    if uri in _initialised_stores or sqlite_path(uri) is None:
+        return
+    with sqlite_init_lock(uri):
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client.search_experiments(max_results=1)  # tracking tables
+        client.search_registered_models(max_results=1)  # registry tables (same file)
+    _initialised_stores.add(uri)
+
+
+def _proc_start(pid: int) -> str:
+    """The start time of process `pid` in clock ticks since boot (guards against pid reuse); '' if unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+def owner_tags() -> dict[str, str]:
+    """Which process runs the active run: host, boot, pid and the pid's start time (`acbench.owner.*`)."""
+    import socket
+
+    return {"acbench.owner.host": socket.gethostname(), "acbench.owner.boot": _boot_id(),
+            "acbench.owner.pid": str(os.getpid()), "acbench.owner.pid_start": _proc_start(os.getpid())}
+
+
+def _owner_alive(tags: dict[str, str]) -> bool:
+    """False only when the run's owner provably ran on this machine and is gone (rebooted, exited, pid reused)."""
+    if tags.get("acbench.owner.boot") != _boot_id():
+        return False  # same host name, another boot: every process of that boot is gone
+    try:
+        pid = int(tags.get("acbench.owner.pid", ""))
+        os.kill(pid, 0)
+    except ValueError:
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by another user
+    return _proc_start(pid) == tags.get("acbench.owner.pid_start", "")
+
+
+def claim_run() -> list[str]:
+    """Tag the active run with its owner process, and mark KILLED the RUNNING runs of its experiment whose
+    owner process on this host is gone (a `kill -9`, a lost machine's reboot); returns their ids.
+
+    Runs owned by other hosts are left alone: only they can tell whether their process lives (sweeps mark a
+    dead worker's trial run KILLED from its stale heartbeat instead).
+    """
+    import socket
+
+    run = mlflow.active_run()
+    mine = owner_tags()
+    mlflow.set_tags(mine)
+    client = MlflowClient()
+    host = socket.gethostname().replace("'", "")
+    stale = client.search_runs([run.info.experiment_id], max_results=1000,
+                               filter_string=f"attributes.status = 'RUNNING' and tags.`acbench.owner.host` = '{host}'")
+    closed = []
+    for other in stale:
+        if other.info.run_id == run.info.run_id or _owner_alive(other.data.tags):
+            continue
+        mark_killed(other.info.run_id, f"its process (pid {other.data.tags.get('acbench.owner.pid')} on {host}) "
+                    f"was gone when run {run.info.run_id} started")
+        closed.append(other.info.run_id)
+    return closed
+
+
+def mark_killed(run_id: str, reason: str) -> None:
+    """End a run whose process died as KILLED, with the reason in the tag `acbench.end_reason`."""
+    client = MlflowClient()
+    client.set_tag(run_id, "acbench.end_reason", reason[:4000])
+    client.set_terminated(run_id, status="KILLED")
+    log.warning("run %s marked KILLED: %s", run_id, reason)

@@ -20,6 +20,12 @@ if ! command -v java >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
   $SUDO apt-get update -q && $SUDO apt-get install -y -q default-jre-headless
 fi
+# PostgreSQL (tracking/start_postgres.sh, tests/test_postgres_sweep.py: shared sweeps): install only when missing.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1 \
+   && command -v apt-get >/dev/null 2>&1; then
+  SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+  $SUDO apt-get update -q && $SUDO apt-get install -y -q postgresql
+fi
 # Pin torch first: a bare 'torch' requirement would pull a multi-GB CUDA build on a CPU machine.
 if [ "${ACBENCH_GPU:-0}" = "1" ]; then
   $VPIP install -q -e ".[test,gpu]"  # vLLM picks its own torch/CUDA build

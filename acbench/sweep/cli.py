@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
@@ -23,8 +24,13 @@ def add_sweep_parser(sub) -> None:
     parser.add_argument("--total", type=_count, default=None,
                         help="stop once the study holds this many complete+pruned+running trials (all workers)")
     parser.add_argument("--study", default=None, help="Optuna study name (default: the file's stem)")
-    parser.add_argument("--storage", default=None,
-                        help="Optuna storage: database URL or .journal path (default: sweeps/<study>.journal)")
+    parser.add_argument("--storage", default=os.environ.get("ACBENCH_OPTUNA_STORAGE") or None,
+                        help="Optuna storage: database URL or .journal path (default: $ACBENCH_OPTUNA_STORAGE, "
+                        "else sweeps/<study>.journal)")
+    parser.add_argument("--workers", type=_count, default=1,
+                        help="worker processes on the study, each with its own cache; --trials is per worker")
+    parser.add_argument("--worker-cache", default=None,
+                        help="parent of the workers' cache directories (default: <acbench cache>/workers)")
     parser.add_argument("--stale-after", type=float, default=600.0,
                         help="seconds without a heartbeat before a RUNNING trial of a dead worker is retried")
     parser.set_defaults(func=cmd_sweep)
@@ -50,6 +56,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from acbench.report.format import to_markdown
     from acbench.sweep.runner import run_sweep
 
+    workers = args.workers or 1
+    if workers > 1:
+        return _cmd_workers(args, workers)
     result = run_sweep(args.space, study_name=args.study or None, storage=args.storage or None,
                        trials=args.trials, total=args.total, stale_after=args.stale_after)
     print(json.dumps({"study": result.study_name, "parent_run_id": result.parent_run_id,
@@ -61,5 +70,30 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if result.ran and len(failed) == len(result.ran):
         print(f"acbench: every trial of this invocation failed ({failed}); see 'reason' in the parent run's "
               "sweep/trials.json", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_workers(args: argparse.Namespace, workers: int) -> int:
+    """Create the study and parent run once, run `workers` worker processes, then refresh the parent."""
+    from acbench.config import ConfigError
+    from acbench.sweep.runner import run_sweep
+    from acbench.sweep.workers import run_workers
+
+    if args.trials is None and args.total is None:
+        raise ConfigError("give --trials (trials per worker) and/or --total (trials in the whole study)")
+    first = run_sweep(args.space, study_name=args.study or None, storage=args.storage or None, trials=0,
+                      stale_after=args.stale_after)
+    results = run_workers(args.space, first.study_name, args.storage or None, args.trials, args.total,
+                          args.stale_after, workers, args.worker_cache)
+    final = run_sweep(args.space, study_name=first.study_name, storage=args.storage or None, trials=0,
+                      stale_after=args.stale_after)  # the parent's summary after every worker, and its status
+    print(json.dumps({"study": final.study_name, "parent_run_id": final.parent_run_id,
+                      "experiment": final.experiment, "study_trials": final.counts,
+                      "workers": [{"worker": r.index, "returncode": r.returncode, "cache": str(r.cache),
+                                   "log": str(r.log_file)} for r in results]}, indent=2))
+    failed = [r.index for r in results if r.returncode != 0]
+    if failed:
+        print(f"acbench: worker(s) {failed} exited with an error; see their logs", file=sys.stderr)
         return 1
     return 0

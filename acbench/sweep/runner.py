@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import math
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def run_sweep(space: str | Path | SweepSpace, study_name: str | None = None, sto
     study = open_study(space, study_name, storage)
     parent_id, space = _attach_parent(study, space, study_name, storage_label(storage, study_name))
     ctx = _Context(space, study_name, parent_id, heartbeat_s=max(1.0, stale_after / 10))
-    recover_stale_trials(study, stale_after)
+    recover_stale_trials(study, stale_after, on_recovered=lambda number: _close_orphan(ctx, number))
     limit = math.inf if trials is None else trials
     status = "FINISHED"
     try:
@@ -120,6 +121,20 @@ def _requeue_interrupted(study, ctx: _Context) -> None:
     if trial.state == TrialState.FAIL and trial.params:
         study.enqueue_trial(trial.params, user_attrs={RETRY_ATTR: number})
         log.warning("trial %d was interrupted; its params are enqueued for the next invocation", number)
+
+
+def _close_orphan(ctx: _Context, number: int) -> None:
+    """The MLflow run of a trial whose worker died stays RUNNING: mark it KILLED (the retry gets a new run)."""
+    name = f"{ctx.study_name}-trial-{number}"
+    base = f"tags.`mlflow.parentRunId` = '{ctx.parent_id}' and attributes.status = 'RUNNING' and attributes.run_name"
+    try:
+        for condition in (f"= '{name}'", f"LIKE '{name}-seed%'"):  # a running trial has no trial tag yet
+            runs = tracking.search_runs([ctx.space.experiment], f"{base} {condition}")
+            for run_id in ([] if runs.empty else runs["run_id"]):
+                tracking.mark_killed(str(run_id), f"trial {number}'s worker stopped beating; its params were "
+                                     "enqueued again")
+    except Exception as err:  # the trial is retried either way; the record is a convenience
+        log.warning("trial %d: could not mark its orphaned run KILLED: %s", number, err)
 
 
 def _in_study(study) -> int:
@@ -161,6 +176,7 @@ def _objective(trial: optuna.Trial, ctx: _Context):
     run_name = f"{ctx.study_name}-trial-{trial.number}"
     tags = {"acbench.sweep.study": ctx.study_name, "acbench.sweep.trial": trial.number}
     ctx.ran.append((trial.number, "RUNNING"))
+    trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")  # which machine/process ran it
     seeds = list(ctx.space.seeds) or [None]
     try:
         configs = [ctx.space.config(sampled, seed) for seed in seeds]

@@ -46,7 +46,10 @@ def storage_label(storage: str | None, study_name: str) -> str:
 def make_storage(storage: str | None, study_name: str):
     """An Optuna storage object for a URL or journal path (see the module docstring)."""
     if storage and "://" in storage:
-        return optuna.storages.RDBStorage(storage)
+        from acbench.tracking import sqlite_init_lock
+
+        with sqlite_init_lock(storage):  # Optuna creates its SQLite schema on first use without a lock
+            return optuna.storages.RDBStorage(storage)
     from optuna.storages.journal import JournalFileBackend
 
     path = Path(storage) if storage else Path("sweeps") / f"{study_name}.journal"
@@ -101,10 +104,11 @@ def open_study(space: SweepSpace, study_name: str, storage: str | None) -> optun
     return study
 
 
-def recover_stale_trials(study: optuna.Study, stale_after: float) -> list[int]:
+def recover_stale_trials(study: optuna.Study, stale_after: float, on_recovered=None) -> list[int]:
     """Mark RUNNING trials without a recent heartbeat FAIL and enqueue their params again.
 
     Returns the numbers of the recovered trials. A trial with no heartbeat at all counts from its start.
+    `on_recovered(number)` is called for each (the runner marks the trial's orphaned MLflow run KILLED).
     """
     now = time.time()
     recovered = []
@@ -124,6 +128,8 @@ def recover_stale_trials(study: optuna.Study, stale_after: float) -> list[int]:
             continue  # it finished, or another worker recovered it first
         study.enqueue_trial(trial.params, user_attrs={RETRY_ATTR: trial.number})
         recovered.append(trial.number)
+        if on_recovered is not None:
+            on_recovered(trial.number)
         log.warning("trial %d: its worker stopped %.0fs ago; marked FAIL and enqueued again", trial.number, now - last)
     return recovered
 
