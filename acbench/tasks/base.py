@@ -182,6 +182,13 @@ class SingleTurnTask:
     def aggregate(self, records: list[dict]) -> TaskResult:
         raise NotImplementedError
 
+    def finish_output(self, output: str, request: GenerationRequest, engine: Engine) -> str:
+        """The answer as the model gave it, from the engine's output (stop strings removed); default: as is.
+
+        Only generation goes through here, never `score_predictions`: saved predictions are scored as written.
+        """
+        return output
+
     def _record(self, sample: Sample, prompt: Any, prediction: str) -> dict:
         fields = self.score(sample, prediction)
         fields.setdefault("parse_error", None)
@@ -195,7 +202,7 @@ class SingleTurnTask:
                 requests = [self.request(s, engine) for s in batch]
                 outputs = engine.generate(requests, progress=False)
                 for sample, request, output in zip(batch, requests, outputs):
-                    store.add(self._record(sample, list(request.messages), output))
+                    store.add(self._record(sample, list(request.messages), self.finish_output(output, request, engine)))
                 bar.update(len(batch))
         return self.aggregate(store.records_for(samples))
 

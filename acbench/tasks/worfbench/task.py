@@ -15,6 +15,7 @@ Metrics (relative to the `workflow` capability): `<task>/node_{precision,recall,
 
 from __future__ import annotations
 
+import re
 from statistics import mean
 
 from acbench.engines.base import Engine, GenerationRequest
@@ -37,6 +38,8 @@ PROFILES = {
 # followed by the answer's own first "Node:" would end every generation at once.
 STOP = (")\nNode:", ")\n\nNode:", "Now it's your turn", "Here is an example")
 CHAT_OVERHEAD = 16  # tokens per message for the chat template
+# An answer that ends in an edge still open, e.g. "(4,END": the ")" the first two stop strings took.
+_OPEN_EDGE = re.compile(r"\(\s*[A-Za-z0-9]+\s*,\s*[A-Za-z0-9]+\s*$")
 
 
 class WorfBenchTask(SingleTurnTask):
@@ -101,6 +104,13 @@ class WorfBenchTask(SingleTurnTask):
 
     def _upstream_similarity(self, a: list[str], b: list[str]):
         return self._embedder().upstream_similarity(a, b)
+
+    def finish_output(self, output: str, request: GenerationRequest, engine: Engine) -> str:
+        """Give back the ")" that a `)\nNode:` stop string removed with it: the model wrote it, and upstream's
+        parser drops an unclosed last edge. Only when the stop, not the token budget, ended the answer."""
+        if _OPEN_EDGE.search(output[-200:]) and engine.count_tokens(output) < request.max_new_tokens - 2:
+            return output + ")"
+        return output
 
     def score(self, sample: Sample, prediction: str) -> dict:
         """Paper scores under the metric names, strict ones as `<metric>_strict`, `parse_error` (strict rule)

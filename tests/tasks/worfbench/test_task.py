@@ -226,3 +226,25 @@ def test_embedding_model_default_follows_the_profile():
     assert make_task("worfbench", profile="paper").embedding_model == PAPER_EMBEDDING_MODEL
     assert make_task("worfbench").embedding_model == "all-MiniLM-L6-v2"
     assert make_task("worfbench", profile="paper", embedding_model="/models/mpnet").embedding_model == "/models/mpnet"
+
+
+
+def test_a_stop_string_does_not_cost_the_last_edge_its_bracket():
+    # ")\nNode:" ends the answer at a second Node block; the ")" it removed belongs to the last edge, which
+    # upstream's parser would otherwise drop (paper graph F1 falls). Saved predictions are never altered.
+    from acbench.engines.base import GenerationRequest
+    from acbench.engines.scripted import ScriptedEngine
+    from acbench.tasks.base import ResultStore
+    from acbench.tasks.worfbench.task import WorfBenchTask
+
+    task = WorfBenchTask(embedding_model="unused")
+    exact = staticmethod(lambda a, b: np.array([[float(x == y) for y in b] for x in a]))
+    task.embedder = type("Exact", (), {"similarity": exact, "upstream_similarity": exact})()
+    sample = task.load()[0]
+    answer = "Node:\n1: a\n2: b\nEdge: (START,1) (1,2) (2,END)\nNode:\n1: again"
+    record = task.run(ScriptedEngine(lambda request: answer), [sample], ResultStore(None)).records[0]
+    assert record["prediction"] == "Node:\n1: a\n2: b\nEdge: (START,1) (1,2) (2,END)"
+    short = GenerationRequest.from_prompt("x", max_new_tokens=4)  # the budget, not a stop, ended this one
+    assert task.finish_output("Edge: (START,1) (1,END", short, ScriptedEngine([])) == "Edge: (START,1) (1,END"
+    scored = task.score_predictions([sample], {sample.id: "Node:\n1: a\nEdge: (START,1) (1,END"}).records[0]
+    assert scored["prediction"].endswith("(1,END")
