@@ -8,7 +8,8 @@
 How it works: mutmut 3 reads its settings from `[tool.mutmut]` of the pyproject.toml in its working
 directory and writes a `mutants/` tree there. So that the repository is never touched, each target runs in
 its own working directory (`--workdir`, default `/tmp/acbench-mutation/<target>`) holding a copy of
-`acbench/` and `tests/` and a generated pyproject.toml naming the files to mutate and the few test files
+`acbench/` and `tests/` as committed (HEAD; `--worktree`: as they are now) and a generated pyproject.toml
+naming the files to mutate and the few test files
 that exercise them (`pytest -x -q -p no:cacheprovider`). Only the functions matched by the target's globs
 are counted (mutmut names a mutant `acbench.evaluate.x_retention__mutmut_3`; a method
 `acbench.tasks.base.xǁResultStoreǁadd__mutmut_2`). `mutmut` runs one worker (`--jobs`, default 1: the
@@ -144,15 +145,22 @@ def mutmut_config(target: Target) -> str:
         """)
 
 
-def prepare(name: str, target: Target, workdir: Path) -> None:
+def prepare(name: str, target: Target, workdir: Path, worktree: bool) -> None:
+    """Copy `acbench/` and `tests/` as committed (HEAD), or as they are in the working tree (`--worktree`)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for folder in ("acbench", "tests"):
         if (workdir / folder).exists():
             shutil.rmtree(workdir / folder)
-        shutil.copytree(REPO / folder, workdir / folder, ignore=ignore)
+    if worktree:
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for folder in ("acbench", "tests"):
+            shutil.copytree(REPO / folder, workdir / folder, ignore=ignore)
+    else:
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD", "acbench", "tests"],
+                                 check=True, stdout=subprocess.PIPE).stdout
+        subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
     (workdir / "pyproject.toml").write_text(mutmut_config(target))
-    missing = [t for t in target.tests if not (REPO / t.split("::")[0]).exists()]
+    missing = [t for t in target.tests if not (workdir / t.split("::")[0]).exists()]
     if missing:
         sys.exit(f"{name}: test files missing: {missing}")
 
@@ -173,11 +181,11 @@ def statuses(workdir: Path, target: Target) -> dict[str, str]:
     return out
 
 
-def run_target(name: str, workdir: Path, jobs: int, fresh: bool) -> tuple[int, int, list[str]]:
+def run_target(name: str, workdir: Path, jobs: int, fresh: bool, worktree: bool) -> tuple[int, int, list[str]]:
     target = TARGETS[name]
     if fresh and workdir.exists():
         shutil.rmtree(workdir)
-    prepare(name, target, workdir)
+    prepare(name, target, workdir, worktree)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "ACBENCH_THREADS": "1", "ACBENCH_NO_PROGRESS": "1",
            "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     env.pop("CI", None)
@@ -208,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/acbench-mutation"),
                         help="parent of the per-target working directories")
     parser.add_argument("--jobs", type=int, default=1, help="mutmut workers (default 1: shared machine)")
+    parser.add_argument("--worktree", action="store_true",
+                        help="mutate the working tree's acbench/ and tests/ (default: the committed HEAD)")
     parser.add_argument("--fresh", action="store_true", help="discard earlier results of the target")
     parser.add_argument("--min-score", type=float, default=0.8, help="exit 1 below this fraction killed")
     args = parser.parse_args(argv)
@@ -222,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     total_killed = total = 0
     new_survivors = 0
     for name in names:
-        killed, count, survivors = run_target(name, args.workdir / name, args.jobs, args.fresh)
+        killed, count, survivors = run_target(name, args.workdir / name, args.jobs, args.fresh, args.worktree)
         total_killed, total = total_killed + killed, total + count
         new_survivors += sum(1 for s in survivors if s not in EQUIVALENT)
     if len(names) > 1:
