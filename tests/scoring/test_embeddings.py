@@ -88,9 +88,18 @@ def test_local_files_are_tried_before_the_hub(monkeypatch):
             if kwargs.get("local_files_only") and path == "org/not-cached":
                 raise OSError("not in the cache")
 
+    import acbench.scoring.embeddings as embeddings
+
     monkeypatch.setattr(sentence_transformers, "SentenceTransformer", Recorder)
+    monkeypatch.setattr(embeddings, "_hub_reachable", lambda: True)
     Embedder("org/cached")
     assert calls == [True]
     calls.clear()
     Embedder("org/not-cached")
     assert calls == [True, False]
+    # with the hub out of reach, the error comes at once, without a hub attempt
+    calls.clear()
+    monkeypatch.setattr(embeddings, "_hub_reachable", lambda: False)
+    with pytest.raises(ValueError, match="hub cannot be reached"):
+        Embedder("org/not-cached")
+    assert calls == [True]
