@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-# The compression parameters a reader needs to tell two checkpoints apart.
-_PARAMS = ("bits", "group_size", "symmetric", "sparsity", "pattern", "calib_samples", "calib_seq_len",
-           "calib_source", "seed")
+def method_params(cfg) -> dict[str, Any]:
+    """The parameters that decide this method's result (`CompressionSpec.effective_params`, no empty ones)."""
+    params = cfg.compression.effective_params()
+    return {k: v for k, v in params.items() if k != "method" and v not in (None, [], ())}
 
 
 def compression_summary(cfg) -> str:
-    """`gptq (bits=4, group_size=64, ...)`: the method and its parameters."""
-    c = cfg.compression
-    params = ", ".join(f"{k}={getattr(c, k)}" for k in _PARAMS if getattr(c, k, None) is not None)
-    return f"{c.method} ({params})" if params else c.method
+    """`gptq (bits=4, group_size=64, ...)`: the method and the parameters it uses."""
+    params = ", ".join(f"{k}={v}" for k, v in method_params(cfg).items())
+    return f"{cfg.compression.method} ({params})" if params else cfg.compression.method
 
 
 def retention_line(metrics: dict[str, float]) -> str | None:
@@ -44,7 +44,7 @@ def run_description(cfg, metrics: dict[str, float] | None = None) -> str:
     compressing = cfg.compression.method != "none"
     what = (f"**{cfg.model.name}** compressed with **{compression_summary(cfg)}**, original and compressed "
             "model evaluated" if compressing else f"**{cfg.model.name}** (original, not compressed) evaluated")
-    lines = [f"{what} on {', '.join(cfg.tasks)} (profile `{cfg.profile}`, limit {cfg.limit}, "
+    lines = [f"{what} on {', '.join(cfg.tasks)} (profile `{cfg.profile}`, {cfg.limit or 'all'} items per task, "
              f"backend `{cfg.engine.backend}`).", ""]
     if metrics:
         line = retention_line(metrics)
@@ -58,9 +58,8 @@ def run_description(cfg, metrics: dict[str, float] | None = None) -> str:
 
 def version_card(cfg, metrics: dict[str, float], run_link: str, compression_key: str | None) -> str:
     """A registered version's description: method, parameters, headline retention, the run that made it."""
-    c = cfg.compression
-    rows = [("base model", cfg.model.name), ("method", c.method)]
-    rows += [(k, getattr(c, k)) for k in _PARAMS if getattr(c, k, None) is not None]
+    rows = [("base model", cfg.model.name), ("method", cfg.compression.method)]
+    rows += list(method_params(cfg).items())
     rows += [("checkpoint key", compression_key), ("tasks", ", ".join(cfg.tasks)), ("profile", cfg.profile)]
     for key in ("model/size_mb", "model/compression_ratio", "model/sparsity", "model/bits_per_weight"):
         if key in metrics:

@@ -9,6 +9,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 VPIP=".venv/bin/python -m pip"
+# Debian's chromium for the browser test (tests/test_ui_browser.py): Playwright cannot download browsers here.
+# Guarded: only as root with apt-get, only when missing; a failure is a warning (the test then says what is missing).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; } \
+    >/dev/null 2>&1 || echo "setup.sh: could not install chromium (apt-get); the browser test needs it" >&2
+fi
 stamp=.venv/.acbench-installed
 want=$(cat pyproject.toml requirements/constraints.txt scripts/setup.sh | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
