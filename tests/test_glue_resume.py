@@ -58,12 +58,8 @@ def test_a_last_line_cut_by_a_kill_is_run_again(tmp_path):
     assert store.records_for([Sample(i, {}) for i in "abc"]) == [{"id": "a", "score": 1.0}, {"id": "b", "score": 0.0}]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: ResultStore.add appends after a last line cut by a kill without first ending it, so the resumed "
-    "item's record is glued onto the cut line and lost again on the next load (the item runs a second time, "
-    "e.g. when the original model's results are reused by the next run). Fix: in add, write '\\n' first when "
-    "the file is non-empty and does not end with one (or truncate the cut tail in __init__)"))
 def test_the_record_written_after_a_cut_line_survives_the_next_resume(tmp_path):
+    # ResultStore.add ends a line cut by a kill before appending, so the resumed item's record is not glued on.
     path = tmp_path / "r.jsonl"
     path.write_text(_line({"id": "a", "score": 1.0}) + '{"id": "c", "predic')
     store = ResultStore(path)

@@ -132,8 +132,15 @@ class ResultStore:
         self._records[str(record["id"])] = record
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a") as f:
-                f.write(json.dumps(record, default=str) + "\n")
+            with self.path.open("a+b") as f:
+                # A kill mid-write leaves a last line without its newline: end it first, or this record would be
+                # glued onto it and lost with it on the next load.
+                f.seek(0, os.SEEK_END)
+                if f.tell():
+                    f.seek(-1, os.SEEK_END)
+                    if f.read(1) != b"\n":
+                        f.write(b"\n")
+                f.write((json.dumps(record, default=str) + "\n").encode())
                 f.flush()
                 os.fsync(f.fileno())
 
