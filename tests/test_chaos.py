@@ -1,0 +1,192 @@
+"""Chaos: a real `acbench run` process (tiny model, RTN, needle) is killed with SIGKILL during compression, base
+evaluation, compressed evaluation and logging, restarted after each kill, and finally left to finish.
+
+Checked against an uninterrupted run of the same config (own cache, own store, run beside the chaos sequence):
+every metric but timings is equal; each item is in the results files exactly once, with the same output; the
+checkpoint is whole (marked, byte-identical) and no half one is left or reused; every killed MLflow run is marked
+KILLED by the next start (none stays RUNNING). Kill points are drawn from a seeded generator (`CHAOS_SEED`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+mlflow = pytest.importorskip("mlflow")
+from mlflow.tracking import MlflowClient  # noqa: E402
+
+from acbench.compression.run import MARKER  # noqa: E402
+
+CHAOS_SEED = int(os.environ.get("CHAOS_SEED", "18"))
+PHASES = ("compression", "base evaluation", "compressed evaluation", "logging")
+RUN_TIMEOUT_S = 240
+CONFIG = """
+model: {model}
+method: rtn
+bits: 4
+group_size: 32
+tasks: needle
+analysis: false
+batch_size: 1
+experiment: {experiment}
+task_options:
+  needle: {{lengths: [60, 120, 180], depths: [0, 33, 66, 100], max_new_tokens: 32}}
+"""
+ITEMS = 12  # 3 lengths x 4 depths: two batches (a task stores its records after each batch of 8)
+FIRST_BATCH = 8
+DELAY_S = {"compression": 0.3, "base evaluation": 0.25, "compressed evaluation": 0.25, "logging": 0.4}
+
+
+def env_for(root: Path) -> dict[str, str]:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{root}/mlflow.db", "ACBENCH_CACHE": str(root / "cache"),
+           "ACBENCH_NO_PROGRESS": "1", "OMP_NUM_THREADS": "1"}  # one thread: the same arithmetic in every process
+    env.pop("MLFLOW_RUN_ID", None)
+    env.pop("ACBENCH_THREADS", None)
+    return env
+
+
+def start(root: Path, config: Path) -> subprocess.Popen:
+    log = (root / "runs.log").open("a")
+    return subprocess.Popen([sys.executable, "-m", "acbench.cli", "run", "--config", str(config)], cwd=root,
+                            env=env_for(root), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def lines(pattern: str, root: Path) -> int:
+    files = list((root / "cache" / "results").glob(pattern))
+    return sum(1 for f in files for line in f.read_text().splitlines() if line.strip())
+
+
+def phase(root: Path) -> str:
+    """Where a (dead) run stopped, read from what it left on disk."""
+    compressed = root / "cache" / "compressed"
+    done = [p for p in compressed.glob("*") if not p.name.startswith(".")] if compressed.exists() else []
+    if not done:
+        return "compression" if compressed.exists() and any(compressed.glob(".tmp-*")) else "start"
+    if lines("base-*/needle-*.jsonl", root) < ITEMS:
+        return "base evaluation"
+    if lines("comp-*/needle-*.jsonl", root) < ITEMS:
+        return "compressed evaluation"
+    return "logging"
+
+
+def trigger(target: str, root: Path) -> bool:
+    """True once the run has entered `target` (then a random delay, then the kill)."""
+    if target == "compression":
+        return any((root / "cache" / "compressed").glob(".tmp-*")) if (root / "cache" / "compressed").exists() else False
+    # evaluations: once the first batch is stored, so that the kill lands mid-way (resume with items done)
+    if target == "base evaluation":
+        return lines("base-*/needle-*.jsonl", root) >= FIRST_BATCH
+    if target == "compressed evaluation":
+        return lines("comp-*/needle-*.jsonl", root) >= FIRST_BATCH
+    return lines("comp-*/needle-*.jsonl", root) >= ITEMS
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def results(root: Path, pattern: str) -> dict[str, dict]:
+    """Every record of a results file; an id twice (or an unreadable line) fails the test."""
+    (path,) = (root / "cache" / "results").glob(pattern)
+    records: dict[str, dict] = {}
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        assert record["id"] not in records, f"{record['id']} counted twice in {path}"
+        records[record["id"]] = record
+    return records
+
+
+def checkpoint(root: Path) -> tuple[Path, dict[str, str]]:
+    compressed = root / "cache" / "compressed"
+    assert not list(compressed.glob(".tmp-*")), "a half-written checkpoint was left behind"
+    (path,) = [p for p in compressed.iterdir()]
+    digests = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(path.glob("*.safetensors"))}
+    return path, digests
+
+
+def comparable(metrics: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in metrics.items() if not k.startswith("time/") and "peak_memory" not in k}
+
+
+def test_kill_9_at_random_points_then_resume(tiny_model, tmp_path):
+    rng = random.Random(CHAOS_SEED)
+    chaos, ref = tmp_path / "chaos", tmp_path / "ref"
+    for root, experiment in ((chaos, "chaos"), (ref, "chaos-ref")):
+        root.mkdir()
+        (root / "run.yaml").write_text(CONFIG.format(model=tiny_model, experiment=experiment))
+    reference = start(ref, ref / "run.yaml")  # the uninterrupted run, beside the chaos sequence
+    procs = [reference]
+    kills: list[tuple[str, str, float]] = []  # (target, phase it died in, delay)
+    try:
+        for target in PHASES:
+            now = phase(chaos)
+            if now in PHASES and PHASES.index(now) > PHASES.index(target):
+                continue  # already past it
+            proc = start(chaos, chaos / "run.yaml")
+            procs.append(proc)
+            deadline = time.time() + RUN_TIMEOUT_S
+            while not trigger(target, chaos) and proc.poll() is None and time.time() < deadline:
+                time.sleep(0.005)
+            assert proc.poll() is None, f"the run ended before {target}: {(chaos / 'runs.log').read_text()[-3000:]}"
+            delay = rng.uniform(0, DELAY_S[target])
+            time.sleep(delay)
+            if proc.poll() is not None:
+                continue  # finished inside the delay: no kill this time
+            kill_group(proc)
+            kills.append((target, phase(chaos), round(delay, 3)))
+        final = start(chaos, chaos / "run.yaml")
+        procs.append(final)
+        assert final.wait(timeout=RUN_TIMEOUT_S) == 0, (chaos / "runs.log").read_text()[-4000:]
+        assert reference.wait(timeout=RUN_TIMEOUT_S) == 0, (ref / "runs.log").read_text()[-4000:]
+    finally:
+        for proc in procs:
+            kill_group(proc)
+
+    survived = len(kills)
+    died_in = {died for _, died, _ in kills}
+    print(f"\nchaos (seed {CHAOS_SEED}): {survived} kills survived, in: " +
+          "; ".join(f"{died} (aimed at {target}, +{delay}s)" for target, died, delay in kills))
+    assert survived == 4 and died_in == set(PHASES), kills
+
+    # the MLflow records: the final run finished, every killed one is KILLED (marked by the next start)
+    runs = {}
+    for root, experiment in ((chaos, "chaos"), (ref, "chaos-ref")):
+        client = MlflowClient(tracking_uri=f"sqlite:///{root}/mlflow.db")
+        runs[root] = client.search_runs([client.get_experiment_by_name(experiment).experiment_id],
+                                        order_by=["attributes.start_time ASC"])
+    finished = [r for r in runs[chaos] if r.info.status == "FINISHED"]
+    assert len(finished) == 1 and finished[0].info.run_id == runs[chaos][-1].info.run_id
+    killed = runs[chaos][:-1]
+    assert {r.info.status for r in killed} <= {"KILLED"}, [(r.info.run_id, r.info.status) for r in killed]
+    assert all("was gone when run" in r.data.tags["acbench.end_reason"] for r in killed)
+    assert len(killed) >= survived - 1  # a kill before the run was created leaves no run
+
+    # the same numbers as the uninterrupted run
+    assert comparable(finished[0].data.metrics) == comparable(runs[ref][0].data.metrics)
+
+    # every item once, with the same output as the uninterrupted run
+    for pattern in ("base-*/needle-*.jsonl", "comp-*/needle-*.jsonl"):
+        got, want = results(chaos, pattern), results(ref, pattern)
+        assert len(got) == ITEMS and got.keys() == want.keys()
+        assert {k: (r.get("output"), r.get("score")) for k, r in got.items()} == \
+            {k: (r.get("output"), r.get("score")) for k, r in want.items()}
+    client = MlflowClient(tracking_uri=f"sqlite:///{chaos}/mlflow.db")
+    for label in ("base", "compressed"):
+        local = client.download_artifacts(finished[0].info.run_id, f"results/{label}/needle.jsonl", str(tmp_path))
+        ids = [json.loads(line)["id"] for line in Path(local).read_text().splitlines()]
+        assert len(ids) == len(set(ids)) == ITEMS
+
+    # the checkpoint: whole, marked, byte-identical to the uninterrupted run's
+    (path, digests), (_, want) = checkpoint(chaos), checkpoint(ref)
+    assert (path / MARKER).exists() and digests == want and digests
