@@ -21,6 +21,7 @@ TASKS: dict[str, tuple[str, str]] = {
     "tool_query": ("real_world", "acbench.tasks.agents.task:ToolQueryTask"),
     "tool_operation": ("real_world", "acbench.tasks.agents.task:ToolOperationTask"),
     "scienceworld": ("real_world", "acbench.tasks.scienceworld.task:ScienceWorldTask"),
+    "game": ("real_world", "acbench.tasks.game.task:GameTask"),
 }
 
 
