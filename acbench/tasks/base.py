@@ -7,6 +7,7 @@ stopped: samples whose id is already in the file are not run again.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import dataclass, field
@@ -133,14 +134,15 @@ class ResultStore:
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a+b") as f:
+                fcntl.flock(f, fcntl.LOCK_EX)  # another process may append to the same file
                 # A kill mid-write leaves a last line without its newline: end it first, or this record would be
                 # glued onto it and lost with it on the next load.
                 f.seek(0, os.SEEK_END)
+                cut = False
                 if f.tell():
                     f.seek(-1, os.SEEK_END)
-                    if f.read(1) != b"\n":
-                        f.write(b"\n")
-                f.write((json.dumps(record, default=str) + "\n").encode())
+                    cut = f.read(1) != b"\n"
+                f.write((("\n" if cut else "") + json.dumps(record, default=str) + "\n").encode())
                 f.flush()
                 os.fsync(f.fileno())
 
