@@ -13,6 +13,7 @@ reads the same observations with AgentBoard's rules (observation snippets as sub
 from __future__ import annotations
 
 import re
+import warnings
 
 # Jericho's interpreter reads at most this many bytes of a command (jericho.jericho.INPUT_BUFFER_SIZE)
 INPUT_BYTES = 200
@@ -126,8 +127,10 @@ class GameEnv:
 
             infos = textworld.EnvInfos(admissible_commands=True, policy_commands=True, won=True, lost=True,
                                        objective=True)
-            self._game = textworld.start(self.path, request_infos=infos)
-            state = self._game.reset()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # Jericho's "not fully supported": TextWorld tracks the state
+                self._game = textworld.start(self.path, request_infos=infos)
+                state = self._game.reset()
             self._admissible = list(state.admissible_commands or [])
             self._policy_start = len(state.policy_commands or [])
             text = state.feedback
@@ -135,8 +138,6 @@ class GameEnv:
             if objective and objective in text:  # the banner and the objective (the goal says it) go
                 text = text[text.index(objective) + len(objective):]
         else:
-            import warnings
-
             import jericho
 
             with warnings.catch_warnings():

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -132,8 +133,10 @@ def walkthrough_subgoals(game_file: str, walkthrough: list[str]) -> list[str]:
 
     from acbench.tasks.game.env import clean_observation, match_style
 
-    env = textworld.start(game_file, request_infos=textworld.EnvInfos(won=True))
-    env.reset()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Jericho's "not fully supported": TextWorld tracks the state itself
+        env = textworld.start(game_file, request_infos=textworld.EnvInfos(won=True))
+        env.reset()
     subgoals, won = [], False
     for command in walkthrough:
         state, _, _ = env.step(command)
