@@ -190,7 +190,13 @@ def test_stale_trial_of_a_dead_worker_is_retried(store):
     dead = study.ask({"bits": optuna.distributions.CategoricalDistribution([2, 4, 8]),
                       "group_size": optuna.distributions.CategoricalDistribution([32, 64, 128])})
     dead.set_user_attr(HEARTBEAT_ATTR, time.time() - 3600)  # its worker died an hour ago
+    parent = study.user_attrs["mlflow_parent_run_id"]
+    client = mlflow.tracking.MlflowClient()
+    orphan = client.create_run(client.get_experiment_by_name("exp-stale").experiment_id, run_name="stale-trial-0",
+                               tags={"mlflow.parentRunId": parent}).info.run_id  # the dead worker's trial run
     result = runner.run_sweep(path, study_name="stale", trials=1, stale_after=60)
+    assert client.get_run(orphan).info.status == "KILLED"
+    assert "stopped beating" in client.get_run(orphan).data.tags["acbench.end_reason"]
     study = optuna.load_study(study_name="stale", storage=make_storage(None, "stale"))
     assert study.trials[0].state.name == "FAIL"
     retry = study.trials[1]
