@@ -257,6 +257,23 @@ def test_experiment_files_load():
     assert load_space(REPO / "sweeps" / "quick.yaml").grid()["group_size"] == [32, 64, 128]
 
 
+@pytest.mark.parametrize("name", ["quick", "quantization", "pruning", "pruning_quant", "paper"])
+def test_shipped_sweep_spaces_sample_valid_configs(name):
+    """Every enqueued point and 60 random draws of each shipped space make a valid run config (no model loaded)."""
+    space = load_space(REPO / "sweeps" / f"{name}.yaml")
+    study = optuna.create_study(directions=space.directions, sampler=optuna.samplers.RandomSampler(seed=0))
+    configs = [space.config(point) for point in space.enqueue]
+    for _ in range(60):
+        trial = study.ask()
+        configs.append(space.config(space.suggest(trial)))
+        study.tell(trial, [0.0] * len(space.directions))
+    methods = {cfg.compression.method for cfg in configs}
+    assert methods == set(space.params[0].choices) if space.params[0].name == "method" else methods == {"rtn"}
+    if name == "pruning":
+        assert {cfg.compression.pattern for cfg in configs} == {"unstructured", "2:4", "4:8"}
+        assert all(cfg.compression.sparsity == 0.5 for cfg in configs if cfg.compression.pattern != "unstructured")
+
+
 def test_grid_runs_and_skips_finished(store, tmp_path):
     path = tmp_path / "grid.yaml"
     path.write_text("experiment: exp-grid\nbase: {tasks: needle, method: rtn}\n"
