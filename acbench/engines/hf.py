@@ -74,6 +74,10 @@ class HFEngine:
     def count_tokens(self, text: str) -> int:
         return len(self._encode(text))
 
+    def count_chat_tokens(self, messages: list[dict]) -> int:
+        """Tokens of `messages` as `generate` sends them: chat template and generation prompt included."""
+        return len(self._prompt_ids_uncut(GenerationRequest(messages=tuple(messages))))
+
     def truncate_middle(self, text: str, max_tokens: int) -> str:
         ids = self._encode(text)
         if len(ids) <= max_tokens:
@@ -82,13 +86,15 @@ class HFEngine:
         kept = ids[:half] + ids[len(ids) - (max_tokens - half) :]
         return self.tokenizer.decode(kept, skip_special_tokens=True)
 
-    def _prompt_ids(self, request: GenerationRequest) -> list[int]:
+    def _prompt_ids_uncut(self, request: GenerationRequest) -> list[int]:
         if request.raw_prompt is not None:  # as the upstream scripts do: tokenizer(prompt), no chat template
             ids = self.tokenizer(request.raw_prompt)["input_ids"]
         else:
             ids = self.tokenizer.apply_chat_template(list(request.messages), add_generation_prompt=True, tokenize=True)
-        if not isinstance(ids, list):  # BatchEncoding in transformers 5
-            ids = ids["input_ids"]
+        return ids if isinstance(ids, list) else ids["input_ids"]  # BatchEncoding in transformers 5
+
+    def _prompt_ids(self, request: GenerationRequest) -> list[int]:
+        ids = self._prompt_ids_uncut(request)
         budget = self.max_context - request.max_new_tokens
         if len(ids) > budget:
             # Safety net only: tasks truncate their own documents; here we keep both ends of the prompt.

@@ -83,6 +83,11 @@ class VLLMEngine:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def count_chat_tokens(self, messages: list[dict]) -> int:
+        """Tokens of `messages` as `LLM.chat` renders them (chat template and generation prompt included)."""
+        ids = self.tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=True)
+        return len(ids if isinstance(ids, list) else ids["input_ids"])
+
     def truncate_middle(self, text: str, max_tokens: int) -> str:
         ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         if len(ids) <= max_tokens:

@@ -158,6 +158,11 @@ class Episode:
 
 
 def prompt_tokens(messages: list[dict], engine: Engine) -> int:
+    """Tokens of the prompt as the model receives it: the engine's rendering of its chat template when it can
+    count that (a template may add turns of its own, e.g. SmolLM2's default system turn), else an estimate."""
+    count_chat = getattr(engine, "count_chat_tokens", None)
+    if count_chat is not None:
+        return count_chat(messages)
     return sum(engine.count_tokens(m["content"]) + MESSAGE_OVERHEAD for m in messages)
 
 
