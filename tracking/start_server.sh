@@ -3,7 +3,7 @@
 #
 #   tracking/start_server.sh                          # sqlite:///tracking/mlflow.db + tracking/artifacts, 127.0.0.1:5000
 #   PORT=5001 tracking/start_server.sh
-#   BACKEND=postgresql://acbench:SECRET@db.internal/mlflow ARTIFACTS=s3://my-bucket/acbench \
+#   BACKEND=postgresql+psycopg://acbench:SECRET@db.internal/mlflow ARTIFACTS=s3://my-bucket/acbench \
 #     HOST=0.0.0.0 tracking/start_server.sh           # shared server (put auth/TLS in front of it)
 #
 # Then, in the shell that runs acbench:  export MLFLOW_TRACKING_URI=http://127.0.0.1:5000

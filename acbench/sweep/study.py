@@ -6,7 +6,7 @@
 Storage: an empty value means a journal file `sweeps/<study>.journal` under the working directory
 (Optuna's JournalStorage with a file backend: safe for several processes on one machine, or on
 several machines sharing the file system with working locks). Anything with `://` is a database URL
-for Optuna's RDBStorage (`sqlite:///sweeps/q.db` on one machine, `postgresql://...` across machines);
+for Optuna's RDBStorage (`sqlite:///sweeps/q.db` on one machine, `postgresql+psycopg://...` across machines);
 a path ending in `.journal` is a journal file at that path.
 
 Workers beat: while a trial runs, a thread writes the time into the trial's `heartbeat` user attribute.
@@ -48,6 +48,7 @@ def make_storage(storage: str | None, study_name: str):
     if storage and "://" in storage:
         from acbench.tracking import sqlite_init_lock
 
+        storage = pg_driver(storage)
         with sqlite_init_lock(storage):  # Optuna creates its SQLite schema on first use without a lock
             return optuna.storages.RDBStorage(storage)
     from optuna.storages.journal import JournalFileBackend
@@ -55,6 +56,16 @@ def make_storage(storage: str | None, study_name: str):
     path = Path(storage) if storage else Path("sweeps") / f"{study_name}.journal"
     path.parent.mkdir(parents=True, exist_ok=True)
     return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+
+
+def pg_driver(url: str) -> str:
+    """A bare `postgresql://` URL means psycopg2 to SQLAlchemy; acbench installs psycopg 3, so name it."""
+    import importlib.util
+
+    scheme, sep, rest = url.partition("://")
+    if scheme in ("postgresql", "postgres") and importlib.util.find_spec("psycopg2") is None:
+        return f"postgresql+psycopg://{rest}"
+    return url
 
 
 def make_sampler(space: SweepSpace, seed: int | None) -> optuna.samplers.BaseSampler:
