@@ -83,7 +83,7 @@ def parse_tool_call(text: str) -> tuple[str, list[Any], dict[str, Any]]:
     try:
         args = [ast.literal_eval(a) for a in node.args]
         kwargs = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # TypeError: an unhashable dict key or set item, `{[1]: 2}`
         raise ToolCallError("arguments must be literals (quoted strings, numbers, lists)") from exc
     if len(kwargs) != len(node.keywords):
         raise ToolCallError("**kwargs are not allowed")
