@@ -140,7 +140,7 @@ class RunConfig(_Strict):
                 nested.setdefault(section, {})[field] = value
             else:
                 nested[field] = value
-        profile = nested.get("profile", "quick")
+        profile = str(nested.get("profile", "quick"))  # a list or mapping fails validation below, not here
         if profile in PROFILE_TASKS:
             nested.setdefault("tasks", PROFILE_TASKS[profile])
         calibration = PROFILE_CALIBRATION.get(profile, {})
@@ -151,7 +151,7 @@ class RunConfig(_Strict):
             return cls.model_validate(nested)
         except ValidationError as err:
             raise ConfigError(_explain(err)) from None
-        except ValueError as err:  # unknown task names and other checks raised inside validators
+        except (ValueError, TypeError) as err:  # raised inside validators: unknown task names, `tasks: false`
             raise ConfigError(str(err)) from None
 
     @classmethod
@@ -213,7 +213,7 @@ def _coerce(key: str, value: Any) -> Any:
             number = float(text)
         except ValueError:
             raise ConfigError(f"parameter '{key}' must be an integer, got '{value}'") from None
-        if number != int(number):
+        if number - number != 0 or number != int(number):  # nan, inf first: int() raises on them
             raise ConfigError(f"parameter '{key}' must be an integer, got '{value}'")
         return int(number)
     if key in _BOOL_KEYS:
