@@ -258,7 +258,15 @@ def log_dataset(name: str, rows: list[dict[str, Any]], source: str, digest: str,
             resolved = resolve_dataset_source(str(Path(source).resolve()))
     frame = pd.DataFrame(rows or [{"id": None}]).astype("string")
     dataset = mlflow.data.from_pandas(frame, source=resolved, name=name, digest=digest)
-    mlflow.log_input(dataset, context=context, tags={k: str(v) for k, v in (tags or {}).items()})
+    for attempt in range(3):
+        try:
+            mlflow.log_input(dataset, context=context, tags={k: str(v) for k, v in (tags or {}).items()})
+            return
+        except mlflow.exceptions.MlflowException as err:
+            # Two runs logging the same dataset at once (sweep workers) race on MLflow's insert into `datasets`
+            # (a unique-key violation); the retry finds the row the other run made and links to it.
+            if attempt == 2 or "unique" not in str(err).lower():
+                raise
 
 
 def run_metrics(run_id: str) -> dict[str, float]:
