@@ -89,7 +89,7 @@ TARGETS: dict[str, Target] = {
     "config": Target(
         ("acbench/config.py",),
         ("acbench.config.*",),
-        ("tests/test_config.py", "tests/test_error_messages.py"),
+        ("tests/test_config.py", "tests/test_glue_config.py", "tests/test_error_messages.py"),
     ),
     # resume: the per-item results store
     "resume": Target(

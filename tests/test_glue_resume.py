@@ -97,3 +97,19 @@ def test_two_processes_appending_to_one_file_lose_and_garble_nothing(tmp_path, s
         assert all(f"{tag}-{i}" in store for i in range(count))
     assert store.get("shared")["writer"] in ("p", "q")
     assert len(store.records_for([Sample(f"{t}-{i}", {}) for t in "pq" for i in range(count)])) == 2 * count
+
+
+def test_a_garbled_line_in_the_middle_hides_nothing_after_it(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(_line({"id": "a", "score": 1.0}) + '{"id": "b", "sco{"id": "x"}\n' + _line({"id": "c", "score": 0.0}))
+    store = ResultStore(path)
+    assert ("a" in store, "b" in store, "x" in store, "c" in store) == (True, False, False, True)
+
+
+def test_values_json_cannot_write_are_stored_as_text(tmp_path):
+    from pathlib import Path
+
+    path = tmp_path / "r.jsonl"
+    ResultStore(path).add({"id": "p", "source": Path("/data/x.json"), "score": 1})
+    assert path.read_text() == '{"id": "p", "source": "/data/x.json", "score": 1}\n'
+    assert ResultStore(path).get("p") == {"id": "p", "source": "/data/x.json", "score": 1}

@@ -1,0 +1,106 @@
+"""Flat run parameters -> RunConfig (issue 16): every spelling MLproject or the CLI may pass, the config hash
+that tags runs and names caches, and how validation errors are laid out. Hand-written expectations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from acbench.config import ConfigError, RunConfig, _coerce
+
+
+@pytest.mark.parametrize("key, text, expected", [
+    ("bits", "4", 4), ("bits", " 8 ", 8), ("bits", "4.0", 4), ("limit", "12", 12), ("seed", "-3", -3),
+    ("group_size", "none", None), ("group_size", "NULL", None), ("group_size", "Per-Channel", None),
+    ("group_size", "channel", None), ("group_size", "-1", None), ("group_size", "128", 128),
+    ("limit", "None", None), ("limit", "null", None), ("max_context", "NONE", None), ("max_context", "4096", 4096),
+    ("symmetric", "1", True), ("symmetric", "TRUE", True), ("analysis", "Yes", True), ("register", "on", True),
+    ("trust_remote_code", "true", True),
+    ("symmetric", "0", False), ("symmetric", "False", False), ("analysis", "NO", False), ("register", "Off", False),
+    ("sparsity", "0.25", 0.25), ("sparsity", " 0.5", 0.5),
+    ("ignore", "lm_head, re:.*down_proj", ["lm_head", "re:.*down_proj"]), ("ignore", "a,,b, ", ["a", "b"]),
+    ("method", " gptq ", "gptq"), ("tasks", "teval,needle", "teval,needle"),
+])
+def test_flat_strings_coerce_to_values(key, text, expected):
+    value = _coerce(key, text)
+    assert value == expected and type(value) is type(expected)
+
+
+def test_non_strings_pass_through_and_bad_spellings_name_the_parameter():
+    assert _coerce("bits", 4) == 4 and _coerce("ignore", ["x"]) == ["x"] and _coerce("symmetric", False) is False
+    for key, text, message in [
+        ("bits", "four", "parameter 'bits' must be an integer, got 'four'"),
+        ("group_size", "none-ish", "parameter 'group_size' must be an integer, got 'none-ish'"),
+        ("seed", "none", "parameter 'seed' must be an integer, got 'none'"),  # only limit/max_context take none
+        ("bits", "null", "parameter 'bits' must be an integer, got 'null'"),
+        ("symmetric", "maybe", "parameter 'symmetric' must be true or false, got 'maybe'"),
+        ("analysis", "2", "parameter 'analysis' must be true or false, got '2'"),
+    ]:
+        with pytest.raises(ConfigError) as err:
+            _coerce(key, text)
+        assert str(err.value) == message
+    # group_size's per-channel spellings belong to group_size alone
+    with pytest.raises(ConfigError):
+        _coerce("limit", "channel")
+
+
+def test_from_params_places_flat_keys_and_profile_defaults():
+    assert RunConfig.from_params({"tasks": "needle"}).compression.calib_samples == 16  # no compression key given
+    cfg = RunConfig.from_params({"method": "rtn", "tasks": "needle", "group_size": "-1", "register": "false",
+                                 "limit": "", "batch_size": "2", "task_options": {"needle": {"lengths": [60]}}})
+    assert cfg.compression.method == "rtn" and cfg.compression.group_size is None
+    assert (cfg.compression.calib_samples, cfg.compression.calib_seq_len) == (16, 256)  # quick profile
+    assert cfg.register_checkpoint is False and cfg.limit is None and cfg.engine.batch_size == 2
+    assert cfg.task_options == {"needle": {"lengths": [60]}}  # a field that is not a flat key, passed whole
+    paper = RunConfig.from_params({"profile": "paper", "calib_samples": "32"})
+    assert (paper.compression.calib_samples, paper.compression.calib_seq_len) == (32, 512)
+    assert len(paper.tasks) >= 8  # every registered task
+    # a nested base is layered under, and never modified by, the flat keys
+    base = {"compression": {"method": "rtn", "bits": 8}}
+    cfg = RunConfig.from_params({"bits": "4"}, base=base)
+    assert (cfg.compression.method, cfg.compression.bits) == ("rtn", 4) and base["compression"]["bits"] == 8
+
+
+def test_validation_errors_are_listed_one_per_line_with_their_place():
+    with pytest.raises(ConfigError) as err:
+        RunConfig.from_params({"method": "gptq", "bits": "5", "batch_size": "0"})
+    assert str(err.value) == ("invalid run configuration:\n"
+                              "  compression.bits: Value error, bits must be 2, 3, 4 or 8, not 5\n"
+                              "  engine.batch_size: Input should be greater than or equal to 1")
+    with pytest.raises(ConfigError) as err:  # a rule over the whole config has no field: it says "config"
+        RunConfig.from_params({"model": "a-model", "reference": "b-model", "method": "gptq"})
+    assert str(err.value) == (
+        "invalid run configuration:\n  config: Value error, method=gptq with reference=b-model compresses the "
+        "reference's own weights and compares them with it, so model=a-model would be unused: set method=none to "
+        "compare a-model against b-model, or drop reference")
+    with pytest.raises(ConfigError) as err:  # `tasks: false` in a YAML file
+        RunConfig.from_params({}, base={"tasks": False})
+    assert str(err.value) == "'bool' object is not iterable"
+
+
+def _legacy_hash(cfg: RunConfig) -> str:
+    """The hash as computed before `model.reference` and `engine.kv_bits` existed."""
+    data = cfg.model_dump(mode="json")
+    del data["model"]["reference"], data["engine"]["kv_bits"]
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def test_config_hash_is_stable_for_configs_that_predate_new_fields():
+    cfg = RunConfig.from_params({"method": "rtn", "tasks": "needle"})
+    assert cfg.config_hash() == _legacy_hash(cfg) and len(cfg.config_hash()) == 16
+    assert RunConfig.from_params({"method": "rtn", "tasks": "needle"}).config_hash() == cfg.config_hash()
+    assert RunConfig.from_params({"method": "rtn", "tasks": "needle", "bits": "8"}).config_hash() != cfg.config_hash()
+    # the new fields count once they are set
+    ref = RunConfig.from_params({"method": "none", "tasks": "needle", "reference": "other"})
+    assert ref.config_hash() != RunConfig.from_params({"method": "none", "tasks": "needle"}).config_hash()
+    data = ref.model_dump(mode="json")
+    del data["engine"]["kv_bits"]
+    assert ref.config_hash() == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    kv = RunConfig.from_params({"method": "none", "tasks": "needle", "kv_bits": "8"})
+    data = kv.model_dump(mode="json")
+    del data["model"]["reference"]
+    assert data["engine"]["kv_bits"] == "8"
+    assert kv.config_hash() == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
