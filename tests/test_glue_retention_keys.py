@@ -192,3 +192,88 @@ def test_two_specs_never_share_a_results_file_and_the_original_is_reused(tiny_mo
     monkeypatch.setattr(run_module, "_engine", third)
     run_module.run_experiment(cfg(bits="4"))
     assert (len(third.base_requests), len(third.comp_requests)) == (0, 0)  # everything is reused
+
+
+# -- the key's ingredients, with a probe task whose every input is visible ----------------------------------
+
+class ProbeTask:
+    """A registered stand-in for a task's construction and loading only (the key never runs a model)."""
+
+    name, capability = "probe", "tool_use"
+
+    def __init__(self, profile="quick", size=3, embed=None, helper=None, data_note="x"):
+        self.size = size
+        self.embed = embed or ("big-embedder" if profile == "paper" else "small-embedder")
+        self.helper = object()  # not a simple value: neither a setting nor a logged option
+        self.data_note = data_note
+        self._cache = "private"
+        self.loads = []
+
+    def load(self, source=None, limit=None):
+        self.loads.append((source, limit))
+        ids = [f"{source or 'builtin'}/{i}" for i in range(self.size)]
+        return [type("S", (), {"id": i})() for i in ids[:limit]]
+
+
+class VersionedProbe(ProbeTask):
+    version = "7"
+
+
+@pytest.fixture
+def probe(monkeypatch):
+    import sys
+    import types
+
+    from acbench.tasks import registry
+
+    module = types.ModuleType("_acbench_probe_task")
+    module.ProbeTask, module.VersionedProbe = ProbeTask, VersionedProbe
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setitem(registry.TASKS, "probe", ("tool_use", f"{module.__name__}:ProbeTask"))
+    monkeypatch.setitem(registry.TASKS, "vprobe", ("tool_use", f"{module.__name__}:VersionedProbe"))
+
+
+def _probe(task="probe", options=None, **params):
+    cfg = RunConfig.from_params({"method": "none", "tasks": task, **params},
+                                base={"task_options": {task: options}} if options else None)
+    return setup_tasks(cfg)[0]
+
+
+def test_the_data_source_goes_to_load_and_the_profile_to_the_task(probe):
+    setup = _probe(options={"data": "/src/items.json", "size": 4}, limit="2")
+    assert setup.task.loads == [("/src/items.json", 2)]  # `data` is not a constructor option
+    assert [s.id for s in setup.samples] == ["/src/items.json/0", "/src/items.json/1"]
+    assert setup.options == {"size": 4, "embed": "small-embedder", "helper": None, "data_note": "x"}
+    paper = _probe(profile="paper")
+    assert paper.task.embed == "big-embedder" and paper.options["embed"] == "big-embedder"
+    assert len(paper.samples) == 3 and paper.task.loads == [(None, None)]
+
+
+def test_the_key_is_the_sha256_of_this_exact_json(probe):
+    import hashlib
+
+    setup = _probe(options={"data": "/src/a.json", "size": 2})
+    blob = ('{"ids": ["/src/a.json/0", "/src/a.json/1"], "limit": null, "options": {"data_note": "x", '
+            '"embed": "small-embedder", "helper": null, "size": 2}, "profile": "quick", "settings": '
+            '{"data_note": "x", "embed": "small-embedder", "loads": [["/src/a.json", null]], "size": 2}, '
+            '"source": "/src/a.json", "task": "probe", "version": "1"}')
+    assert setup.key == hashlib.sha256(blob.encode()).hexdigest()[:12]
+    versioned = _probe("vprobe", options={"data": "/src/a.json", "size": 2})
+    expected = blob.replace('"task": "probe", "version": "1"', '"task": "vprobe", "version": "7"')
+    assert versioned.key == hashlib.sha256(expected.encode()).hexdigest()[:12]
+
+
+def test_the_same_items_from_another_source_are_another_results_file(probe, tmp_path):
+    from pathlib import Path
+
+    a = _probe(options={"data": "a.json"})
+    b = _probe(options={"data": "b.json"})
+    assert a.key != b.key
+    # an option JSON cannot write is keyed by its text (not a crash)
+    from acbench.compression import CompressionSpec
+
+    cfg = RunConfig(compression=CompressionSpec(method="none"), tasks=("probe",),
+                    task_options={"probe": {"data_note": Path("/notes")}})  # as a caller in Python may write it
+    (path_option,) = setup_tasks(cfg)
+    assert path_option.options["data_note"] == Path("/notes")
+    assert re.fullmatch(r"[0-9a-f]{12}", path_option.key) and path_option.key != _probe().key
