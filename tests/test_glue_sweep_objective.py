@@ -21,6 +21,9 @@ from acbench.sweep import runner
 from acbench.sweep.space import Objective, Param, SweepSpace
 
 
+CURRENT: dict = {}  # the context and study of the trial being run, for checks made from inside run_experiment
+
+
 class Tracking:
     """Records the tracking calls the runner makes; `children` are the runs `search_runs` finds."""
 
@@ -52,10 +55,12 @@ def space(seeds=(), choices=(4, 5)) -> SweepSpace:
                       seeds=tuple(seeds))
 
 
-def run_one(monkeypatch, sp: SweepSpace, bits: int, run_experiment):
+def run_one(monkeypatch, sp: SweepSpace, bits: int, run_experiment, heartbeat_s: float = 60.0):
     monkeypatch.setattr(runner, "run_experiment", run_experiment)
-    ctx = runner._Context(sp, "study", "parent-1", heartbeat_s=60.0)
-    study = optuna.create_study(direction="maximize")
+    ctx = runner._Context(sp, "study", "parent-1", heartbeat_s=heartbeat_s)
+    CURRENT["ctx"] = ctx
+    study = optuna.create_study(directions=["maximize"] * len(sp.objectives))
+    CURRENT["study"] = study
     study.enqueue_trial({"bits": bits})
     study.optimize(lambda t: runner._objective(t, ctx), n_trials=1, catch=(Exception,))
     return study.trials[0], ctx
@@ -92,15 +97,20 @@ def test_a_value_error_before_any_run_started_is_pruned(monkeypatch):
         raise ValueError("group_size=48 does not divide ...")
 
     trial, ctx = run_one(monkeypatch, space(), 4, invalid)
-    assert trial.state == TrialState.PRUNED and trial.user_attrs["reason"] == "group_size=48 does not divide ..."
+    reason = "group_size=48 does not divide ..."
+    assert trial.state == TrialState.PRUNED and trial.user_attrs["reason"] == reason
     assert ctx.ran == [(0, "PRUNED")]
-    assert rec.calls[0] == ("search_runs", ["exp"], "tags.`mlflow.parentRunId` = 'parent-1' and "
-                                                    "attributes.run_name = 'study-trial-0'")
-    assert [c[0] for c in rec.calls[1:]] == ["create_run", "log_to_run", "set_run_status"]
+    assert rec.calls == [
+        ("search_runs", ["exp"], "tags.`mlflow.parentRunId` = 'parent-1' and attributes.run_name = 'study-trial-0'"),
+        ("create_run", "exp", "study-trial-0",
+         {"acbench.sweep.study": "study", "acbench.sweep.trial": 0, "mlflow.parentRunId": "parent-1",
+          "acbench.sweep.trial_state": "PRUNED", "acbench.sweep.reason": reason}),
+        ("log_to_run", "child-2", {"params": {"bits": 4}}),
+        ("set_run_status", "child-2", "KILLED")]
 
 
 def test_a_value_error_inside_a_started_run_is_a_failure(monkeypatch):
-    rec = Tracking(monkeypatch, children=["run-a", "run-b"])
+    rec = Tracking(monkeypatch, children=["run-a", "run-b", "run-c"])
 
     def broken(cfg, parent_run_id=None, run_name=None):
         raise ValueError("bad item")
@@ -108,8 +118,8 @@ def test_a_value_error_inside_a_started_run_is_a_failure(monkeypatch):
     trial, ctx = run_one(monkeypatch, space(), 4, broken)
     assert trial.state == TrialState.FAIL and ctx.ran == [(0, "FAIL")]
     assert trial.user_attrs["fail_reason"] == "ValueError: bad item" and "reason" not in trial.user_attrs
-    assert trial.user_attrs["mlflow_run_id"] == "run-b"  # the latest run of that name
-    assert rec.calls[-1] == ("log_to_run", "run-b", {"tags": {"acbench.sweep.study": "study", "acbench.sweep.trial": 0,
+    assert trial.user_attrs["mlflow_run_id"] == "run-c"  # the latest run of that name
+    assert rec.calls[-1] == ("log_to_run", "run-c", {"tags": {"acbench.sweep.study": "study", "acbench.sweep.trial": 0,
                                                               "acbench.sweep.trial_state": "FAIL"}})
     assert not any(c[0] == "create_run" for c in rec.calls)
 
@@ -196,3 +206,111 @@ def test_a_run_without_the_objective_fails_with_what_it_logged(monkeypatch, metr
     assert trial.user_attrs["fail_reason"] == ("the run logged no 'retention/overall' (objective); it logged: "
                                                + ", ".join(sorted(k for k in ({**metrics, "model/size_mb": 1}) if "/" in k)))
     assert rec.calls[-1] == ("log_to_run", "run-x", {"tags": {"acbench.sweep.trial_state": "FAIL"}})
+
+
+def test_a_running_trial_is_marked_and_names_its_worker(monkeypatch):
+    import os
+    import socket
+
+    Tracking(monkeypatch)
+    seen = []
+
+    def ok(cfg, parent_run_id=None, run_name=None):
+        seen.append(list(CURRENT["ctx"].ran))
+        return outcome(0.5)
+
+    trial, ctx = run_one(monkeypatch, space(), 4, ok)
+    assert seen == [[(0, "RUNNING")]] and ctx.ran == [(0, "COMPLETE")]
+    assert trial.user_attrs["worker"] == f"{socket.gethostname()}:{os.getpid()}"
+
+
+def test_the_heartbeat_beats_while_the_run_runs(monkeypatch):
+    import time
+
+    from acbench.sweep.study import HEARTBEAT_ATTR
+
+    Tracking(monkeypatch)
+
+    def slow(cfg, parent_run_id=None, run_name=None):
+        storage, study = CURRENT["study"]._storage, CURRENT["study"]
+        trial_id = study._storage.get_all_trials(study._study_id)[0]._trial_id
+        first = storage.get_trial_user_attrs(trial_id)[HEARTBEAT_ATTR]
+        for _ in range(400):  # a beat every 10 ms: wait for one, at most 4 s
+            time.sleep(0.01)
+            if storage.get_trial_user_attrs(trial_id)[HEARTBEAT_ATTR] != first:
+                return outcome(1.0)
+        raise RuntimeError("no heartbeat while the run ran")
+
+    trial, _ = run_one(monkeypatch, space(), 4, slow, heartbeat_s=0.01)
+    assert trial.state == TrialState.COMPLETE, trial.user_attrs.get("fail_reason")
+
+
+def test_an_error_of_a_started_run_is_recorded_on_that_run(monkeypatch):
+    rec = Tracking(monkeypatch, children=["run-a"])
+
+    def crash(cfg, parent_run_id=None, run_name=None):
+        raise KeyError("lost")
+
+    trial, _ = run_one(monkeypatch, space(seeds=(2,)), 4, crash)
+    assert trial.state == TrialState.FAIL and trial.user_attrs["fail_reason"] == "KeyError: 'lost'"
+    assert rec.calls == [
+        ("search_runs", ["exp"], "tags.`mlflow.parentRunId` = 'parent-1' and attributes.run_name = "
+                                 "'study-trial-0-seed2'"),
+        ("log_to_run", "run-a", {"tags": {"acbench.sweep.study": "study", "acbench.sweep.trial": 0,
+                                          "acbench.sweep.trial_state": "FAIL"}})]
+    long = "y" * 3000
+    Tracking(monkeypatch)
+
+    def crash_long(cfg, parent_run_id=None, run_name=None):
+        raise RuntimeError(long)
+
+    trial, _ = run_one(monkeypatch, space(), 4, crash_long)
+    assert trial.user_attrs["fail_reason"] == ("RuntimeError: " + long)[:2000]
+
+
+def test_two_objectives_return_both_values(monkeypatch):
+    Tracking(monkeypatch)
+    sp = SweepSpace(params=(Param("bits", choices=(4,)),),
+                    objectives=(Objective("retention/overall"), Objective("model/size_mb", "minimize")),
+                    fixed={"method": "rtn", "tasks": "needle"}, experiment="exp", sampler="random")
+    trial, _ = run_one(monkeypatch, sp, 4, lambda cfg, parent_run_id=None, run_name=None: outcome(0.25))
+    assert trial.state == TrialState.COMPLETE and trial.values == [0.25, 1.0]
+
+
+def test_the_log_says_what_happened(monkeypatch, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="acbench.sweep.runner")
+    Tracking(monkeypatch)
+    run_one(monkeypatch, space(), 4, lambda cfg, parent_run_id=None, run_name=None: outcome(0.25))
+    ours = lambda: [r.getMessage() for r in caplog.records if r.name == "acbench.sweep.runner"]  # noqa: E731
+    assert ours() == ["trial 0 {'bits': 4} -> {'retention/overall': 0.25}"]
+    caplog.clear()
+    reason = "first line\n" + "z" * 400
+
+    def invalid(cfg, parent_run_id=None, run_name=None):
+        raise ValueError(reason)
+
+    Tracking(monkeypatch, fail_create=True)
+    run_one(monkeypatch, space(), 4, invalid)
+    assert ours() == ["trial 0 {'bits': 4} pruned: " + "z" * 300,
+                               "trial 0: could not record the pruned trial in MLflow: tracking server went away"]
+
+
+def test_a_missing_objective_names_what_the_run_logged():
+    class FakeTrial:
+        user_attrs: dict = {}
+
+        def set_user_attr(self, key, value):
+            self.user_attrs[key] = value
+
+    metrics = {f"m/{i:02d}": 1.0 for i in range(25)}
+    metrics["plain"] = 2.0
+    ctx = runner._Context(SweepSpace(params=(), objectives=(Objective("stats/overall/retention_lo"),)), "s", "p", 1.0)
+    with pytest.raises(RuntimeError) as err:
+        runner._objective_values(FakeTrial(), ctx, SimpleNamespace(run_id="r", metrics=metrics))
+    expected = ("the run logged no 'stats/overall/retention_lo' (objective); it logged: "
+                + ", ".join(f"m/{i:02d}" for i in range(20))
+                + " (an interval bound is absent when the run's tasks report no item scores or sit at their floor: "
+                  "see the run's acbench.stats.<task> tags)")
+    assert str(err.value) == expected and FakeTrial.user_attrs["fail_reason"] == expected
