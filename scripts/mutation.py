@@ -121,6 +121,22 @@ EQUIVALENT: dict[str, str] = {
         "the same early return spelled 'NONE': unreachable, same result as above",
     "acbench.compression.validate.x_describe_layers__mutmut_14":
         "`singles` is a dict used as an ordered set: its values (None -> '') are never read",
+    **{f"acbench.config.xǁRunConfigǁconfig_hash__mutmut_{n}":
+       "model_dump(mode=...): pydantic treats any mode but 'json' as 'python', whose dump (tuples for lists) "
+       "json.dumps writes identically for RunConfig's field types" for n in (2, 3, 4)},
+    **{f"acbench.config.xǁRunConfigǁconfig_hash__mutmut_{n}":
+       "dict.pop(key) without its default: model_dump always holds the key (reference, kv_bits), so it never "
+       "raises" for n in (13, 27)},
+    "acbench.tasks.base.xǁResultStoreǁadd__mutmut_23": "cut = None instead of False: only its truth is read",
+    "acbench.tasks.base.xǁResultStoreǁadd__mutmut_32":
+        "f.read(None) after seeking to the last byte reads that one byte, as f.read(1) does",
+    "acbench.tasks.base.xǁResultStoreǁadd__mutmut_33":
+        "f.read(2) after seeking to the last byte reads that one byte, as f.read(1) does",
+    "acbench.evaluate.x_full_options__mutmut_14":
+        "`(task is not None) or True`: with task None, getattr(None, key, default) is the default anyway",
+    "acbench.sweep.runner.x__objective__mutmut_170":
+        "a one-objective trial returning [value] instead of value: Optuna accepts a one-element sequence and "
+        "records the same value",
 }
 
 

@@ -87,7 +87,8 @@ def test_missing_data_files():
                                 base={"task_options": {"teval": {"data": "/nonexistent/plan.json"}}})
     assert message(lambda: setup_tasks(cfg)) == (
         "/nonexistent/plan.json: no such file or directory (and not a hub dataset id 'owner/name')")
-    assert message(lambda: RunConfig.from_yaml("/nonexistent/run.yaml")) == "config file not found: /nonexistent/run.yaml"
+    missing_yaml = message(lambda: RunConfig.from_yaml("/nonexistent/run.yaml"))
+    assert missing_yaml == "config file not found: /nonexistent/run.yaml"
 
 
 def test_missing_calibration_file_and_group_size_against_the_model(tiny_model):

@@ -101,7 +101,8 @@ def test_two_processes_appending_to_one_file_lose_and_garble_nothing(tmp_path, s
 
 def test_a_garbled_line_in_the_middle_hides_nothing_after_it(tmp_path):
     path = tmp_path / "r.jsonl"
-    path.write_text(_line({"id": "a", "score": 1.0}) + '{"id": "b", "sco{"id": "x"}\n' + _line({"id": "c", "score": 0.0}))
+    garbled = '{"id": "b", "sco{"id": "x"}\n'  # a line spliced by an old bug or a full disk
+    path.write_text(_line({"id": "a", "score": 1.0}) + garbled + _line({"id": "c", "score": 0.0}))
     store = ResultStore(path)
     assert ("a" in store, "b" in store, "x" in store, "c" in store) == (True, False, False, True)
 

@@ -201,12 +201,12 @@ class ProbeTask:
 
     name, capability = "probe", "tool_use"
 
-    def __init__(self, profile="quick", size=3, embed=None, helper=None, data_note="x"):
+    def __init__(self, profile="quick", size=3, embed=None, helper=None, data_note="x", passed_on="kept"):
         self.size = size
         self.embed = embed or ("big-embedder" if profile == "paper" else "small-embedder")
         self.helper = object()  # not a simple value: neither a setting nor a logged option
         self.data_note = data_note
-        self._cache = "private"
+        self._cache = "private"  # `passed_on` is not kept as an attribute: its logged value is the default
         self.loads = []
 
     def load(self, source=None, limit=None):
@@ -243,7 +243,8 @@ def test_the_data_source_goes_to_load_and_the_profile_to_the_task(probe):
     setup = _probe(options={"data": "/src/items.json", "size": 4}, limit="2")
     assert setup.task.loads == [("/src/items.json", 2)]  # `data` is not a constructor option
     assert [s.id for s in setup.samples] == ["/src/items.json/0", "/src/items.json/1"]
-    assert setup.options == {"size": 4, "embed": "small-embedder", "helper": None, "data_note": "x"}
+    assert setup.options == {"size": 4, "embed": "small-embedder", "helper": None, "data_note": "x",
+                             "passed_on": "kept"}
     paper = _probe(profile="paper")
     assert paper.task.embed == "big-embedder" and paper.options["embed"] == "big-embedder"
     assert len(paper.samples) == 3 and paper.task.loads == [(None, None)]
@@ -254,7 +255,8 @@ def test_the_key_is_the_sha256_of_this_exact_json(probe):
 
     setup = _probe(options={"data": "/src/a.json", "size": 2})
     blob = ('{"ids": ["/src/a.json/0", "/src/a.json/1"], "limit": null, "options": {"data_note": "x", '
-            '"embed": "small-embedder", "helper": null, "size": 2}, "profile": "quick", "settings": '
+            '"embed": "small-embedder", "helper": null, "passed_on": "kept", "size": 2}, "profile": "quick", '
+            '"settings": '
             '{"data_note": "x", "embed": "small-embedder", "loads": [["/src/a.json", null]], "size": 2}, '
             '"source": "/src/a.json", "task": "probe", "version": "1"}')
     assert setup.key == hashlib.sha256(blob.encode()).hexdigest()[:12]
