@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 EXAMPLES = int(os.environ.get("ACBENCH_FUZZ_EXAMPLES", "200"))
 HANG_S = 10.0
-TRIED: Counter = Counter()
+TRIED: Counter = Counter()  # examples run, per property
+REJECTED: Counter = Counter()  # invalid configs, sweep spaces and grid files rejected with a ConfigError
 
 settings.register_profile(
     "acbench-fuzz", max_examples=EXAMPLES, deadline=timedelta(seconds=3), database=None,
@@ -74,8 +75,10 @@ HOSTILE = ["", " ", "[" * 5000, "{" * 3000 + "}" * 3000, "(" * 3000, "1" * 5000,
 def pytest_terminal_summary(terminalreporter):
     if TRIED:
         total = sum(TRIED.values())
-        terminalreporter.write_line(f"fuzz: {total} examples tried over {len(TRIED)} properties")
+        terminalreporter.write_line(f"fuzz: {total} examples tried over {len(TRIED)} properties; "
+                                    f"{sum(REJECTED.values())} invalid configs/files rejected ({dict(REJECTED)})")
         report = os.environ.get("ACBENCH_FUZZ_REPORT")
         if report:
             with open(report, "w") as f:
-                json.dump({"total": total, "properties": dict(TRIED)}, f, indent=1, sort_keys=True)
+                json.dump({"total": total, "properties": dict(TRIED), "rejected": dict(REJECTED)}, f, indent=1,
+                          sort_keys=True)

@@ -16,7 +16,7 @@ from acbench.config import _FLAT_KEYS, ConfigError, RunConfig
 from acbench.sweep.grid import load_grid
 from acbench.sweep.space import load_space
 
-from .conftest import FUZZ, TRIED, bounded
+from .conftest import FUZZ, REJECTED, TRIED, bounded
 
 # One value per field that no run can use, each a mistake a user could make.
 INVALID: dict[str, list] = {
@@ -57,6 +57,7 @@ def test_one_invalid_field_is_rejected_and_named(base, field, data):
     with bounded("config.invalid_field"):
         with pytest.raises(ConfigError) as err:
             RunConfig.from_params({**base, field: value})
+    REJECTED["config"] += 1
     message = str(err.value)
     assert field in message or ALIASES.get(field, field) in message, (field, value, message)
 
@@ -78,18 +79,20 @@ def test_any_flat_params_give_a_config_or_a_config_error(params):
         try:
             cfg = RunConfig.from_params(params)
         except ConfigError as err:
+            REJECTED["config"] += 1
             assert str(err)
         else:
             assert cfg.config_hash()
 
 
-def _load_yaml(loader, data) -> None:
+def _load_yaml(loader, data, kind: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "file.yaml"
         path.write_text(data if isinstance(data, str) else yaml.safe_dump(data))
         try:
             loader(path)
         except ConfigError as err:
+            REJECTED[kind] += 1
             assert str(err)
 
 
@@ -115,7 +118,7 @@ BROKEN_YAML = ["params: [", "a: &a [*a, *a]", "- 1\n- 2", "params:\n  bits: !!py
 @example({"params": {"bits": {"low": 2, "high": 8, "step": 0}}, "fixed": {"method": "rtn"}})
 def test_sweep_space_files(data):
     with bounded("sweep.load_space"):
-        _load_yaml(load_space, data)
+        _load_yaml(load_space, data, "sweep space")
 
 
 GRID = st.fixed_dictionaries({}, optional={
@@ -129,7 +132,7 @@ GRID = st.fixed_dictionaries({}, optional={
 @example({"grid": {"method": ["rtn", "gptq"]}, "base": {"tasks": "needle"}})
 def test_grid_files(data):
     with bounded("sweep.load_grid"):
-        _load_yaml(load_grid, data)
+        _load_yaml(load_grid, data, "grid file")
 
 
 # Found by fuzzing, in files this suite does not own: each reproducer fails today (xfail strict) and passes once
