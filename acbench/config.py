@@ -151,7 +151,7 @@ class RunConfig(_Strict):
             return cls.model_validate(nested)
         except ValidationError as err:
             raise ConfigError(_explain(err)) from None
-        except (ValueError, TypeError) as err:  # raised inside validators: unknown task names, `tasks: false`
+        except (ValueError, TypeError, AttributeError) as err:  # in validators: unknown tasks, `tasks: [0]`
             raise ConfigError(str(err)) from None
 
     @classmethod

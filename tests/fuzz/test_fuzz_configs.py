@@ -74,6 +74,7 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text
 @example({"limit": "inf"})
 @example({"bits": "1e400"})
 @example({"bits": float("nan")})
+@example({"tasks": [0]})
 def test_any_flat_params_give_a_config_or_a_config_error(params):
     with bounded("config.random_params"):
         try:
@@ -156,9 +157,10 @@ def test_broken_yaml_is_a_config_error(loader, text):
 
 
 @pytest.mark.xfail(strict=True, reason="a value of the wrong type for `tasks` or `ignore` (YAML `tasks: false`) "
-                   "fails inside a validator with \"'bool' object is not iterable\": a ConfigError now, but the "
+                   "fails inside a validator (\"'bool' object is not iterable\", \"'int' object has no attribute 'strip'\"): a "
+                   "ConfigError now, but the "
                    "message does not name the field (expand_task_names / CompressionSpec._ignore should)")
-@pytest.mark.parametrize("params", [{"tasks": False}, {"ignore": False}, {"tasks": 3}])
+@pytest.mark.parametrize("params", [{"tasks": False}, {"ignore": False}, {"tasks": 3}, {"tasks": [0]}])
 def test_wrong_type_is_named(params):
     with pytest.raises(ConfigError, match=next(iter(params))):
         RunConfig.from_params(params)
