@@ -78,3 +78,18 @@ def test_a_run_whose_process_died_is_marked_killed_by_the_next_start(isolated_tr
                       untagged: "RUNNING", run_id: "FINISHED"}
     assert f"pid {dead.pid}" in client.get_run(orphan).data.tags["acbench.end_reason"]
     assert client.get_run(run_id).data.tags["acbench.owner.pid"] == str(os.getpid())
+
+
+def test_each_worker_gets_its_own_cache_and_a_share_of_the_cores(tmp_path, monkeypatch):
+    from acbench.sweep.workers import worker_command, worker_env
+
+    monkeypatch.setattr("acbench.threads.usable_cores", lambda: 8)
+    env = worker_env(1, 4, tmp_path, base={"MLFLOW_RUN_ID": "the-driver's", "PATH": "/bin"})
+    assert env["ACBENCH_CACHE"] == str(tmp_path / "worker-1") and env["OMP_NUM_THREADS"] == "2"
+    assert "MLFLOW_RUN_ID" not in env and env["PATH"] == "/bin"
+    assert worker_env(0, 4, tmp_path, base={"OMP_NUM_THREADS": "3"})["OMP_NUM_THREADS"] == "3"  # the user's wins
+    assert "OMP_NUM_THREADS" not in worker_env(0, 4, tmp_path, base={"ACBENCH_THREADS": "5"})
+    assert worker_env(0, 16, tmp_path, base={})["OMP_NUM_THREADS"] == "1"
+    cmd = worker_command("s.yaml", "st", "postgresql+psycopg://h/optuna", 3, None, 600.0)
+    assert cmd[1:] == ["-m", "acbench.cli", "sweep", "s.yaml", "--study", "st", "--stale-after", "600.0",
+                       "--storage", "postgresql+psycopg://h/optuna", "--trials", "3"]
