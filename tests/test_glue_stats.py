@@ -1,0 +1,131 @@
+"""Parts of acbench.stats that tests/stats/ leaves loose (issue 16, found by scripts/mutation.py stats):
+the BCa acceleration from the jackknife, McNemar on 0/100 item values, the summary table's rows, the names
+of interval bounds and their errors, and `from_arrays`. Hand-computed expectations.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from acbench.stats import bootstrap as bs
+from acbench.stats.compare import RunStats, TaskStats
+from acbench.stats.inference import mcnemar_exact
+from acbench.stats.naming import bound_metric
+from acbench.stats.paired import from_arrays
+
+
+def _accel(d):
+    d = np.asarray(d, dtype=float)
+    return float(np.sum(d**3) / (6 * np.sum(d**2) ** 1.5))
+
+
+def test_acceleration_of_one_task_is_the_skewness_of_its_jackknife():
+    task = from_arrays([1, 1, 1, 1], [0, 0, 0, 1])
+    draws = bs.bootstrap(task, 10, np.random.default_rng(0))
+    np.testing.assert_allclose(draws.jack_comp, [1 / 3, 1 / 3, 1 / 3, 0.0])
+    b0, c0 = bs.point([task])
+    # jackknife means 1/3, 1/3, 1/3, 0 (mean 1/4): d = mean - jack = -1/12, -1/12, -1/12, 1/4
+    expected = _accel([-1 / 12, -1 / 12, -1 / 12, 1 / 4])
+    assert bs._acceleration(bs.mean_comp, [task], [draws], b0, c0) == pytest.approx(expected, rel=1e-9)
+    # the scale cancels: the same as the item deviations (-1/4, -1/4, -1/4, 3/4): 0.375 / (6 * 0.75 ** 1.5)
+    assert expected == pytest.approx(0.0962250, abs=1e-6)
+
+
+def test_acceleration_over_two_tasks_leaves_out_one_item_of_one_task_at_a_time():
+    a = from_arrays([1, 1, 1, 1], [0, 0, 0, 1], task="a")
+    b = from_arrays([1, 1], [0, 1], task="b")
+    draws = [bs.bootstrap(t, 10, np.random.default_rng(1)) for t in (a, b)]
+    b0, c0 = bs.point([a, b])
+    # rows: a's jackknife (1/3, 1/3, 1/3, 0) with b at 1/2, then b's (1, 0) with a at 1/4; statistic: the mean
+    jack = [(1 / 3 + 0.5) / 2] * 3 + [0.25, 0.625, 0.125]
+    d = np.mean(jack) - np.array(jack)
+    assert bs._acceleration(bs.mean_comp, [a, b], draws, b0, c0) == pytest.approx(_accel(d), rel=1e-9)
+    assert _accel(d) == pytest.approx(0.0051960, abs=1e-6)
+
+
+def test_acceleration_is_zero_without_a_usable_jackknife():
+    # an item alone in its group has no leave-one-out headline; two such items leave nothing to measure
+    lonely = from_arrays([1, 0], [0, 1], groups=["x", "y"])
+    draws = bs.bootstrap(lonely, 10, np.random.default_rng(0))
+    assert np.isnan(draws.jack_comp).all()
+    b0, c0 = bs.point([lonely])
+    assert bs._acceleration(bs.mean_comp, [lonely], [draws], b0, c0) == 0.0
+    # identical leave-one-out values: no spread, no skew
+    flat = from_arrays([1, 1, 1], [1, 1, 1])
+    draws = bs.bootstrap(flat, 10, np.random.default_rng(0))
+    assert bs._acceleration(bs.mean_comp, [flat], [draws], *bs.point([flat])) == 0.0
+    # a group of one is skipped, the other group's items count: group y = (0, 1, 1) -> d from y only
+    mixed = from_arrays([1, 1, 1, 1], [1, 0, 1, 1], groups=["x", "y", "y", "y"])
+    draws = bs.bootstrap(mixed, 10, np.random.default_rng(0))
+    jack = draws.jack_comp[1:]
+    assert np.isnan(draws.jack_comp[0]) and np.isfinite(jack).all()
+    got = bs._acceleration(bs.mean_comp, [mixed], [draws], *bs.point([mixed]))
+    assert got == pytest.approx(_accel(jack.mean() - jack), rel=1e-9)
+
+
+def test_mcnemar_reads_item_values_as_right_or_wrong():
+    # 0/100 item values (a binary task scored 0-100): b = 3 pairs only the original got right, c = 0
+    base = [100, 100, 100, 0, 100]
+    comp = [0, 0, 0, 0, 100]
+    assert mcnemar_exact(base, comp) == pytest.approx(0.25)  # two-sided binomial, 3 of 3: 2 * 0.5**3
+    assert mcnemar_exact(comp, base) == pytest.approx(0.25)
+    assert mcnemar_exact([2.0, 0.0], [1.0, 0.0]) == 1.0  # both right on item 0: no discordant pair
+    assert mcnemar_exact([1, 0, 1, 0], [0, 1, 0, 1]) == 1.0  # b = c = 2
+    # b = 6, c = 1: P(X <= 1) + P(X >= 6) for X ~ Bin(7, 1/2) = 2 * (1 + 7) / 128
+    assert mcnemar_exact([1] * 6 + [0], [0] * 6 + [1]) == pytest.approx(0.125)
+
+
+def test_summary_rows_are_the_readable_table():
+    stats = TaskStats("needle", "long_context", "measured", "", 12, 0.0,
+                      {"base": (0.9, 0.8, 1.0), "compressed": (0.5, 0.3, 0.7), "delta": (-0.4, -0.6, -0.2),
+                       "retention": (0.555555, 0.33333, 0.77777)},
+                      p_value=0.0012345, test="mcnemar_exact", p_holm=0.0024691, p_floor=1e-6,
+                      floor_test="t", mde=0.123456)
+    floor = TaskStats("pddl", "real_world", "floor", "at floor (4 items): base not above 0 (p = 0.5)", 4, 0.0,
+                      {"base": (0.0, 0.0, 0.0), "compressed": (0.0, 0.0, 0.0), "delta": (0.0, 0.0, 0.0)})
+    run = RunStats({"needle": stats, "pddl": floor}, {}, {}, "percentile", 0.95, 2000, 0)
+    rows = run.summary()
+    assert rows[0] == {
+        "task": "needle", "capability": "long_context", "status": "measured", "n": 12,
+        "base": 0.9, "base_ci": "[0.8, 1]", "compressed": 0.5, "compressed_ci": "[0.3, 0.7]",
+        "delta": -0.4, "delta_ci": "[-0.6, -0.2]", "retention": 0.5556, "retention_ci": "[0.3333, 0.7778]",
+        "test": "mcnemar_exact", "p_value": 0.0012, "p_holm": 0.0025, "significant_drop": True, "mde": 0.1235,
+        "floor": 0.0, "p_floor": 0.0, "note": ""}
+    assert rows[1]["retention"] is None and rows[1]["retention_ci"] == ""
+    assert rows[1]["p_value"] is None and rows[1]["significant_drop"] is False
+    assert rows[1]["note"] == "at floor (4 items): base not above 0 (p = 0.5)" and rows[1]["n"] == 4
+    assert run.describe() == "percentile 95% paired bootstrap over items, stratified by group, 2000 resamples, seed 0"
+
+
+def test_bound_names_and_their_errors():
+    caps = {"needle": "long_context"}
+    assert bound_metric("retention/overall", "lo") == "stats/overall/retention_lo"
+    assert bound_metric("retention/tool_use", "hi") == "stats/tool_use/retention_hi"
+    assert bound_metric("retention/task/needle", "lo", caps) == "stats/long_context/needle/retention_lo"
+    assert bound_metric("long_context/score", "lo") == "stats/long_context/compressed_lo"
+    with pytest.raises(ValueError) as err:
+        bound_metric("retention/overall", "mid")
+    assert str(err.value) == "bound must be one of ('lo', 'hi'), got 'mid'"
+    with pytest.raises(ValueError) as err:
+        bound_metric("retention/task/pddl", "lo", caps)
+    assert str(err.value) == "unknown task in 'retention/task/pddl'"
+    for metric in ("model/size_mb", "retention/a/b", "x/task/needle", "score"):
+        with pytest.raises(ValueError) as err:
+            bound_metric(metric, "lo", caps)
+        assert str(err.value) == (f"no interval bound for metric '{metric}': use retention/overall, "
+                                  "retention/<capability>, retention/task/<task> or <capability>/score")
+
+
+def test_from_arrays_builds_the_paired_task_field_by_field():
+    task = from_arrays([1, 0, 1], [1, 1, 0], groups=["g2", "g1", "g2"], weights={"g1": 0.25, "g2": 0.75})
+    assert (task.task, task.capability, task.ids, task.groups) == ("task", "tool_use", ("0", "1", "2"), ("g2", "g1"))
+    assert task.group_index.dtype == np.int64 and task.group_index.tolist() == [0, 1, 0]
+    assert task.weights.tolist() == [0.75, 0.25] and task.base.dtype == float and task.comp.dtype == float
+    assert task.headline(task.base) == pytest.approx(0.75 * 1.0 + 0.25 * 0.0)
+    plain = from_arrays([True, False], [1, 1], task="t", capability="workflow", floor=0.5, binary=True)
+    assert plain.groups == ("",) and plain.weights.tolist() == [1.0] and plain.base.tolist() == [1.0, 0.0]
+    assert (plain.task, plain.capability, plain.floor, plain.binary) == ("t", "workflow", 0.5, True)
+    assert math.isclose(plain.headline(plain.comp), 1.0)
