@@ -39,11 +39,12 @@ analysis: false
 batch_size: 1
 experiment: {experiment}
 task_options:
-  needle: {{lengths: [60, 120, 180], depths: [0, 33, 66, 100], max_new_tokens: 32}}
+  needle: {{lengths: [60, 120, 180, 240], depths: [0, 33, 66, 100], max_new_tokens: 48}}
 """
-ITEMS = 12  # 3 lengths x 4 depths: two batches (a task stores its records after each batch of 8)
+ITEMS = 16  # 4 lengths x 4 depths: two batches (a task stores its records after each batch of 8)
 FIRST_BATCH = 8
-DELAY_S = {"compression": 0.3, "base evaluation": 0.25, "compressed evaluation": 0.25, "logging": 0.4}
+# kill this long (at most) after the trigger: well inside each phase even on a fast machine
+DELAY_S = {"compression": 0.2, "base evaluation": 0.2, "compressed evaluation": 0.2, "logging": 0.15}
 
 
 def env_for(root: Path) -> dict[str, str]:
