@@ -71,7 +71,7 @@ TARGETS: dict[str, Target] = {
          "acbench/stats/compare.py", "acbench/stats/naming.py"),
         ("acbench.stats.*",),
         ("tests/stats/test_bootstrap.py", "tests/stats/test_inference.py", "tests/stats/test_compare.py",
-         "tests/test_glue_retention_keys.py"),
+         "tests/test_glue_stats.py", "tests/test_glue_retention_keys.py"),
     ),
     # compression cache key and the spec's validation
     "spec": Target(
