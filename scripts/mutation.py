@@ -197,18 +197,26 @@ def statuses(workdir: Path, target: Target) -> dict[str, str]:
     return out
 
 
-def run_target(name: str, workdir: Path, jobs: int, fresh: bool, worktree: bool) -> tuple[int, int, list[str]]:
+def run_target(name: str, workdir: Path, jobs: int, fresh: bool, worktree: bool,
+               survivors_only: bool = False) -> tuple[int, int, list[str]]:
     target = TARGETS[name]
     if fresh and workdir.exists():
         shutil.rmtree(workdir)
+    previous = statuses(workdir, target) if survivors_only else {}
     prepare(name, target, workdir, worktree)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "ACBENCH_THREADS": "1", "ACBENCH_NO_PROGRESS": "1",
            "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
     env.pop("CI", None)
-    cmd = [str(MUTMUT), "run", "--max-children", str(jobs), *target.functions]
+    names = list(target.functions)
+    if survivors_only:  # test again only what survived last time (after adding tests); the rest keeps its verdict
+        names = sorted(k for k, v in previous.items() if v not in ("killed", "timeout", "caught by type check"))
+        if not names:
+            print(f"{name}: no survivors to test again")
+    cmd = [str(MUTMUT), "run", "--max-children", str(jobs), *names]
     print(f"== {name}: mutating {', '.join(target.files)} ({', '.join(target.functions)})", flush=True)
     print(f"   tests: {' '.join(target.tests)}\n   workdir: {workdir}", flush=True)
-    proc = subprocess.run(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(cmd if names else ["true"], cwd=workdir, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
         print(proc.stdout[-6000:])
         sys.exit(f"{name}: mutmut failed (exit {proc.returncode})")
@@ -234,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="mutmut workers (default 1: shared machine)")
     parser.add_argument("--worktree", action="store_true",
                         help="mutate the working tree's acbench/ and tests/ (default: the committed HEAD)")
+    parser.add_argument("--survivors-only", action="store_true",
+                        help="test again only the previous run's survivors (the others keep their verdict)")
     parser.add_argument("--fresh", action="store_true", help="discard earlier results of the target")
     parser.add_argument("--min-score", type=float, default=0.8, help="exit 1 below this fraction killed")
     args = parser.parse_args(argv)
@@ -248,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     total_killed = total = 0
     new_survivors = 0
     for name in names:
-        killed, count, survivors = run_target(name, args.workdir / name, args.jobs, args.fresh, args.worktree)
+        killed, count, survivors = run_target(name, args.workdir / name, args.jobs, args.fresh, args.worktree,
+                                              args.survivors_only)
         total_killed, total = total_killed + killed, total + count
         new_survivors += sum(1 for s in survivors if s not in EQUIVALENT)
     if len(names) > 1:
