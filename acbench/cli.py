@@ -19,7 +19,7 @@ import logging
 import sys
 from pathlib import Path
 
-from acbench.config import _FLAT_KEYS, ConfigError, RunConfig, split_sections
+from acbench.config import _FLAT_KEYS, ConfigError, RunConfig, load_yaml_file, split_sections
 
 log = logging.getLogger("acbench")
 
@@ -43,7 +43,10 @@ def _config_from_args(args: argparse.Namespace, forced: dict | None = None) -> R
     if args.config:
         if not Path(args.config).exists():
             raise ConfigError(f"config file not found: {args.config}")
-        base, from_file = split_sections(yaml.safe_load(Path(args.config).read_text()) or {})
+        data = load_yaml_file(args.config) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{args.config}: a run config is a YAML mapping of parameters")
+        base, from_file = split_sections(data)
         flat = {**from_file, **flat}
     options = base.setdefault("task_options", {})
     for item in args.task_option:

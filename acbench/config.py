@@ -42,7 +42,8 @@ class ModelSpec(_Strict):
     """Which model to compress and evaluate: an alias, a hub id, a local checkpoint or a GGUF file."""
 
     name: str = DEFAULT_MODEL
-    dtype: str = "auto"
+    # "auto": float32 on a CPU, bfloat16 on a GPU; a name torch does not know would fail only after compression
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     trust_remote_code: bool = False
     # The model `name` is compared against (the "base" role): an alias, hub id, local dir or .gguf. None: the
     # model is compared with its own compressed copy (method) or KV-quantized self (kv_bits), or runs alone.
@@ -91,6 +92,10 @@ class RunConfig(_Strict):
     @field_validator("tasks", mode="before")
     @classmethod
     def _expand(cls, value):
+        names_ok = isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+        if not isinstance(value, str) and not names_ok:  # e.g. YAML `tasks: false` or `tasks: [0]`
+            raise ValueError(f"tasks must be task or capability names (a comma-separated string or a list of "
+                             f"strings), got {value!r}")
         return tuple(expand_task_names(value))
 
     @model_validator(mode="after")
@@ -128,7 +133,10 @@ class RunConfig(_Strict):
     @classmethod
     def from_params(cls, params: dict[str, Any], base: dict[str, Any] | None = None) -> "RunConfig":
         """Build from flat keys (`method`, `bits`, `tasks`, ...), layered over a nested `base` dict."""
-        nested: dict[str, Any] = json.loads(json.dumps(base or {}))
+        try:  # a deep copy that also refuses what a YAML file can hold but a config cannot
+            nested: dict[str, Any] = json.loads(json.dumps(base or {}))
+        except (TypeError, ValueError) as err:  # e.g. a self-referencing YAML anchor: "Circular reference detected"
+            raise ConfigError(f"the configuration cannot be read as plain data ({err})") from None
         for key, value in params.items():
             if value is None or value == "":
                 continue
@@ -160,8 +168,25 @@ class RunConfig(_Strict):
         path = Path(path)
         if not path.exists():
             raise ConfigError(f"config file not found: {path}")
-        nested, flat = split_sections(yaml.safe_load(path.read_text()) or {})
-        return cls.from_params({**flat, **(overrides or {})}, base=nested)
+        data = load_yaml_file(path) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: a run config is a YAML mapping of parameters, got {type(data).__name__}")
+        nested, flat = split_sections(data)
+        try:
+            return cls.from_params({**flat, **(overrides or {})}, base=nested)
+        except ConfigError as err:
+            raise ConfigError(f"{path}: {err}") from None
+
+
+def load_yaml_file(path: str | Path) -> Any:
+    """`yaml.safe_load` of a user's file; broken YAML is a ConfigError naming the file, not a traceback."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML ({err})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
 
 
 def split_sections(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -148,6 +148,8 @@ class CompressionSpec(BaseModel):
     def _ignore(cls, value: Any) -> tuple[str, ...]:
         if isinstance(value, str):
             value = [value]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"ignore must be layer names or 're:' patterns (a string or a list), got {value!r}")
         return tuple(value)
 
     @model_validator(mode="before")

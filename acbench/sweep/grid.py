@@ -31,9 +31,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from acbench.config import _FLAT_KEYS, ConfigError, RunConfig
+from acbench.config import _FLAT_KEYS, ConfigError, RunConfig, load_yaml_file
 
 log = logging.getLogger(__name__)
 _TOP_KEYS = {"experiment", "base", "grid", "runs", "seeds"}
@@ -44,7 +43,7 @@ def load_grid(path: str | Path) -> list[tuple[str, RunConfig]]:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"grid file not found: {path}")
-    data = yaml.safe_load(path.read_text()) or {}
+    data = load_yaml_file(path) or {}
     if not isinstance(data, dict) or set(data) - _TOP_KEYS:
         raise ConfigError(f"{path}: a grid file is a mapping with keys {sorted(_TOP_KEYS)}; "
                           f"got {sorted(data) if isinstance(data, dict) else type(data).__name__}")

@@ -35,9 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from acbench.config import _FLAT_KEYS, ConfigError, RunConfig
+from acbench.config import _FLAT_KEYS, ConfigError, RunConfig, load_yaml_file
 
 SAMPLERS = ("tpe", "random", "grid", "nsga2")
 DIRECTIONS = ("maximize", "minimize")
@@ -144,7 +143,7 @@ def load_space(path: str | Path) -> SweepSpace:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"sweep file not found: {path}")
-    data = yaml.safe_load(path.read_text()) or {}
+    data = load_yaml_file(path) or {}
     where = str(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: a sweep file is a mapping with 'params' (and optional {sorted(_TOP_KEYS)})")

@@ -144,9 +144,6 @@ BROKEN_FILES += [("config", "model: &a {name: *a}"), ("grid", "base: &a {model: 
 LOADERS = {"space": load_space, "grid": load_grid, "config": RunConfig.from_yaml}
 
 
-@pytest.mark.xfail(strict=True, reason="yaml's own exception (or json's 'Circular reference detected' for a "
-                   "self-referencing anchor) escapes load_space/load_grid/RunConfig.from_yaml instead of a "
-                   "ConfigError naming the file: catch yaml.YAMLError and ValueError there")
 @pytest.mark.parametrize("loader, text", BROKEN_FILES)
 def test_broken_yaml_is_a_config_error(loader, text):
     with tempfile.TemporaryDirectory() as tmp:
@@ -156,10 +153,6 @@ def test_broken_yaml_is_a_config_error(loader, text):
             LOADERS[loader](path)
 
 
-@pytest.mark.xfail(strict=True, reason="a value of the wrong type for `tasks` or `ignore` (YAML `tasks: false`) "
-                   "fails inside a validator (\"'bool' object is not iterable\", \"'int' object has no attribute 'strip'\"): a "
-                   "ConfigError now, but the "
-                   "message does not name the field (expand_task_names / CompressionSpec._ignore should)")
 @pytest.mark.parametrize("params", [{"tasks": False}, {"ignore": False}, {"tasks": 3}, {"tasks": [0]}])
 def test_wrong_type_is_named(params):
     with pytest.raises(ConfigError, match=next(iter(params))):
@@ -171,9 +164,6 @@ def test_rejections_are_counted():
     assert TRIED["config.invalid_field"] >= len(FIELD_NAMES) or TRIED["config.invalid_field"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="found by fuzzing: `dtype` is any string until the model loads "
-                   "(models._pick_dtype does getattr(torch, dtype)): a typo fails only after compression; "
-                   "ModelSpec should accept auto/float32/bfloat16/float16 only")
 @pytest.mark.parametrize("dtype", ["float99", "bfloat", "nn"])
 def test_unknown_dtype_is_rejected_before_loading(dtype):
     with pytest.raises(ConfigError, match="dtype"):
