@@ -78,7 +78,8 @@ def test_validation_errors_are_listed_one_per_line_with_their_place():
         "compare a-model against b-model, or drop reference")
     with pytest.raises(ConfigError) as err:  # `tasks: false` in a YAML file
         RunConfig.from_params({}, base={"tasks": False})
-    assert str(err.value) == "'bool' object is not iterable"
+    assert str(err.value) == ("invalid run configuration:\n  tasks: Value error, tasks must be task or capability "
+                              "names (a comma-separated string or a list of strings), got False")
 
 
 def _legacy_hash(cfg: RunConfig) -> str:
