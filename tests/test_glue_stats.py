@@ -129,3 +129,50 @@ def test_from_arrays_builds_the_paired_task_field_by_field():
     assert plain.groups == ("",) and plain.weights.tolist() == [1.0] and plain.base.tolist() == [1.0, 0.0]
     assert (plain.task, plain.capability, plain.floor, plain.binary) == ("t", "workflow", 0.5, True)
     assert math.isclose(plain.headline(plain.comp), 1.0)
+
+
+def _result(task, cap, values, floor=0.0):
+    from acbench.tasks.base import ItemScore, TaskResult
+
+    items = [ItemScore(str(i), float(v)) for i, v in enumerate(values)]
+    score = sum(values) / len(values) if values else 0.0
+    return TaskResult(task, cap, [], {"s": score}, "s", items=items, floor=floor)
+
+
+def test_compare_results_passes_its_settings_through_to_every_part():
+    from acbench.stats.compare import compare_results, task_rng
+    from acbench.stats.inference import floor_test, mde, paired_test
+    from acbench.stats.paired import pair_items
+
+    base = {"pddl": _result("pddl", "real_world", []),  # no item scores, listed first
+            "worf": _result("worf", "workflow", [0.9, 0.7, 0.8, 0.6, 1.0, 0.9, 0.5, 0.8], floor=0.1),
+            "needle": _result("needle", "long_context", [0.2, 0.0, 0.1, 0.0], floor=0.3)}
+    comp = {"pddl": _result("pddl", "real_world", []),
+            "worf": _result("worf", "workflow", [0.8, 0.7, 0.5, 0.6, 0.9, 0.6, 0.5, 0.7], floor=0.1),
+            "needle": _result("needle", "long_context", [0.1, 0.0, 0.1, 0.2], floor=0.3)}
+    run = compare_results(base, comp, resamples=300, seed=5, method="bca", level=0.9, permutations=99)
+    assert (run.method, run.level, run.resamples, run.seed) == ("bca", 0.9, 300, 5)
+    assert run.tags() == {"acbench.stats.pddl": "no_items", "acbench.stats.worf": "measured",
+                          "acbench.stats.needle": "floor",
+                          "acbench.stats.interval": "bca 90% paired bootstrap over items, stratified by group, "
+                                                    "300 resamples, seed 5"}
+    problem = run.tasks["pddl"]
+    assert (problem.task, problem.capability, problem.floor) == ("pddl", "real_world", 0.0)
+    assert problem.reason == "task 'pddl' reports no item scores (TaskResult.items is empty)"
+    worf = run.tasks["worf"]
+    pair = pair_items(base["worf"], comp["worf"])
+    draws = bs.bootstrap(pair, 300, task_rng(5, "worf"))
+    assert worf.intervals["delta"] == bs.interval(bs.mean_delta, [pair], [draws], 0.9, "bca")
+    assert worf.intervals["retention"] == bs.interval(bs.mean_retention, [pair], [draws], 0.9, "bca")
+    assert (worf.p_value, worf.test) == paired_test(pair, resamples=99, seed=5)
+    assert (worf.p_floor, worf.floor_test) == floor_test(pair) and worf.floor == 0.1 and worf.n == 8
+    assert worf.mde == mde(pair) and worf.reason == "" and worf.status == "measured"
+    needle = run.tasks["needle"]
+    p_floor = floor_test(pair_items(base["needle"], comp["needle"]))[0]
+    assert needle.reason == f"at floor (4 items): base not above 0.3 (p = {p_floor:.3g})"
+    assert "retention" not in needle.intervals
+    metrics = run.metrics()  # a task without statistics does not stop the others from being logged
+    assert metrics["stats/workflow/worf/n"] == 8.0 and metrics["stats/long_context/needle/floor"] == 0.3
+    assert metrics["stats/workflow/worf/p_floor"] == worf.p_floor
+    assert not any("/pddl/" in k for k in metrics)
+    assert run.measurable() == {"worf": True, "needle": False}
