@@ -176,3 +176,130 @@ def test_compare_results_passes_its_settings_through_to_every_part():
     assert metrics["stats/workflow/worf/p_floor"] == worf.p_floor
     assert not any("/pddl/" in k for k in metrics)
     assert run.measurable() == {"worf": True, "needle": False}
+
+
+# -- inference: which test, and its numbers -----------------------------------------------------------------
+
+def test_paired_test_picks_mcnemar_for_binary_items_of_one_weight():
+    from acbench.stats.inference import paired_test
+
+    # 0/1 items where the compressed model also scores 0.5 on one: not McNemar-able by value, but binary says so
+    binary = from_arrays([1, 1, 1, 0, 1], [0, 0, 0, 0, 1], binary=True)
+    assert paired_test(binary) == (pytest.approx(0.25), "mcnemar_exact")
+    scaled = from_arrays([1, 1, 1, 0, 1], [0.5, 0.5, 0.5, 0, 1], binary=True)  # 0.5 counts as right (> 0)
+    assert paired_test(scaled) == (1.0, "mcnemar_exact")
+    # binary items whose groups weigh differently: the permutation test of the weighted mean difference
+    weighted = from_arrays([1, 1, 1, 0], [0, 0, 0, 1], groups=["a", "b", "b", "b"], binary=True)
+    p, name = paired_test(weighted, resamples=99, seed=3)
+    assert name == "paired_permutation"
+    # exact: 2**4 = 16 <= 99 sign patterns; effective values a: x2, b: x2/3 -> d = (-2, -2/3, -2/3, 2/3)
+    d = np.array([-2, -2 / 3, -2 / 3, 2 / 3])
+    signs = np.array([[1 if (k >> j) & 1 else -1 for j in range(4)] for k in range(16)])
+    extreme = np.sum(np.abs((signs * d).mean(axis=1)) >= abs(d.mean()) - 1e-12)
+    assert p == pytest.approx(extreme / 16)
+    assert paired_test(from_arrays([1, 2], [1, 2])) == (1.0, "identical")
+
+
+def test_the_permutation_p_value_follows_the_seed_and_the_resamples():
+    from acbench.stats.inference import paired_test
+
+    task = from_arrays(np.linspace(0, 1, 20), np.linspace(0, 1, 20)[::-1] * 0.9)  # 2**20 patterns: Monte Carlo
+    p1, _ = paired_test(task, resamples=50, seed=1)
+    assert paired_test(task, resamples=50, seed=1)[0] == p1
+    assert round(p1 * 51) == pytest.approx(p1 * 51)  # (k + 1) / (50 + 1)
+    assert any(paired_test(task, resamples=50, seed=s)[0] != p1 for s in (2, 3, 4))
+
+
+def test_floor_test_binomial_for_choice_tasks():
+    from acbench.stats.inference import floor_test
+
+    # 4 choices scored 0/100: chance 25 of 100; 3 of 4 right: P(X >= 3 | Bin(4, 1/4)) = (4*3 + 1) / 256
+    choice = from_arrays([100, 100, 100, 0], [0, 0, 0, 0], floor=25.0, binary=True)
+    assert floor_test(choice) == (pytest.approx(13 / 256), "binomial")
+    # values of 2 (top 2) with floor 0.5: chance 1/4, 2 of 3 right: (3*3 + 1) / 64
+    assert floor_test(from_arrays([2, 2, 0], [0, 0, 0], floor=0.5, binary=True)) == (pytest.approx(10 / 64),
+                                                                                     "binomial")
+    # a floor above the top value: chance capped at 1, p = 1
+    assert floor_test(from_arrays([1, 1, 0], [1, 0, 0], floor=5.0, binary=True))[0] == pytest.approx(1.0)
+    # floor 0 or weighted groups: the t-test; constant values: above the floor exactly when their mean is
+    assert floor_test(from_arrays([1, 0, 0], [0, 0, 0], binary=True))[1] == "t_test"
+    assert floor_test(from_arrays([1, 1, 0], [0, 0, 0], groups=["a", "b", "b"], floor=0.2,
+                                  binary=True))[1] == "t_test"
+    assert floor_test(from_arrays([0.5, 0.5], [0, 0], floor=0.4)) == (0.0, "constant")
+    assert floor_test(from_arrays([0.4, 0.4], [0, 0], floor=0.4)) == (1.0, "constant")
+    assert floor_test(from_arrays([0.3], [0.0])) == (1.0, "too_few_items")
+    assert floor_test(from_arrays([0, 0], [1, 1], floor=0.5, binary=True)) == (pytest.approx(1.0), "binomial")
+
+
+def test_holm_by_hand_with_ties_and_nans():
+    from acbench.stats.inference import holm
+
+    # sorted 0.01, 0.02, 0.02, 0.04 (m = 4): 0.04, 0.06, max(0.06, 0.04) = 0.06, max(0.06, 0.04) = 0.06
+    out = holm([0.02, np.nan, 0.01, 0.04, 0.02])
+    assert np.isnan(out[1])
+    np.testing.assert_allclose(out[[0, 2, 3, 4]], [0.06, 0.04, 0.06, 0.06])
+    np.testing.assert_allclose(holm([0.5, 0.3]), [0.6, 0.6])
+    np.testing.assert_allclose(holm([1, 0]), [1.0, 0.0])  # integers are p-values too
+    assert holm([]).shape == (0,)
+
+
+def test_mde_small_and_constant_cases():
+    from acbench.stats.inference import mde
+
+    z = 1.959963984540054 + 0.8416212335729143  # z_{0.975} + z_{0.8}
+    assert math.isnan(mde(from_arrays([1.0], [0.0])))
+    two = from_arrays([0.0, 1.0], [1.0, 1.0])  # d = (1, 0): sd = 1/sqrt(2)
+    assert mde(two) == pytest.approx(z * (1 / math.sqrt(2)) / math.sqrt(2))
+    same = from_arrays([0.0, 1.0, 1.0], [0.0, 1.0, 1.0])  # no spread of d: sqrt(2) * sd(base) = sqrt(2/3)
+    assert mde(same) == pytest.approx(z * math.sqrt(2) * math.sqrt(1 / 3) / math.sqrt(3))
+    unit = from_arrays([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])  # d constant 1: base sd 1 -> sqrt(2)
+    assert mde(unit) == pytest.approx(z * math.sqrt(2) / math.sqrt(3))
+    assert math.isnan(mde(from_arrays([1.0, 1.0], [1.0, 1.0])))
+
+
+# -- pairing: every problem named, every field carried ---------------------------------------------------------
+
+def test_pair_items_names_each_problem():
+    from acbench.stats.paired import PairingProblem, pair_items
+    from acbench.tasks.base import ItemScore, TaskResult
+
+    full = _result("t", "tool_use", [1.0, 0.0])
+    empty = _result("t", "tool_use", [])
+    assert pair_items(full, empty) == PairingProblem("no_items", "task 't' reports no item scores "
+                                                                 "(TaskResult.items is empty)")
+    assert pair_items(empty, full).status == "no_items"
+    other = TaskResult("t", "tool_use", [], {"s": 0.5}, "s", items=[ItemScore("0", 1.0), ItemScore("9", 0.0)])
+    assert pair_items(full, other) == PairingProblem("unpaired", "task 't': base and compressed items differ or "
+                                                                 "repeat (2 vs 2 items)")
+    repeated = TaskResult("t", "tool_use", [], {"s": 0.5}, "s", items=[ItemScore("0", 1.0), ItemScore("0", 0.0)])
+    assert pair_items(repeated, full).status == "unpaired" and pair_items(full, repeated).status == "unpaired"
+    grouped = TaskResult("t", "tool_use", [], {"s": 0.5}, "s",
+                         items=[ItemScore("0", 1.0, "g"), ItemScore("1", 0.0, "h")], group_weights={"g": 0.5})
+    assert pair_items(grouped, grouped) == PairingProblem("items_mismatch", "task 't': group 'h' has no weight")
+    off = TaskResult("t", "tool_use", [], {"s": 0.6}, "s", items=[ItemScore("0", 1.0), ItemScore("1", 0.0)])
+    assert pair_items(off, full) == PairingProblem("items_mismatch", "task 't': items give headline 0.5, "
+                                                                     "metrics['s'] is 0.6")
+    # a headline of 1000 off by 1e-7 relative still pairs (relative tolerance), 1e-3 of 0.001 does not
+    big = TaskResult("t", "tool_use", [], {"s": 1000.0001}, "s", items=[ItemScore("0", 1000.0), ItemScore("1", 1000.0)])
+    assert not isinstance(pair_items(big, big), PairingProblem)
+    tiny = TaskResult("t", "tool_use", [], {"s": 0.0011}, "s", items=[ItemScore("0", 0.001), ItemScore("1", 0.001)])
+    assert isinstance(pair_items(tiny, tiny), PairingProblem)
+
+
+def test_pair_items_carries_groups_weights_floor_and_binary():
+    from acbench.stats.paired import pair_items
+    from acbench.tasks.base import ItemScore, TaskResult
+
+    items = [ItemScore("a", 1, "x"), ItemScore("b", 0, "y"), ItemScore("c", 1, "y")]
+    base = TaskResult("t", "workflow", [], {"s": 0.25 * 1 + 0.75 * 0.5}, "s", items=items,
+                      group_weights={"x": 0.25, "y": 0.75}, floor=0.2, binary=True)
+    comp_items = [ItemScore("c", 0, "y"), ItemScore("a", 1, "x"), ItemScore("b", 0, "y")]  # another order
+    comp = TaskResult("t", "workflow", [], {"s": 0.25}, "s", items=comp_items, group_weights={"x": 0.25, "y": 0.75},
+                      binary=True)
+    pair = pair_items(base, comp)
+    assert pair.ids == ("a", "b", "c") and pair.groups == ("x", "y") and pair.group_index.dtype == np.int64
+    assert pair.group_index.tolist() == [0, 1, 1] and pair.weights.tolist() == [0.25, 0.75]
+    assert pair.base.dtype == float and pair.base.tolist() == [1.0, 0.0, 1.0] and pair.comp.tolist() == [1.0, 0.0, 0.0]
+    assert pair.floor == 0.2 and pair.binary is True
+    assert pair_items(base, TaskResult("t", "workflow", [], {"s": 0.25}, "s", items=comp_items,
+                                       group_weights={"x": 0.25, "y": 0.75})).binary is False
