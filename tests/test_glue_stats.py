@@ -303,3 +303,18 @@ def test_pair_items_carries_groups_weights_floor_and_binary():
     assert pair.floor == 0.2 and pair.binary is True
     assert pair_items(base, TaskResult("t", "workflow", [], {"s": 0.25}, "s", items=comp_items,
                                        group_weights={"x": 0.25, "y": 0.75})).binary is False
+
+
+def test_compare_results_defaults_are_the_documented_ones():
+    from acbench.stats.compare import compare_results
+    from acbench.stats.inference import paired_test
+    from acbench.stats.paired import pair_items
+
+    values = [0.05 * k for k in range(16)]  # 2**16 sign patterns > 9999: the Monte Carlo permutation test
+    base = {"worf": _result("worf", "workflow", values)}
+    comp = {"worf": _result("worf", "workflow", [v * 0.9 if k % 3 else v for k, v in enumerate(values)])}
+    run = compare_results(base, comp)
+    assert (run.method, run.level, run.resamples, run.seed) == ("percentile", 0.95, 2000, 0)
+    pair = pair_items(base["worf"], comp["worf"])
+    assert run.tasks["worf"].p_value == paired_test(pair, resamples=9999, seed=0)[0]
+    assert run.tasks["worf"].p_value != paired_test(pair, resamples=10000, seed=0)[0]
