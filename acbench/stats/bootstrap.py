@@ -5,7 +5,9 @@
 
 One resample draws item indices with replacement *within each group* of a task (the same indices for the
 original and the compressed model: the pairing is kept), then recomputes the weighted headline exactly as the
-task does. Index matrices are drawn per group, so there is no Python loop per resample.
+task does. Index matrices are drawn per group, so there is no Python loop per resample. A task with a group of
+a single item is resampled across groups instead (`stratified`, `_pooled`): within-group resampling would give
+that group no variance at all.
 
 Statistics over several tasks (a capability) take matrices `[rows, tasks]` of base and compressed headlines
 and return one value per row; each task is resampled independently (items are independent across tasks).
@@ -36,8 +38,20 @@ class Draws:
     jack_comp: np.ndarray
 
 
+def stratified(task: PairedTask) -> bool:
+    """Whether items are resampled within their groups: only when every group has two items or more.
+
+    A group of one item reproduces itself in every stratified resample, so its variance would vanish from the
+    interval (quick profiles take one item per T-Eval file or WorfBench task type: a zero-width interval that
+    reads like certainty). Then items are resampled across the whole task instead (`_pooled`).
+    """
+    return len(task.groups) == 1 or int(task.group_sizes.min()) >= 2
+
+
 def bootstrap(task: PairedTask, resamples: int, rng: np.random.Generator) -> Draws:
-    """Stratified paired bootstrap of the task's weighted headline for both models."""
+    """Paired bootstrap of the task's weighted headline for both models (stratified when `stratified`)."""
+    if not stratified(task):
+        return _pooled(task, resamples, rng)
     base = np.zeros(resamples)
     comp = np.zeros(resamples)
     for g, weight in enumerate(task.weights):
@@ -46,6 +60,25 @@ def bootstrap(task: PairedTask, resamples: int, rng: np.random.Generator) -> Dra
         base += weight * task.base[pick].mean(axis=1)
         comp += weight * task.comp[pick].mean(axis=1)
     return Draws(base, comp, _jackknife(task, task.base), _jackknife(task, task.comp))
+
+
+def _pooled(task: PairedTask, resamples: int, rng: np.random.Generator) -> Draws:
+    """Items drawn with replacement across groups; each keeps its weight w_g / n_g, and the headline of a
+    resample is the weighted mean of its items scaled to the total weight (a ratio estimator: on the original
+    items it is exactly the headline). Leave-one-out values use the same estimator."""
+    weights = task.item_weights()
+    pick = rng.integers(0, task.n, size=(resamples, task.n))
+    total = weights.sum()
+
+    def estimate(values: np.ndarray) -> np.ndarray:
+        return (weights[pick] * values[pick]).sum(axis=1) / weights[pick].sum(axis=1) * total / task.n
+
+    def leave_one_out(values: np.ndarray) -> np.ndarray:
+        sums = (weights * values).sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (sums - weights * values) / (total - weights) * total / task.n
+
+    return Draws(estimate(task.base), estimate(task.comp), leave_one_out(task.base), leave_one_out(task.comp))
 
 
 def _jackknife(task: PairedTask, values: np.ndarray) -> np.ndarray:

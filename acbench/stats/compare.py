@@ -94,7 +94,8 @@ class RunStats:
         return tags
 
     def describe(self) -> str:
-        return (f"{self.method} {round(self.level * 100)}% paired bootstrap over items, stratified by group, "
+        return (f"{self.method} {round(self.level * 100)}% paired bootstrap over items, stratified by group "
+                f"(pooled across groups where a group has a single item), "
                 f"{self.resamples} resamples, seed {self.seed}")
 
     def summary(self) -> list[dict]:

@@ -58,7 +58,9 @@ def test_jackknife_headlines_leave_one_item_out():
     draws = bs.bootstrap(task, 10, np.random.default_rng(0))
     assert draws.jack_base == pytest.approx([8.75, 8.5, 8.25, 11.0, 6.0])
     alone = from_arrays([1.0, 2.0, 3.0], [0.0] * 3, groups=list("aab"))
-    assert np.isnan(bs.bootstrap(alone, 10, np.random.default_rng(0)).jack_base[2])  # its group would be empty
+    # a one-item group: resampled across groups (pooled); without item 2 the weighted mean of items 0 and 1
+    # (weights 0.75 each) is 1.5
+    assert bs.bootstrap(alone, 10, np.random.default_rng(0)).jack_base[2] == pytest.approx(1.5)
 
 
 def test_same_seed_same_interval_and_identical_models_have_zero_width():
@@ -71,3 +73,22 @@ def test_same_seed_same_interval_and_identical_models_have_zero_width():
     assert bs.interval(bs.mean_delta, [same], [draws], method="bca") == (0.0, 0.0, 0.0)
     with pytest.raises(ValueError, match="interval method"):
         bs.interval(bs.mean_delta, [same], [draws], method="studentized")
+
+
+def test_single_item_groups_are_pooled_not_frozen():
+    # One item per group (quick profiles: one T-Eval item per file): resampling within groups would redraw the
+    # same item every time and report a zero-width interval for a delta that rests on four items.
+    import numpy as np
+
+    from acbench.stats.bootstrap import bootstrap, interval, mean_delta, stratified
+    from acbench.stats.paired import from_arrays
+
+    task = from_arrays([1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0], groups=["a", "b", "c", "d"])
+    assert not stratified(task)
+    draws = bootstrap(task, 4000, np.random.default_rng(0))
+    estimate, lo, hi = interval(mean_delta, [task], [draws])
+    assert estimate == -0.25 and lo < estimate <= hi and lo <= -0.5  # one of four items flipped: wide
+    # the pooled estimator is exact on the original items: every resample that redraws them gives the headline
+    assert np.isclose(draws.base.mean(), 0.5, atol=0.03)
+    grouped = from_arrays([1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0], groups=["a", "a", "b", "b"])
+    assert stratified(grouped)
