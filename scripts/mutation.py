@@ -70,8 +70,8 @@ TARGETS: dict[str, Target] = {
         ("acbench/stats/bootstrap.py", "acbench/stats/inference.py", "acbench/stats/paired.py",
          "acbench/stats/compare.py", "acbench/stats/naming.py"),
         ("acbench.stats.*",),
-        ("tests/stats/test_bootstrap.py", "tests/stats/test_inference.py", "tests/stats/test_compare.py",
-         "tests/test_glue_stats.py", "tests/test_glue_retention_keys.py"),
+        ("tests/test_glue_stats.py", "tests/stats/test_bootstrap.py", "tests/stats/test_inference.py",
+         "tests/stats/test_compare.py", "tests/test_glue_retention_keys.py"),
     ),
     # compression cache key and the spec's validation
     "spec": Target(
@@ -121,6 +121,19 @@ EQUIVALENT: dict[str, str] = {
         "the same early return spelled 'NONE': unreachable, same result as above",
     "acbench.compression.validate.x_describe_layers__mutmut_14":
         "`singles` is a dict used as an ordered set: its values (None -> '') are never read",
+    # acbench/stats
+    **{f"acbench.stats.inference.x_mcnemar_exact__mutmut_{n}": why for n, why in (
+        (21, "`b - c == 0` for `b + c == 0`: when b == c > 0 the two-sided binomial p is exactly 1 as well"),
+        (32, "binomtest's p defaults to 0.5"), (33, "binomtest's alternative defaults to 'two-sided'"))},
+    **{f"acbench.stats.inference.x_mde__mutmut_{n}": "float('NAN') is float('nan')" for n in (5, 34)},
+    **{f"acbench.stats.inference.x_holm__mutmut_{n}":
+       "asarray without dtype=float: p-values are numbers, and the products and np.minimum give the same values"
+       for n in (3, 5)},
+    **{f"acbench.stats.inference.x_holm__mutmut_{n}":
+       "argsort kind (default, or 'STABLE', which numpy reads case-insensitively): tied p-values end with the "
+       "same adjusted value whatever their order (the running maximum)" for n in (16, 18, 20)},
+    "acbench.stats.inference.x_paired_test__mutmut_31":
+        "vectorized=None: scipy infers it from the statistic's `axis` parameter, which _mean_difference has",
     **{f"acbench.config.xǁRunConfigǁconfig_hash__mutmut_{n}":
        "model_dump(mode=...): pydantic treats any mode but 'json' as 'python', whose dump (tuples for lists) "
        "json.dumps writes identically for RunConfig's field types" for n in (2, 3, 4)},
