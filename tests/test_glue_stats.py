@@ -47,22 +47,21 @@ def test_acceleration_over_two_tasks_leaves_out_one_item_of_one_task_at_a_time()
 
 
 def test_acceleration_is_zero_without_a_usable_jackknife():
-    # an item alone in its group has no leave-one-out headline; two such items leave nothing to measure
-    lonely = from_arrays([1, 0], [0, 1], groups=["x", "y"])
-    draws = bs.bootstrap(lonely, 10, np.random.default_rng(0))
+    # one item: leaving it out leaves nothing (NaN), so there is no jackknife to measure a skew from
+    single = from_arrays([1.0], [0.0])
+    draws = bs.bootstrap(single, 10, np.random.default_rng(0))
     assert np.isnan(draws.jack_comp).all()
-    b0, c0 = bs.point([lonely])
-    assert bs._acceleration(bs.mean_comp, [lonely], [draws], b0, c0) == 0.0
+    assert bs._acceleration(bs.mean_comp, [single], [draws], *bs.point([single])) == 0.0
     # identical leave-one-out values: no spread, no skew
     flat = from_arrays([1, 1, 1], [1, 1, 1])
     draws = bs.bootstrap(flat, 10, np.random.default_rng(0))
     assert bs._acceleration(bs.mean_comp, [flat], [draws], *bs.point([flat])) == 0.0
-    # a group of one is skipped, the other group's items count: group y = (0, 1, 1) -> d from y only
-    mixed = from_arrays([1, 1, 1, 1], [1, 0, 1, 1], groups=["x", "y", "y", "y"])
-    draws = bs.bootstrap(mixed, 10, np.random.default_rng(0))
-    jack = draws.jack_comp[1:]
-    assert np.isnan(draws.jack_comp[0]) and np.isfinite(jack).all()
-    got = bs._acceleration(bs.mean_comp, [mixed], [draws], *bs.point([mixed]))
+    # NaN leave-one-out values of one task are skipped, the other task's count: the mean over the two tasks
+    two = from_arrays([1, 1, 1], [0, 0, 1], task="two")
+    d_two = bs.bootstrap(two, 10, np.random.default_rng(0))
+    got = bs._acceleration(bs.mean_comp, [single, two], [bs.bootstrap(single, 10, np.random.default_rng(0)), d_two],
+                           *bs.point([single, two]))
+    jack = (0.0 + d_two.jack_comp) / 2  # the single task stays at its headline 0
     assert got == pytest.approx(_accel(jack.mean() - jack), rel=1e-9)
 
 
@@ -97,7 +96,8 @@ def test_summary_rows_are_the_readable_table():
     assert rows[1]["retention"] is None and rows[1]["retention_ci"] == ""
     assert rows[1]["p_value"] is None and rows[1]["significant_drop"] is False
     assert rows[1]["note"] == "at floor (4 items): base not above 0 (p = 0.5)" and rows[1]["n"] == 4
-    assert run.describe() == "percentile 95% paired bootstrap over items, stratified by group, 2000 resamples, seed 0"
+    assert run.describe() == ("percentile 95% paired bootstrap over items, stratified by group (pooled across "
+                              "groups where a group has a single item), 2000 resamples, seed 0")
 
 
 def test_bound_names_and_their_errors():
@@ -154,7 +154,8 @@ def test_compare_results_passes_its_settings_through_to_every_part():
     assert (run.method, run.level, run.resamples, run.seed) == ("bca", 0.9, 300, 5)
     assert run.tags() == {"acbench.stats.pddl": "no_items", "acbench.stats.worf": "measured",
                           "acbench.stats.needle": "floor",
-                          "acbench.stats.interval": "bca 90% paired bootstrap over items, stratified by group, "
+                          "acbench.stats.interval": "bca 90% paired bootstrap over items, stratified by group "
+                                                    "(pooled across groups where a group has a single item), "
                                                     "300 resamples, seed 5"}
     problem = run.tasks["pddl"]
     assert (problem.task, problem.capability, problem.floor) == ("pddl", "real_world", 0.0)
