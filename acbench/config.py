@@ -153,7 +153,7 @@ class RunConfig(_Strict):
             nested.setdefault("tasks", PROFILE_TASKS[profile])
         calibration = PROFILE_CALIBRATION.get(profile, {})
         comp = nested.setdefault("compression", {})
-        for key, value in calibration.items():
+        for key, value in calibration.items() if isinstance(comp, dict) else ():  # else: validation says so
             comp.setdefault(key, value)
         try:
             return cls.model_validate(nested)
