@@ -319,3 +319,55 @@ def test_compare_results_defaults_are_the_documented_ones():
     pair = pair_items(base["worf"], comp["worf"])
     assert run.tasks["worf"].p_value == paired_test(pair, resamples=9999, seed=0)[0]
     assert run.tasks["worf"].p_value != paired_test(pair, resamples=10000, seed=0)[0]
+
+
+def test_edge_cases_found_by_mutation():
+    from acbench.stats.compare import compare_results
+    from acbench.stats.inference import floor_test, paired_test
+    from acbench.stats.paired import PairingProblem, pair_items
+    from acbench.tasks.base import ItemScore, TaskResult
+
+    # one binary item: McNemar, not an IndexError
+    assert paired_test(from_arrays([1], [0], binary=True)) == (1.0, "mcnemar_exact")
+    # a choice task where nobody scored: no binomial over a zero top value, the constant rule
+    assert floor_test(from_arrays([0, 0], [0, 0], floor=0.5, binary=True)) == (1.0, "constant")
+    # 0/1 items, 4 choices: 3 of 4 right
+    assert floor_test(from_arrays([1, 1, 1, 0], [0, 0, 0, 0], floor=0.25, binary=True))[0] == pytest.approx(13 / 256)
+    # base repeats an id whose set still equals the compressed ids
+    rep = TaskResult("t", "tool_use", [], {"s": 2 / 3}, "s", items=[ItemScore("0", 1.0), ItemScore("0", 1.0),
+                                                                     ItemScore("1", 0.0)])
+    two = TaskResult("t", "tool_use", [], {"s": 0.5}, "s", items=[ItemScore("0", 1.0), ItemScore("1", 0.0)])
+    assert pair_items(rep, two).status == "unpaired"
+    # a headline of 0 logged as 1e-12: equal within the absolute tolerance
+    zero = TaskResult("t", "tool_use", [], {"s": 1e-12}, "s", items=[ItemScore("0", 0.0), ItemScore("1", 0.0)])
+    assert not isinstance(pair_items(zero, zero), PairingProblem)
+    ints = TaskResult("t", "tool_use", [], {"s": 0.5}, "s", items=[ItemScore("0", 1), ItemScore("1", 0)])
+    assert pair_items(ints, ints).comp.dtype == float
+    # a task without items keeps its floor in the statistics
+    floored = {"x": _result("x", "tool_use", [], floor=0.4)}
+    assert compare_results(floored, floored).tasks["x"].floor == 0.4
+    # a pooled task (a one-item group) under BCa: leave-one-out values of both models are used
+    pooled = from_arrays([1, 0, 1, 1, 0], [1, 0, 0, 1, 0], groups=["a", "b", "b", "b", "b"])
+    draws = bs.bootstrap(pooled, 200, np.random.default_rng(0))
+    assert np.isfinite(draws.jack_comp).all()
+    est, lo, hi = bs.interval(bs.mean_delta, [pooled], [draws], method="bca")
+    assert lo <= est <= hi
+
+
+def test_capability_and_overall_intervals_use_the_method_and_a_mean_over_capabilities():
+    from acbench.stats.compare import compare_results
+
+    def res(task, cap, values):
+        return _result(task, cap, values)
+
+    base = {"a1": res("a1", "tool_use", [0.1, 0.3, 0.2, 0.2]), "a2": res("a2", "tool_use", [0.5, 0.7, 0.6, 0.6]),
+            "b": res("b", "workflow", [0.3, 0.5, 0.4, 0.4]), "c": res("c", "long_context", [0.8, 1.0, 0.9, 0.9])}
+    comp = {k: res(v.task, v.capability, [i.value * 0.5 + 0.05 * j for j, i in enumerate(v.items)])
+            for k, v in base.items()}
+    bca = compare_results(base, comp, resamples=300, seed=1, method="bca")
+    pct = compare_results(base, comp, resamples=300, seed=1, method="percentile")
+    # capability means: tool_use (0.2 + 0.6) / 2 = 0.4, workflow 0.4, long_context 0.9: overall 1.7 / 3
+    assert bca.overall["base"][0] == pytest.approx(1.7 / 3) and bca.capabilities["tool_use"]["base"][0] == 0.4
+    for quantity in ("base", "delta", "retention"):
+        assert bca.capabilities["tool_use"][quantity][1:] != pct.capabilities["tool_use"][quantity][1:]
+        assert bca.overall[quantity][1:] != pct.overall[quantity][1:]
