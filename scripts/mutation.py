@@ -132,6 +132,30 @@ EQUIVALENT: dict[str, str] = {
     **{f"acbench.stats.inference.x_holm__mutmut_{n}":
        "argsort kind (default, or 'STABLE', which numpy reads case-insensitively): tied p-values end with the "
        "same adjusted value whatever their order (the running maximum)" for n in (16, 18, 20)},
+    **{f"acbench.stats.bootstrap.x__pooled__mutmut_{n}": "np.errstate only silences warnings; values are the same"
+       for n in (21, 22, 23, 24)},
+    **{f"acbench.stats.bootstrap.x_mean_retention__mutmut_{n}":
+       "np.errstate only silences warnings; values are the same" for n in (1, 2, 3, 4)},
+    "acbench.stats.bootstrap.x__pooled__mutmut_6": "rng.integers(n, size=...) draws from [0, n) too (high=None)",
+    "acbench.stats.bootstrap.x__acceleration__mutmut_4":
+        "`|` for `&`: a leave-one-out value is NaN for both models at the same items (it depends on groups only)",
+    **{f"acbench.stats.bootstrap.x__acceleration__mutmut_{n}":
+       "with exactly two leave-one-out values d is symmetric, sum(d**3) = 0 and the acceleration is 0 either way"
+       for n in (35, 36)},
+    "acbench.stats.compare.x__task_stats__mutmut_4":
+        "`p_floor <= ALPHA`: the floor p-values (binomial tails with denominators 2**n or 5**n..., a t-test) "
+        "never equal 0.05 exactly",
+    **{f"acbench.stats.inference.x_paired_test__mutmut_{n}": why for n, why in (
+        (38, "vectorized dropped: scipy infers it from the statistic's `axis` parameter"),
+        (46, "vectorized=False: the same permutations, computed one at a time"),
+        (40, "alternative defaults to 'two-sided'"), (45, "scipy lower-cases permutation_type"),
+        (48, "scipy lower-cases alternative"), (55, "scipy's permutation p-value is at most 1 already"))},
+    **{f"acbench.stats.inference.x_floor_test__mutmut_{n}": why for n, why in (
+        (24, "allclose(w, w[1]): n >= 2 here (n < 2 returned), so it equals allclose(w, w[0])"),
+        (58, "values[1] for values[0] where every value is equal (ptp == 0)"))},
+    **{f"acbench.stats.paired.x_{fn}__mutmut_{n}": "np.array of Python ints without dtype is int64 on 64-bit "
+       "Linux, the dtype asked for" for fn, n in (("pair_items", 83), ("pair_items", 85), ("from_arrays", 57),
+                                                  ("from_arrays", 59))},
     "acbench.stats.inference.x_paired_test__mutmut_31":
         "vectorized=None: scipy infers it from the statistic's `axis` parameter, which _mean_difference has",
     **{f"acbench.config.xǁRunConfigǁconfig_hash__mutmut_{n}":
