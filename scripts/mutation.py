@@ -213,6 +213,9 @@ def prepare(name: str, target: Target, workdir: Path, worktree: bool) -> None:
                                  check=True, stdout=subprocess.PIPE).stdout
         subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
     (workdir / "pyproject.toml").write_text(mutmut_config(target))
+    # mutmut maps each function to the tests that run it once, then reuses the map; tests change between runs,
+    # so the map is always made afresh (a stale map left new tests out of the verdicts)
+    (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     missing = [t for t in target.tests if not (workdir / t.split("::")[0]).exists()]
     if missing:
         sys.exit(f"{name}: test files missing: {missing}")
