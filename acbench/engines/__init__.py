@@ -10,7 +10,7 @@ from acbench.engines.base import Engine, ForwardOutput, GenerationRequest, cut_a
 __all__ = ["Engine", "ForwardOutput", "GenerationRequest", "LazyEngine", "cut_at_stop", "load_engine"]
 
 
-def load_engine(model_path: str | Path, backend: str = "hf", dtype: str = "auto", batch_size: int = 8,
+def load_engine(model_path: str | Path, backend: str = "hf", dtype: str = "auto", batch_size: int = 16,
                 max_context: int | None = None, trust_remote_code: bool = False, kv_bits: str = "16") -> Engine:
     """Build an engine for a local checkpoint with the chosen backend."""
     if backend == "hf":

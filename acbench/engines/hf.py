@@ -48,7 +48,7 @@ class HFEngine:
         model_path: str | Path,
         dtype: str = "auto",
         device: str | None = None,
-        batch_size: int = 8,
+        batch_size: int = 16,
         max_context: int | None = None,
         trust_remote_code: bool = False,
         kv_bits: str = "16",
