@@ -20,20 +20,10 @@ from pathlib import Path
 
 from acbench.tasks.base import Sample
 from acbench.tasks.worfbench.graph import WorkflowParseError, parse_workflow
-from acbench.tasks.worfbench.paper import parse_paper, gold_sequences
+from acbench.tasks.worfbench.paper import gold_problem
 
 log = logging.getLogger(__name__)
 
-
-def gold_problem(gold_text: str) -> str | None:
-    """Why upstream's evaluator fails on this gold (its item then scores 0 in paper mode), or None."""
-    gold = parse_paper(gold_text)
-    if gold is None:
-        return "gold_unparseable"
-    sequences = gold_sequences(gold)
-    if sequences is None:
-        return "gold_not_sortable"
-    return None if all(sequences) else "gold_no_nodes"
 
 FILE_NAME = "graph_eval.json"
 BUILTIN_DIR = Path(__file__).parent / "data"
