@@ -63,3 +63,29 @@ def isolated_tracking(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("ACBENCH_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
     return tmp_path
+
+
+def _wait_healthy(url: str, proc, log_path: Path, timeout_s: float, what: str = "mlflow server") -> None:
+    """Poll `url`/health until it answers 200; fail with the server log's tail if it exits or times out."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} exited: {log_path.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} not healthy after {timeout_s}s: {log_path.read_text()[-3000:]}")
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def wait_healthy():
+    """The function `(url, proc, log_path, timeout_s, what)` that waits for a server a test started."""
+    return _wait_healthy

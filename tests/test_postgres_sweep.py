@@ -17,8 +17,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -65,7 +63,7 @@ def read_env(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture()
-def pg_server(tmp_path):
+def pg_server(tmp_path, wait_healthy):
     """PostgreSQL + MLflow server on free loopback ports; yields the client settings (acbench.env)."""
     if postgres_bin() is None:
         pytest.skip("PostgreSQL (initdb) is not installed: scripts/setup.sh installs it")
@@ -77,20 +75,8 @@ def pg_server(tmp_path):
     proc = subprocess.Popen(["bash", str(REPO / "tracking" / "start_postgres.sh"), str(root)], env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.time() + START_TIMEOUT_S
         url = f"http://127.0.0.1:{env['PORT']}"
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"start_postgres.sh exited: {(tmp_path / 'server.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                pytest.fail(f"server not healthy after {START_TIMEOUT_S}s: {(tmp_path / 'server.log').read_text()[-3000:]}")
-            time.sleep(1)
+        wait_healthy(url, proc, tmp_path / "server.log", START_TIMEOUT_S, what="start_postgres.sh")
         settings = read_env(root / "acbench.env")
         assert settings["MLFLOW_TRACKING_URI"] == url
         yield settings

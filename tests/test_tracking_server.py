@@ -8,8 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -31,7 +29,7 @@ def free_port() -> int:
 
 
 @pytest.fixture()
-def server(tmp_path):
+def server(tmp_path, wait_healthy):
     port = free_port()
     env = {**os.environ, "BACKEND": f"sqlite:///{tmp_path}/server.db", "ARTIFACTS": str(tmp_path / "artifacts"),
            "PORT": str(port), "WORKERS": "1", "MLFLOW_BIN": str(Path(sys.executable).parent / "mlflow")}
@@ -41,19 +39,7 @@ def server(tmp_path):
                             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"mlflow server exited: {(tmp_path / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                pytest.fail(f"mlflow server not healthy after {START_TIMEOUT_S}s")
-            time.sleep(1)
+        wait_healthy(url, proc, tmp_path / "server.log", START_TIMEOUT_S)
         yield url, tmp_path
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

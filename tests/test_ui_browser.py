@@ -14,8 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -38,7 +36,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, wait_healthy):
     """`mlflow server` on loopback with a SQLite store and proxied artifacts; always stopped in teardown."""
     port = _free_port()
     log = open(tmp_path / "server.log", "w")
@@ -49,17 +47,7 @@ def server(tmp_path):
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"mlflow server did not start: {(tmp_path / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.5)
+        wait_healthy(url, proc, tmp_path / "server.log", SERVER_START_S)
         yield url
     finally:
         if proc.poll() is None:
