@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.metrics import Headline
 from acbench.progress import progress_bar
 
 Capability = Literal["tool_use", "workflow", "long_context", "real_world"]
@@ -37,6 +38,15 @@ def check_scoring(scoring: str) -> str:
 def headline_key(metric: str, scoring: str) -> str:
     """The metric key that is the task's headline under `scoring` (`overall` or `overall_strict`)."""
     return metric if check_scoring(scoring) == "paper" else metric + STRICT_SUFFIX
+
+
+class RegisteredCapability:
+    """A task class's `capability`, read from the registry row of its `name` (the one place it is written)."""
+
+    def __get__(self, obj, owner) -> str:
+        from acbench.tasks.registry import capability_of
+
+        return capability_of(owner.name)
 
 
 @dataclass
@@ -156,6 +166,7 @@ class Task(Protocol):
 
     name: str
     capability: str
+    headline: Headline
     version: str
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]: ...
@@ -166,12 +177,14 @@ class Task(Protocol):
 class SingleTurnTask:
     """A task whose items are one prompt -> one completion -> one score.
 
-    Subclasses implement `load`, `request`, `score` and `aggregate`; this class does batching,
-    resuming, and re-scoring of saved predictions (`score_predictions`).
+    Subclasses set `name` (their registry row gives the capability) and `headline` (acbench.metrics), and
+    implement `load`, `request`, `score` and `aggregate`; this class does batching, resuming, and re-scoring
+    of saved predictions (`score_predictions`).
     """
 
     name: str = ""
-    capability: str = ""
+    capability = RegisteredCapability()
+    headline: Headline
     version: str = "1"
     batch_size: int = 8
 

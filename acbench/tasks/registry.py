@@ -1,32 +1,64 @@
-"""The explicit task registry: name -> (capability, "module:Class"), imported on first use.
+"""The task registry: one row per task (name, capability, "module:Class"), imported on first use.
 
-Every benchmark is listed here by hand; `tests/tasks/test_registry.py` imports every entry, so a broken
-task fails CI. A task class is built as `Class(profile="quick", **options)`; unknown options are an error.
+    capability_of("needle")                 # "long_context", without importing the task
+    task = make_task("needle", profile="quick", lengths=[512])
+
+This table is the one place a task's capability is written: task classes read theirs from it
+(`acbench.tasks.base.RegisteredCapability`), and so do the capability scores, retention and the report.
+Adding a task is one folder plus one row here; `tests/tasks/test_registry.py` imports every row, so a broken
+entry fails CI. A task class is built as `Class(profile="quick", **options)`; unknown options are an error.
+Nothing here imports a task module (or torch) until a task is built: `acbench --help` stays light.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+from typing import NamedTuple
 
+from acbench.errors import ACBenchError
 from acbench.tasks.base import CAPABILITIES, Task
 
-TASKS: dict[str, tuple[str, str]] = {
-    "teval": ("tool_use", "acbench.tasks.teval.task:TEvalTask"),
-    "worfbench": ("workflow", "acbench.tasks.worfbench.task:WorfBenchTask"),
-    "needle": ("long_context", "acbench.tasks.needle.task:NeedleTask"),
-    "longbench": ("long_context", "acbench.tasks.longbench.task:LongBenchTask"),
-    "longgenbench": ("long_context", "acbench.tasks.longgenbench.task:LongGenBenchTask"),
-    "pddl": ("real_world", "acbench.tasks.agents.task:PDDLTask"),
-    "tool_query": ("real_world", "acbench.tasks.agents.task:ToolQueryTask"),
-    "tool_operation": ("real_world", "acbench.tasks.agents.task:ToolOperationTask"),
-    "scienceworld": ("real_world", "acbench.tasks.scienceworld.task:ScienceWorldTask"),
-    "game": ("real_world", "acbench.tasks.game.task:GameTask"),
+
+class TaskEntry(NamedTuple):
+    """A registered task: its capability and where its class lives (`package.module:Class`)."""
+
+    capability: str
+    target: str
+
+
+TASKS: dict[str, TaskEntry] = {
+    "teval": TaskEntry("tool_use", "acbench.tasks.teval.task:TEvalTask"),
+    "worfbench": TaskEntry("workflow", "acbench.tasks.worfbench.task:WorfBenchTask"),
+    "needle": TaskEntry("long_context", "acbench.tasks.needle.task:NeedleTask"),
+    "longbench": TaskEntry("long_context", "acbench.tasks.longbench.task:LongBenchTask"),
+    "longgenbench": TaskEntry("long_context", "acbench.tasks.longgenbench.task:LongGenBenchTask"),
+    "pddl": TaskEntry("real_world", "acbench.tasks.agents.task:PDDLTask"),
+    "tool_query": TaskEntry("real_world", "acbench.tasks.agents.task:ToolQueryTask"),
+    "tool_operation": TaskEntry("real_world", "acbench.tasks.agents.task:ToolOperationTask"),
+    "scienceworld": TaskEntry("real_world", "acbench.tasks.scienceworld.task:ScienceWorldTask"),
+    "game": TaskEntry("real_world", "acbench.tasks.game.task:GameTask"),
 }
 
 
-class UnknownTaskError(ValueError):
+class UnknownTaskError(ACBenchError):
     """A task or capability name that is not registered."""
+
+
+def _unknown(name: str) -> UnknownTaskError:
+    return UnknownTaskError(f"unknown task '{name}': tasks are {', '.join(TASKS)}")
+
+
+def capability_of(name: str) -> str:
+    """The capability a registered task counts towards (no import of the task)."""
+    if name not in TASKS:
+        raise _unknown(name)
+    return TASKS[name].capability
+
+
+def tasks_of(capability: str) -> list[str]:
+    """The registered tasks of one capability, in table order."""
+    return [n for n, entry in TASKS.items() if entry.capability == capability]
 
 
 def expand_task_names(spec: str | list[str]) -> list[str]:
@@ -37,7 +69,7 @@ def expand_task_names(spec: str | list[str]) -> list[str]:
         if part == "all":
             expanded = list(TASKS)
         elif part in CAPABILITIES:
-            expanded = [n for n, (cap, _) in TASKS.items() if cap == part]
+            expanded = tasks_of(part)
         elif part in TASKS:
             expanded = [part]
         else:
@@ -51,10 +83,14 @@ def expand_task_names(spec: str | list[str]) -> list[str]:
 
 
 def task_class(name: str) -> type:
+    """Import a registered task's class; its `name` must be the registry's (a wrong row fails here)."""
     if name not in TASKS:
-        raise UnknownTaskError(f"unknown task '{name}': tasks are {', '.join(TASKS)}")
-    module, _, attr = TASKS[name][1].partition(":")
-    return getattr(importlib.import_module(module), attr)
+        raise _unknown(name)
+    module, _, attr = TASKS[name].target.partition(":")
+    cls = getattr(importlib.import_module(module), attr)
+    if getattr(cls, "name", None) != name:
+        raise TypeError(f"registry row '{name}' points at {TASKS[name].target}, whose name is {cls.name!r}")
+    return cls
 
 
 def make_task(name: str, profile: str = "quick", **options) -> Task:

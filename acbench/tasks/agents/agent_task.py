@@ -14,7 +14,9 @@ from acbench.engines.base import Engine
 from acbench.tasks.agents.env import Environment
 from acbench.tasks.agents.loop import replay, run_episodes
 from acbench.tasks.agents.paper import PaperScorer
-from acbench.tasks.base import STRICT_SUFFIX, ItemScore, ResultStore, Sample, TaskResult, check_scoring, headline_key
+from acbench.metrics import Headline
+from acbench.tasks.base import (STRICT_SUFFIX, ItemScore, RegisteredCapability, ResultStore, Sample, TaskResult,
+                                check_scoring, headline_key)
 
 PROFILES = {
     # ~4 short episodes per environment: the whole default run must fit minutes on a 2-core CPU
@@ -34,7 +36,8 @@ class AgentTask:
     """
 
     name = ""
-    capability = "real_world"
+    capability = RegisteredCapability()
+    headline = Headline("progress_rate", maximum=1.0)  # AgentBoard's progress rate, 0-1
     version = "2"
 
     def __init__(self, profile: str = "quick", max_steps: int | None = None,

@@ -19,6 +19,7 @@ from collections import defaultdict
 from statistics import mean
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.metrics import Headline
 from acbench.scoring.text_metrics import METRICS, best_over_answers
 from acbench.tasks.base import (
     STRICT_SUFFIX,
@@ -86,7 +87,7 @@ class LongBenchTask(SingleTurnTask):
     """
 
     name = "longbench"
-    capability = "long_context"
+    headline = Headline("score")  # 0-100, as upstream's result.json
     version = "2"
     batch_size = 2  # prompts of thousands of tokens: small batches keep padding and memory down
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from statistics import mean
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.metrics import Headline
 from acbench.tasks.base import ItemScore, Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
 from acbench.tasks.longgenbench.dataset import BUILTIN, LETTERS, Question, pack, parse_answers, read_questions
 from acbench.tasks.longgenbench.paper import dataset_score, paper_gold, paper_sample_score
@@ -80,7 +81,7 @@ class LongGenBenchTask(SingleTurnTask):
     """Packed GSM8K-style and MMLU-style questions; metrics `longgenbench/<kind>` and `longgenbench/score`."""
 
     name = "longgenbench"
-    capability = "long_context"
+    headline = Headline("score")  # 0-100
     version = "2"
     batch_size = 4
 

@@ -19,6 +19,7 @@ from statistics import mean
 import numpy as np
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.metrics import Headline
 from acbench.scoring.text_metrics import word_recall
 from acbench.tasks.base import ItemScore, Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
 from acbench.tasks.needle.haystack import build_context, builtin_sentences, sentences_from_text
@@ -59,7 +60,7 @@ class NeedleTask(SingleTurnTask):
     """A lengths x depths grid; headline = mean cell score (10 x ROUGE-1 F, the paper's), strict = answer-word recall."""
 
     name = "needle"
-    capability = "long_context"
+    headline = Headline("score", maximum=10.0, strict_maximum=100.0)  # paper 0-10 (upstream), strict 0-100
     version = "2"
     batch_size = 4  # long prompts: small batches keep padding and memory down
 

@@ -1,22 +1,30 @@
 """ScienceWorld as an agent task: the PyPI `scienceworld` simulator (needs Java) behind the agent loop.
 
-    acbench run --method none --tasks scienceworld          # quick: 2 episodes x 6 steps
+    acbench run --method none --tasks scienceworld          # quick: acbench's subset, 2 episodes x 6 steps
     ScienceWorldTask(tasks="boil,find-living-thing", variations=2)
+    ScienceWorldTask(profile="paper", labels="/data/agentboard/data/scienceworld/test.jsonl")   # AgentBoard's
 
-Progress is ScienceWorld's own score / 100: the simulator scores each task by an ordered list of
-subgoals (focus on the substance, heat it, ...), so the score is a subgoal progress rate. Not AgentBoard's
-annotation file (not available offline): see README.md for exactly what differs.
+Two problem sets (option `subset`): `acbench` (six tasks, simplification `easy`; paper progress is the
+simulator's own subgoal score / 100) and `agentboard` (AgentBoard's problems, simplifications and subgoal
+regexes from its label file, which the user supplies: it ships only in AgentBoard's data archive; the paper
+profile's default). See README.md for exactly what is and is not reproduced.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from acbench.tasks.agents.agent_task import AgentTask
+from acbench.tasks.agents.env import balanced
 from acbench.tasks.base import Sample
+from acbench.tasks.scienceworld import agentboard
 
 # acbench's subset: one task per ScienceWorld topic that AgentBoard's science suite covers (state changes,
 # finding living things, measuring, electricity, classification, life stages), simplification "easy".
 SUBSET = ("boil", "find-living-thing", "use-thermometer", "power-component", "find-non-living-thing", "lifespan-longest-lived")
 HARD = {"boil", "use-thermometer", "power-component"}
+SUBSETS = ("acbench", "agentboard")
+PROFILE_SUBSET = {"quick": "acbench", "paper": "agentboard"}
 INSTRUCTION = ("You are an agent in ScienceWorld, a text simulation of a house with rooms, objects and substances. "
                "Each turn, write one action such as `look around`, `go to kitchen`, `open door to kitchen`, "
                "`pick up thermometer`, `focus on water`, `move pot to stove`, `activate stove`, `wait1`. "
@@ -32,22 +40,33 @@ class ScienceWorldEnv:
 
     instruction, examples = INSTRUCTION, EXAMPLE
 
-    def __init__(self, task: str, variation: int, step_limit: int = 100):
+    def __init__(self, task: str, variation: int, step_limit: int = 100, simplifications: str = "easy",
+                 goal: str | None = None, show_inventory: bool = False):
         from scienceworld import ScienceWorldEnv as _Sim
 
         self._sim = _Sim("", envStepLimit=step_limit)
         self.task, self.variation = task, variation
+        self.simplifications, self.goal_text, self.show_inventory = simplifications, goal, show_inventory
         self.progress, self.done, self.success = 0.0, False, False
         self.last_parse_error: str | None = None
+        self.last_observation = ""
         self.goal = ""
         self.score = 0
         self.steps = 0  # simulator steps taken: tells the paper scorer whether this turn reached the simulator
 
     def reset(self) -> str:
-        self._sim.load(self.task, self.variation, simplificationStr="easy")
+        """Load the task variation; the first observation (AgentBoard's set-up adds the inventory to it)."""
+        self._sim.load(self.task, self.variation, simplificationStr=self.simplifications)
         observation, _ = self._sim.reset()
-        self.goal = f"Goal: {self._sim.get_task_description()}"
+        self.goal = f"Goal: {self.goal_text or self._sim.get_task_description()}"
+        if self.show_inventory:
+            observation += "\n" + self._sim.inventory()
+        self.last_observation = observation
         return observation
+
+    def action_combinations(self) -> set[str]:
+        """Every valid action-object combination in the current state (what AgentBoard grounds actions on)."""
+        return {a["action"] for a in self._sim.get_valid_action_object_combinations_with_templates()}
 
     def valid_actions(self) -> list[str]:
         return sorted(self._sim.get_possible_actions())
@@ -55,6 +74,7 @@ class ScienceWorldEnv:
     def step(self, action_text: str) -> tuple[str, bool]:
         observation, _, done, info = self._sim.step(action_text)
         self.steps += 1
+        self.last_observation = observation
         valid = not observation.startswith("No known action matches")
         self.last_parse_error = None if valid else "not a ScienceWorld action"
         self.score = int(info["score"])
@@ -89,36 +109,76 @@ class ScienceWorldPaper:
 
 
 class ScienceWorldTask(AgentTask):
-    """ScienceWorld tasks (acbench's subset) with progress, success and grounding, paper and strict.
+    """ScienceWorld problems with progress, success and grounding, paper and strict.
 
     Args:
-        tasks: ScienceWorld task names, comma-separated or a list (default: SUBSET).
-        variations: variations per task (0..n-1).
+        subset: `acbench` (acbench's six tasks) or `agentboard` (AgentBoard's problems from `labels`);
+            None: the profile's (quick: acbench, paper: agentboard).
+        labels: AgentBoard's label file (its data/scienceworld/test.jsonl); needed by, and only for, `agentboard`.
+        tasks: ScienceWorld task names, comma-separated or a list. acbench: the tasks to play (default: SUBSET);
+            agentboard: keep only the labelled problems of these tasks.
+        variations: acbench only: variations per task (0..n-1, default 1).
     """
 
     name = "scienceworld"
-    version = "1"
+    version = "2"
 
     def __init__(self, profile: str = "quick", max_steps: int | None = None, max_new_tokens: int | None = None,
                  batch_size: int | None = None, scoring: str = "paper", tasks: str | list[str] | None = None,
-                 variations: int = 1):
+                 variations: int | None = None, subset: str | None = None, labels: str | None = None):
         super().__init__(profile, max_steps, max_new_tokens, batch_size, scoring)
-        self.tasks = [t.strip() for t in tasks.split(",")] if isinstance(tasks, str) else list(tasks or SUBSET)
-        self.variations = int(variations)
-        if self.variations < 1:
-            raise ValueError("variations must be at least 1")
+        self.subset = PROFILE_SUBSET[profile] if subset is None else str(subset)
+        if self.subset not in SUBSETS:
+            raise ValueError(f"unknown scienceworld subset '{self.subset}': choose from {', '.join(SUBSETS)}")
+        if isinstance(tasks, str):
+            tasks = [t.strip() for t in tasks.split(",") if t.strip()]
+        self.labels, self.labels_sha256 = labels, None
+        if self.subset == "acbench":
+            if labels is not None:
+                raise ValueError("option `labels` is AgentBoard's label file: it needs subset=agentboard")
+            self.tasks = list(tasks or SUBSET)
+            self.variations = 1 if variations is None else int(variations)
+            if self.variations < 1:
+                raise ValueError("variations must be at least 1")
+            return
+        if variations is not None:
+            raise ValueError("option `variations` is for subset=acbench: AgentBoard's label file names each variation")
+        if labels is None:
+            raise ValueError(
+                "scienceworld subset=agentboard (the paper profile's default) needs AgentBoard's label file, which "
+                "ships only in its data archive and cannot be fetched here: pass scienceworld.labels=<path to "
+                "AgentBoard's data/scienceworld/test.jsonl>, or scienceworld.subset=acbench for acbench's own tasks")
+        problems = agentboard.read_labels(labels)  # a bad file fails here, before any model loads
+        self.labels, self.labels_sha256 = str(Path(labels).resolve()), agentboard.file_sha256(labels)
+        if tasks:
+            unknown = sorted(set(tasks) - {p.data["task"] for p in problems})
+            if unknown:
+                raise ValueError(f"{labels} has no problems of task(s) {unknown} (option tasks)")
+            problems = [p for p in problems if p.data["task"] in tasks]
+        self.tasks = list(dict.fromkeys(p.data["task"] for p in problems))
+        self.variations = None
+        self._problems = problems
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         if source is not None:
-            raise ValueError("scienceworld has no data files: its tasks are built into the simulator (option `tasks`)")
+            raise ValueError("scienceworld takes no data source: its tasks are built into the simulator (option "
+                             "`tasks`), AgentBoard's problems come with option `labels`")
+        limit = limit if limit is not None else self.default_limit
+        if self.subset == "agentboard":
+            return balanced(self._problems, limit)
         samples = [Sample(id=f"{t}/{v}", data={"task": t, "variation": v, "group": t,
                                                "difficulty": "hard" if t in HARD else "easy"})
                    for v in range(self.variations) for t in self.tasks]
-        limit = limit if limit is not None else self.default_limit
         return samples[:limit] if limit else samples
 
     def make_env(self, sample: Sample) -> ScienceWorldEnv:
-        return ScienceWorldEnv(sample.data["task"], sample.data["variation"])
+        data = sample.data
+        if self.subset == "agentboard":
+            return ScienceWorldEnv(data["task"], data["variation"], step_limit=agentboard.STEP_LIMIT,
+                                   simplifications=agentboard.SIMPLIFICATIONS, goal=data["goal"], show_inventory=True)
+        return ScienceWorldEnv(data["task"], data["variation"])
 
-    def make_paper(self, sample: Sample, env: ScienceWorldEnv) -> ScienceWorldPaper:
+    def make_paper(self, sample: Sample, env: ScienceWorldEnv):
+        if self.subset == "agentboard":
+            return agentboard.SubgoalPaper(env, sample.data["subgoals"])
         return ScienceWorldPaper(env)

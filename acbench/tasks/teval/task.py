@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.metrics import Headline
 from acbench.scoring.embeddings import default_embedding_model, get_embedder
 from acbench.tasks.base import Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
 from acbench.tasks.teval.dataset import KINDS, balanced_subset, load_samples, to_messages
@@ -46,7 +47,7 @@ class TEvalTask(SingleTurnTask):
     """
 
     name = "teval"
-    capability = "tool_use"
+    headline = Headline("overall")  # 0-100, as the paper's tables
     version = "2"
 
     def __init__(self, profile: str = "quick", embedding_model=None,

@@ -19,6 +19,7 @@ import re
 from statistics import mean
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.metrics import Headline
 from acbench.scoring.embeddings import default_embedding_model, get_embedder
 from acbench.tasks.base import STRICT_SUFFIX, ItemScore, Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
 from acbench.tasks.worfbench.dataset import load_graph_eval
@@ -46,7 +47,7 @@ class WorfBenchTask(SingleTurnTask):
     """Generate a workflow graph (subtask nodes + dependency edges) for a task; compare with the gold graph."""
 
     name = "worfbench"
-    capability = "workflow"
+    headline = Headline("overall", maximum=1.0)  # (node F1 + graph F1) / 2, 0-1 as WorfEval prints it
     version = "2"
 
     def __init__(

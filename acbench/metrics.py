@@ -1,0 +1,144 @@
+"""Metric names and the headline scale, in one place: the run logs with these, the report and sweeps read them.
+
+    base/<capability>/<task>/<metric>       every aggregate metric of a task, paper value under its own name
+    base/<capability>/<task>/headline       the task's headline on the common 0-100 scale (higher is better)
+    base/<capability>/score                 mean of the capability's task headlines (0-100)
+    compressed/...                          the same for the compressed model
+    retention/..., stats/..., model/..., time/...   unchanged (see acbench/stats/naming.py for stats/)
+
+Roles: `base/` is always the original model, `compressed/` the model compared with it (the compressed
+checkpoint, the model of a reference run, or the model under a quantized KV cache). A single-model run
+(`method=none`) logs `base/` only.
+
+A task's metric names are relative to the task (`plan/json`, `score`); a task that writes its own name in
+front (`needle/score`) has it removed, so two tasks of one capability never share a name. Raw values keep the
+scale their upstream evaluator prints (T-Eval 0-100, WorfBench F1 0-1, needle 0-10): they must equal the
+upstream numbers (specs/paper-scoring.md). Each task declares its `Headline` (metric, maximum, direction);
+`on_common_scale` adds the headline on 0-100, and that value is what capability scores, retention, the
+statistics and the report average.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from acbench.tasks.base import TaskResult
+
+BASE, COMPRESSED = "base", "compressed"
+ROLES: tuple[str, ...] = (BASE, COMPRESSED)
+SCALE = 100.0  # every headline and capability score is on 0-100
+HEADLINE = "headline"  # the per-task metric holding the headline on SCALE
+SCORE = "score"  # the per-capability mean of headlines
+STRICT_SUFFIX = "_strict"
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The metric that stands for a task, declared once on its class.
+
+    `metric` is relative to the task and names the paper value (`overall`); under `scoring=strict` its
+    `_strict` twin is the headline. `maximum` is the paper value's full scale (100, 10 or 1) and
+    `strict_maximum` the twin's when it differs (needle: 0-10 paper, 0-100 strict).
+    """
+
+    metric: str
+    maximum: float = 100.0
+    strict_maximum: float | None = None
+    higher_is_better: bool = True
+
+    def __post_init__(self):
+        if not self.metric or "/" in self.metric:
+            raise ValueError(f"a headline metric is one name relative to its task, not {self.metric!r}")
+        if self.maximum <= 0 or (self.strict_maximum is not None and self.strict_maximum <= 0):
+            raise ValueError("a headline's maximum must be positive")
+        if not self.higher_is_better:
+            raise ValueError("acbench averages headlines where higher is better; declare such a metric instead")
+
+    def key(self, scoring: str) -> str:
+        """The task-relative metric that is the headline under `scoring` (`overall` or `overall_strict`)."""
+        if scoring not in ("paper", "strict"):
+            raise ValueError(f"scoring must be one of ['paper', 'strict'], got {scoring!r}")
+        return self.metric if scoring == "paper" else self.metric + STRICT_SUFFIX
+
+    def maximum_of(self, key: str) -> float:
+        """The full scale of the headline `key` (one of `key("paper")`, `key("strict")`)."""
+        if key == self.metric:
+            return self.maximum
+        if key == self.metric + STRICT_SUFFIX:
+            return self.maximum if self.strict_maximum is None else self.strict_maximum
+        raise ValueError(f"'{key}' is not the headline '{self.metric}' or its strict twin")
+
+    def to_scale(self, value: float, key: str) -> float:
+        """A raw headline value on 0-100: WorfBench F1 0.5 -> 50, needle 7 (of 10) -> 70."""
+        return SCALE * float(value) / self.maximum_of(key)
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {list(ROLES)}, got {role!r}")
+    return role
+
+
+def task_relative(task: str, metric: str) -> str:
+    """A task's metric key without the task's own name in front: `needle/score` -> `score`."""
+    prefix = task + "/"
+    return metric[len(prefix):] if metric.startswith(prefix) else metric
+
+
+def task_metric(role: str, capability: str, task: str, metric: str) -> str:
+    """`<role>/<capability>/<task>/<metric>`, e.g. `base/tool_use/teval/plan/json`."""
+    return f"{check_role(role)}/{capability}/{task}/{task_relative(task, metric)}"
+
+
+def headline_metric(role: str, capability: str, task: str) -> str:
+    """`<role>/<capability>/<task>/headline`: the task's headline on 0-100."""
+    return task_metric(role, capability, task, HEADLINE)
+
+
+def capability_metric(role: str, capability: str) -> str:
+    """`<role>/<capability>/score`: the mean headline of the capability's tasks, on 0-100."""
+    return f"{check_role(role)}/{capability}/{SCORE}"
+
+
+_CAPABILITY_SCORE = re.compile(r"^(base|compressed)/([a-z_]+)/score$")
+
+
+def parse_capability_metric(name: str) -> tuple[str, str] | None:
+    """(role, capability) of a `<role>/<capability>/score` name, else None."""
+    match = _CAPABILITY_SCORE.match(str(name))
+    return (match[1], match[2]) if match else None
+
+
+def task_metrics(role: str, result: TaskResult) -> dict[str, float]:
+    """Every aggregate metric of a task result under its full name (the headline included, once on scale)."""
+    return {task_metric(role, result.capability, result.task, k): v for k, v in result.metrics.items()}
+
+
+def on_common_scale(result: TaskResult, headline: Headline) -> TaskResult:
+    """The result with its headline also on 0-100: `metrics['headline']` becomes `main`, the items and the
+    floor are scaled by the same factor (so the paired statistics describe the 0-100 headline), and every
+    raw metric stays as the task computed it."""
+    key = task_relative(result.task, result.main)
+    factor = SCALE / headline.maximum_of(key)
+    items = [dataclasses.replace(i, value=i.value * factor) for i in result.items]
+    metrics = {**result.metrics, HEADLINE: result.metrics[result.main] * factor}
+    return dataclasses.replace(result, metrics=metrics, main=HEADLINE, items=items, floor=result.floor * factor)
+
+
+# MLflow allows alphanumerics, `_`, `-`, `.`, ` `, `:` and `/` in metric names.
+_MLFLOW_BAD = re.compile(r"[^A-Za-z0-9_\-. :/]")
+
+
+def mlflow_name(name: str) -> str:
+    """The name a metric is logged under: `@` reads `_at_` (`jaccard@3` -> `jaccard_at_3`), anything else
+    MLflow refuses becomes `_`. The only place names are changed for MLflow."""
+    return _MLFLOW_BAD.sub("_", str(name).replace("@", "_at_"))
+
+
+def mlflow_metrics(metrics: dict[str, float]) -> dict[str, float]:
+    """The metrics as MLflow stores them: sanitised names, floats, NaN and None left out (never logged)."""
+    return {mlflow_name(k): float(v) for k, v in metrics.items() if v is not None and v == v}
