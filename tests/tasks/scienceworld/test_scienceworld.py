@@ -1,7 +1,12 @@
-"""ScienceWorld through the agent loop with scripted outputs (needs Java and the PyPI `scienceworld`)."""
+"""ScienceWorld through the agent loop with scripted outputs (episodes need Java and the PyPI `scienceworld`).
+
+AgentBoard's label format is written here from what its code reads (`agentboard/environment/scienceworld_env.py`):
+`goal`, `subgoals` (regexes), `difficulty`, `additional_info.env_name` and `additional_info.var`.
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -9,10 +14,23 @@ import pytest
 from acbench.engines.scripted import ScriptedEngine
 from acbench.tasks.base import ResultStore
 from acbench.tasks.registry import make_task
+from acbench.tasks.scienceworld.agentboard import CHECK, SubgoalPaper, file_sha256
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="ScienceWorld needs a Java runtime (scripts/setup.sh)")
+needs_java = pytest.mark.skipif(shutil.which("java") is None,
+                                reason="ScienceWorld needs a Java runtime (scripts/setup.sh)")
 
 
+def _label(task: str, var: int, subgoals: list[str], difficulty: str = "easy", goal: str = "Do the task.") -> dict:
+    return {"goal": goal, "subgoals": subgoals, "difficulty": difficulty,
+            "additional_info": {"env_name": task, "var": var}}
+
+
+def _write(path, rows) -> str:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
+    return str(path)
+
+
+@needs_java
 def test_subset_task_names_exist():
     from scienceworld import ScienceWorldEnv
 
@@ -22,6 +40,7 @@ def test_subset_task_names_exist():
     assert set(SUBSET) <= set(names)
 
 
+@needs_java
 def test_scripted_episode_scores_progress_success_and_grounding(tmp_path):
     task = make_task("scienceworld", tasks="boil", max_steps=3)
     samples = task.load(limit=1)
@@ -37,6 +56,7 @@ def test_scripted_episode_scores_progress_success_and_grounding(tmp_path):
     assert result.main == "scienceworld/progress_rate"
 
 
+@needs_java
 def test_focus_on_the_substance_scores_a_subgoal(tmp_path):
     task = make_task("scienceworld", tasks="boil", max_steps=2, scoring="strict")
     samples = task.load(limit=1)
@@ -48,10 +68,11 @@ def test_focus_on_the_substance_scores_a_subgoal(tmp_path):
 
 
 def test_data_files_are_refused():
-    with pytest.raises(ValueError, match="no data files"):
+    with pytest.raises(ValueError, match="takes no data source"):
         make_task("scienceworld").load(source="x.jsonl")
 
 
+@needs_java
 @pytest.mark.slow
 def test_real_model_plays_two_episodes(tmp_path):
     from acbench.engines.hf import HFEngine
@@ -60,3 +81,128 @@ def test_real_model_plays_two_episodes(tmp_path):
     task = make_task("scienceworld")
     result = task.run(HFEngine(resolve_model()), task.load(), ResultStore(tmp_path / "r.jsonl"))
     assert len(result.records) == 2 and 0.0 <= result.score <= 1.0
+
+
+# --- AgentBoard's problems (subset=agentboard) --------------------------------------------------------------
+def test_profiles_pick_the_subset_and_agentboard_needs_its_label_file():
+    assert make_task("scienceworld").subset == "acbench"
+    with pytest.raises(ValueError, match=r"needs AgentBoard's label file, which ships only in its data archive .* "
+                                         r"scienceworld.labels=.* or scienceworld.subset=acbench"):
+        make_task("scienceworld", profile="paper")
+    assert make_task("scienceworld", profile="paper", subset="acbench").subset == "acbench"
+    with pytest.raises(FileNotFoundError, match="ScienceWorld label file not found: /nonexistent/test.jsonl"):
+        make_task("scienceworld", subset="agentboard", labels="/nonexistent/test.jsonl")
+    with pytest.raises(ValueError, match="unknown scienceworld subset 'alfworld'"):
+        make_task("scienceworld", subset="alfworld")
+    with pytest.raises(ValueError, match="needs subset=agentboard"):
+        make_task("scienceworld", labels="x.jsonl")
+
+
+def test_label_file_is_read_in_order_with_upstream_duplicate_rule(tmp_path):
+    rows = [_label("boil", 3, ["a"], "hard", goal="first boil"), _label("melt", 0, ["b", "c"]),
+            "", _label("find-living-thing", 2, ["d"], "hard"), _label("boil", 3, ["e"], "easy", goal="second boil")]
+    path = _write(tmp_path / "test.jsonl", rows)
+    task = make_task("scienceworld", profile="paper", labels=path)
+    assert task.subset == "agentboard" and task.max_steps == 30
+    assert task.labels == str((tmp_path / "test.jsonl").resolve()) and task.labels_sha256 == file_sha256(path)
+    samples = task.load()
+    # upstream keys problems by `<task>_<var>`: the repeated boil/3 keeps its first place and the last label
+    assert [s.id for s in samples] == ["boil/3", "melt/0", "find-living-thing/2"]
+    assert samples[0].data == {"task": "boil", "variation": 3, "goal": "second boil", "subgoals": ["e"],
+                               "difficulty": "easy", "group": "boil"}
+    assert task.tasks == ["boil", "melt", "find-living-thing"] and task.variations is None
+    # quick takes 2, one per difficulty; `tasks` keeps only those tasks' problems
+    quick = make_task("scienceworld", subset="agentboard", labels=path)
+    assert [s.id for s in quick.load()] == ["boil/3", "find-living-thing/2"]
+    only = make_task("scienceworld", subset="agentboard", labels=path, tasks="melt")
+    assert [s.id for s in only.load()] == ["melt/0"]
+    with pytest.raises(ValueError, match=r"has no problems of task\(s\) \['freeze'\]"):
+        make_task("scienceworld", subset="agentboard", labels=path, tasks="melt,freeze")
+    with pytest.raises(ValueError, match="`variations` is for subset=acbench"):
+        make_task("scienceworld", subset="agentboard", labels=path, variations=2)
+
+
+@pytest.mark.parametrize("row, message", [
+    ("{not json", "line 1: not JSON"),
+    ("[1, 2]", "line 1: a label is a JSON object"),
+    (json.dumps({"goal": "g", "subgoals": ["a"]}), "line 1: missing difficulty, additional_info"),
+    (json.dumps({**_label("boil", 0, ["a"]), "additional_info": {"env_name": "boil"}}), "must hold env_name"),
+    (json.dumps(_label("bake-a-cake", 0, ["a"])), "'bake-a-cake' is not a ScienceWorld task"),
+    (json.dumps(_label("power-component", 0, ["a"])), "electrical task, which ScienceWorld refuses"),
+    (json.dumps(_label("test-conductivity", 1, ["a"])), "electrical task"),
+    (json.dumps(_label("boil", -1, ["a"])), "var must be a variation number"),
+    (json.dumps(_label("boil", True, ["a"])), "var must be a variation number"),
+    (json.dumps(_label("boil", 0, [])), "subgoals must be a non-empty list"),
+    (json.dumps(_label("boil", 0, "Subgoal 1: a Subgoal 2: b")), "subgoals must be a non-empty list"),
+    (json.dumps(_label("boil", 0, ["(unclosed"])), r"subgoal '\(unclosed' is not a valid regular expression"),
+    (json.dumps(_label("boil", 0, ["a"], "medium")), "difficulty must be easy or hard, got 'medium'"),
+    (json.dumps(_label("boil", 0, ["a"], goal=" ")), "goal must be a non-empty string"),
+])
+def test_bad_label_lines_are_clear_errors(tmp_path, row, message):
+    path = _write(tmp_path / "test.jsonl", [row])
+    with pytest.raises(ValueError, match=message):
+        make_task("scienceworld", subset="agentboard", labels=path)
+    with pytest.raises(ValueError, match="has no labels"):
+        make_task("scienceworld", subset="agentboard", labels=_write(tmp_path / "empty.jsonl", [""]))
+
+
+class _FakeSim:
+    """Just what SubgoalPaper reads of an environment: steps, the last observation, the action space."""
+
+    def __init__(self):
+        self.steps, self.last_observation, self.space = 0, "", set()
+
+    def answer(self, observation: str, space: set[str]):
+        self.steps += 1
+        self.last_observation, self.space = observation, space
+
+    def action_combinations(self):
+        return self.space
+
+
+def test_subgoal_progress_hand_computed():
+    env = _FakeSim()
+    paper = SubgoalPaper(env, ["You move to the kitchen", r"thermometer\b", r"focus on (the )?water", "boil"])
+    env.answer("You move to the kitchen.", {"look around"})
+    assert paper.step("Action: go to kitchen", "go to kitchen") == (False, "You move to the kitchen.")
+    assert paper.progress == 0.25 and not paper.done
+    # the loop answers the exact query itself: grounded, nothing matched; a looser one would have gone to the
+    # simulator upstream (no such action): not grounded
+    assert paper.step("Action: check valid actions", CHECK) == (True, "Valid actions are listed.")
+    assert paper.step("Action: Check valid actions.", "Check valid actions.")[0] is False
+    assert paper.progress == 0.25
+    # a subgoal stays done; one observation can finish several (here 2 and 3): r = 3 / 4
+    env.answer("You move to the kitchen. You focus on the water. The thermometer reads 10C.", {"look around"})
+    assert paper.step("Action: look around", "look around")[0] is True
+    assert paper.progress == 0.75 and not paper.success
+    env.answer("Nothing happens.", set())
+    assert paper.step("Action: wait", "wait") == (False, "Nothing happens.")
+    assert paper.progress == 0.75
+    env.answer("The water begins to boil.", set())
+    paper.step("Action: wait1", "wait1")
+    assert paper.progress == 1.0 and paper.done and paper.success
+    assert paper.step("output", None) == (False, "no action")
+
+
+@needs_java
+def test_agentboard_episode_on_the_simulator(tmp_path):
+    # boil, variation 0 under AgentBoard's simplifications: doors are open, the thermometer is in the kitchen
+    label = _label("boil", 0, ["You move to the kitchen", "thermometer to the inventory", "You focus on the water"],
+                   "hard", goal="Boil the water in the kitchen.")
+    task = make_task("scienceworld", subset="agentboard", labels=_write(tmp_path / "test.jsonl", [label]),
+                     max_steps=5)
+    samples = task.load()
+    actions = ["go to kitchen", "look around", "fly to the moon", "check valid actions", "pick up thermometer"]
+    engine = ScriptedEngine([f"Action: {a}" for a in actions])
+    record = task.run(engine, samples, ResultStore(tmp_path / "r.jsonl")).records[0]
+    prompt = record["prompt"]
+    assert "Goal: Boil the water in the kitchen." in prompt and "In your inventory, you see:" in prompt
+    assert [t["progress"] for t in record["trajectory"]] == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1 / 3, 2 / 3])
+    assert record["progress_rate"] == pytest.approx(2 / 3) and record["success"] is False
+    # upstream grounds on the action space *after* the step: once in the kitchen `go to kitchen` is no longer an
+    # action, nor `pick up thermometer` once it is held; `look around` stays one; the query is grounded
+    assert [t["valid"] for t in record["trajectory"]] == [False, True, False, True, False]
+    assert record["grounding_acc"] == pytest.approx(2 / 5)
+    # strict: the simulator accepted all but `fly to the moon`; no scored subgoal of boil was reached
+    assert [t["valid_strict"] for t in record["trajectory"]] == [True, True, False, True, True]
+    assert record["progress_rate_strict"] == 0.0 and record["difficulty"] == "hard" and record["group"] == "boil"
