@@ -29,7 +29,7 @@ def test_acceleration_of_one_task_is_the_skewness_of_its_jackknife():
     b0, c0 = bs.point([task])
     # jackknife means 1/3, 1/3, 1/3, 0 (mean 1/4): d = mean - jack = -1/12, -1/12, -1/12, 1/4
     expected = _accel([-1 / 12, -1 / 12, -1 / 12, 1 / 4])
-    assert bs._acceleration(bs.mean_comp, [task], [draws], b0, c0) == pytest.approx(expected, rel=1e-9)
+    assert bs._acceleration(bs.mean_comp, [draws], b0, c0) == pytest.approx(expected, rel=1e-9)
     # the scale cancels: the same as the item deviations (-1/4, -1/4, -1/4, 3/4): 0.375 / (6 * 0.75 ** 1.5)
     assert expected == pytest.approx(0.0962250, abs=1e-6)
 
@@ -42,7 +42,7 @@ def test_acceleration_over_two_tasks_leaves_out_one_item_of_one_task_at_a_time()
     # rows: a's jackknife (1/3, 1/3, 1/3, 0) with b at 1/2, then b's (1, 0) with a at 1/4; statistic: the mean
     jack = [(1 / 3 + 0.5) / 2] * 3 + [0.25, 0.625, 0.125]
     d = np.mean(jack) - np.array(jack)
-    assert bs._acceleration(bs.mean_comp, [a, b], draws, b0, c0) == pytest.approx(_accel(d), rel=1e-9)
+    assert bs._acceleration(bs.mean_comp, draws, b0, c0) == pytest.approx(_accel(d), rel=1e-9)
     assert _accel(d) == pytest.approx(0.0051960, abs=1e-6)
 
 
@@ -51,15 +51,15 @@ def test_acceleration_is_zero_without_a_usable_jackknife():
     single = from_arrays([1.0], [0.0])
     draws = bs.bootstrap(single, 10, np.random.default_rng(0))
     assert np.isnan(draws.jack_comp).all()
-    assert bs._acceleration(bs.mean_comp, [single], [draws], *bs.point([single])) == 0.0
+    assert bs._acceleration(bs.mean_comp, [draws], *bs.point([single])) == 0.0
     # identical leave-one-out values: no spread, no skew
     flat = from_arrays([1, 1, 1], [1, 1, 1])
     draws = bs.bootstrap(flat, 10, np.random.default_rng(0))
-    assert bs._acceleration(bs.mean_comp, [flat], [draws], *bs.point([flat])) == 0.0
+    assert bs._acceleration(bs.mean_comp, [draws], *bs.point([flat])) == 0.0
     # NaN leave-one-out values of one task are skipped, the other task's count: the mean over the two tasks
     two = from_arrays([1, 1, 1], [0, 0, 1], task="two")
     d_two = bs.bootstrap(two, 10, np.random.default_rng(0))
-    got = bs._acceleration(bs.mean_comp, [single, two], [bs.bootstrap(single, 10, np.random.default_rng(0)), d_two],
+    got = bs._acceleration(bs.mean_comp, [bs.bootstrap(single, 10, np.random.default_rng(0)), d_two],
                            *bs.point([single, two]))
     jack = (0.0 + d_two.jack_comp) / 2  # the single task stays at its headline 0
     assert got == pytest.approx(_accel(jack.mean() - jack), rel=1e-9)

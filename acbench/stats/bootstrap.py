@@ -56,7 +56,7 @@ def bootstrap(task: PairedTask, resamples: int, rng: np.random.Generator) -> Dra
     comp = np.zeros(resamples)
     for g, weight in enumerate(task.weights):
         members = np.flatnonzero(task.group_index == g)
-        pick = members[rng.integers(0, len(members), size=(resamples, len(members)))]
+        pick = members[rng.integers(len(members), size=(resamples, len(members)))]
         base += weight * task.base[pick].mean(axis=1)
         comp += weight * task.comp[pick].mean(axis=1)
     return Draws(base, comp, _jackknife(task, task.base), _jackknife(task, task.comp))
@@ -67,7 +67,7 @@ def _pooled(task: PairedTask, resamples: int, rng: np.random.Generator) -> Draws
     resample is the weighted mean of its items scaled to the total weight (a ratio estimator: on the original
     items it is exactly the headline). Leave-one-out values use the same estimator."""
     weights = task.item_weights()
-    pick = rng.integers(0, task.n, size=(resamples, task.n))
+    pick = rng.integers(task.n, size=(resamples, task.n))
     total = weights.sum()
 
     def estimate(values: np.ndarray) -> np.ndarray:
@@ -82,13 +82,14 @@ def _pooled(task: PairedTask, resamples: int, rng: np.random.Generator) -> Draws
 
 
 def _jackknife(task: PairedTask, values: np.ndarray) -> np.ndarray:
-    """Headline without item i, for every i (NaN where i is alone in its group): H + w_g (mean_-i - mean_g)."""
-    sizes = task.group_sizes[task.group_index].astype(float)
-    sums = np.bincount(task.group_index, weights=values, minlength=len(task.groups))[task.group_index]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        without = np.where(sizes > 1, (sums - values) / (sizes - 1), np.nan)
+    """Headline without item i, for every i: H + w_g (mean_-i - mean_g). Only stratified tasks come here, so
+    every group has two items or more, or the task is a single item (NaN: nothing is left without it)."""
+    if task.n < 2:
+        return np.full(task.n, np.nan)
+    sizes = task.group_sizes[task.group_index]
+    sums = np.bincount(task.group_index, weights=values)[task.group_index]
     weight = task.weights[task.group_index]
-    return task.headline(values) + weight * (without - sums / sizes)
+    return task.headline(values) + weight * ((sums - values) / (sizes - 1) - sums / sizes)
 
 
 def point(tasks: list[PairedTask]) -> tuple[np.ndarray, np.ndarray]:
@@ -111,23 +112,21 @@ def interval(statistic: Statistic, tasks: list[PairedTask], draws: list[Draws], 
     values = statistic(np.column_stack([d.base for d in draws]), np.column_stack([d.comp for d in draws]))
     values = values[np.isfinite(values)]
     if not np.isfinite(estimate) or len(values) == 0:
-        return estimate, float("nan"), float("nan")
-    if np.all(values == values[0]) and values[0] == estimate:
-        return estimate, estimate, estimate  # nothing varies (identical outputs): a zero-width interval
+        return estimate, np.nan, np.nan
     alpha = (1 - level) / 2
     probs = np.array([alpha, 1 - alpha])
     if method == "bca":
         below = (np.sum(values < estimate) + 0.5 * np.sum(values == estimate)) / len(values)
         z0 = stats.norm.ppf(below)
         if np.isfinite(z0):
-            accel = _acceleration(statistic, tasks, draws, b0, c0)
+            accel = _acceleration(statistic, draws, b0, c0)
             z = stats.norm.ppf(probs)
             probs = stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
     lo, hi = np.quantile(values, probs)
     return estimate, float(lo), float(hi)
 
 
-def _acceleration(statistic: Statistic, tasks, draws, b0: np.ndarray, c0: np.ndarray) -> float:
+def _acceleration(statistic: Statistic, draws: list[Draws], b0: np.ndarray, c0: np.ndarray) -> float:
     """a = sum(d^3) / (6 sum(d^2)^1.5), d = mean(jackknife) - jackknife, leaving out one item of one task."""
     rows_b, rows_c = [], []
     for t, d in enumerate(draws):
@@ -163,6 +162,4 @@ def mean_delta(b: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 def mean_retention(b: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Mean over tasks of compressed / base; NaN for a row where some base headline is 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(b != 0, c / np.where(b != 0, b, 1.0), np.nan)
-    return ratio.mean(axis=1)
+    return (c / np.where(b != 0, b, np.nan)).mean(axis=1)

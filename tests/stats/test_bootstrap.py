@@ -92,3 +92,85 @@ def test_single_item_groups_are_pooled_not_frozen():
     assert np.isclose(draws.base.mean(), 0.5, atol=0.03)
     grouped = from_arrays([1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0], groups=["a", "a", "b", "b"])
     assert stratified(grouped)
+
+
+def _scipy_interval(base, comp, distribution, level, method):
+    """scipy.stats.bootstrap's interval of the mean paired difference, given our bootstrap distribution."""
+    from types import SimpleNamespace
+
+    from scipy import stats
+
+    result = stats.bootstrap((np.asarray(base, float), np.asarray(comp, float)),
+                             lambda b, c, axis=-1: np.mean(c - b, axis=axis), paired=True, vectorized=True,
+                             n_resamples=0, bootstrap_result=SimpleNamespace(bootstrap_distribution=distribution),
+                             method=method, confidence_level=level)
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def test_bca_by_hand_and_as_scipy_computes_it_from_the_same_draws():
+    from scipy import stats
+
+    # compressed item values 0, 0, 0, 1, 4 (base 0): delta 1; leaving one item out gives 5/4 (x3), 1, 1/4
+    base, comp = np.zeros(5), np.array([0.0, 0.0, 0.0, 1.0, 4.0])
+    task = from_arrays(base, comp)
+    jack = bs.bootstrap(task, 10, np.random.default_rng(0))
+    assert jack.jack_comp == pytest.approx([1.25, 1.25, 1.25, 1.0, 0.25])
+    # bootstrap deltas chosen by hand: 70 spread over [-1, 2.5] (40 below the estimate 1, 30 above) and 20 ties
+    values = np.r_[np.linspace(-1, 2.5, 70), [1.0] * 20]
+    draws = bs.Draws(np.zeros(90), values, jack.jack_base, jack.jack_comp)
+    # z0 = Phi^-1((40 + 20 / 2) / 90): ties count half; a: d = mean(jack) - jack = (-1/4 x3, 0, 3/4),
+    # sum d^3 = 0.375, sum d^2 = 0.75
+    z0 = stats.norm.ppf(50 / 90)
+    a = 0.375 / (6 * 0.75**1.5)
+    z = stats.norm.ppf([0.05, 0.95])
+    expected = np.quantile(values, stats.norm.cdf(z0 + (z0 + z) / (1 - a * (z0 + z))))
+    est, lo, hi = bs.interval(bs.mean_delta, [task], [draws], 0.9, "bca")
+    assert est == 1.0 and (lo, hi) == pytest.approx(tuple(expected), rel=1e-12)
+    assert (lo, hi) == pytest.approx((-0.4582888, 2.4508461), abs=1e-6)  # moved up from percentile's -0.774, 2.274
+    assert (lo, hi) == pytest.approx(_scipy_interval(base, comp, values, 0.9, "BCa"), rel=1e-12)
+    assert bs.interval(bs.mean_delta, [task], [draws], 0.9)[1:] == pytest.approx(
+        _scipy_interval(base, comp, values, 0.9, "percentile"), rel=1e-12)
+    # the same on real draws of a skewed, paired, continuous task
+    rng = np.random.default_rng(4)
+    base = rng.uniform(0, 1, 12)
+    comp = base - rng.exponential(0.3, 12)
+    task = from_arrays(base, comp)
+    draws = bs.bootstrap(task, 500, rng)
+    for method, scipy_method in (("bca", "BCa"), ("percentile", "percentile")):
+        est, lo, hi = bs.interval(bs.mean_delta, [task], [draws], 0.95, method)
+        assert est == pytest.approx(np.mean(comp - base), rel=1e-12)
+        assert (lo, hi) == pytest.approx(_scipy_interval(base, comp, draws.comp - draws.base, 0.95, scipy_method),
+                                         rel=1e-9)
+
+
+def test_percentile_interval_is_the_two_quantiles_of_the_draws():
+    task = from_arrays(np.zeros(3), [1.0, 5.0, 6.0])
+    draws = bs.Draws(np.zeros(11), np.arange(11.0), np.zeros(3), np.zeros(3))
+    # 80 %: the 0.1 and 0.9 quantiles of 0..10 are 1 and 9 (linear interpolation, index 10 * p)
+    assert bs.interval(bs.mean_delta, [task], [draws], level=0.8) == pytest.approx((4.0, 1.0, 9.0), rel=1e-12)
+    assert bs.interval(bs.mean_comp, [task], [draws], level=0.5) == pytest.approx((4.0, 2.5, 7.5), rel=1e-12)
+
+
+def test_interval_without_an_estimate_or_without_finite_draws_is_nan():
+    # base headline 0: no retention, whatever the draws say
+    zero = from_arrays([1.0, -1.0], [1.0, 1.0])
+    draws = bs.Draws(np.array([1.0, -1.0, 0.5]), np.ones(3), np.zeros(2), np.zeros(2))
+    est, lo, hi = bs.interval(bs.mean_retention, [zero], [draws])
+    assert np.isnan(est) and np.isnan(lo) and np.isnan(hi)
+    # the delta has one: draws 1 - (1, -1, 0.5) = 0, 2, 0.5; quantiles 0.025 and 0.975 of them (index 2 * p)
+    assert bs.interval(bs.mean_delta, [zero], [draws]) == pytest.approx((1.0, 0.025, 1.925), rel=1e-9)
+    # a retention of 0.5, but every draw has a base of 0: no finite draw, no interval
+    half = from_arrays([2.0, 2.0], [1.0, 1.0])
+    est, lo, hi = bs.interval(bs.mean_retention, [half], [bs.Draws(np.zeros(4), np.ones(4), np.zeros(2), np.zeros(2))])
+    assert est == 0.5 and np.isnan(lo) and np.isnan(hi)
+    # one finite draw (the others divide by 0): the interval is that value
+    one = bs.Draws(np.array([0.0, 0.0, 4.0]), np.ones(3), np.zeros(2), np.zeros(2))
+    assert bs.interval(bs.mean_retention, [half], [one], method="bca") == (0.5, 0.25, 0.25)
+
+
+def test_mean_retention_by_hand():
+    b = np.array([[1.0, 2.0], [0.0, 2.0], [2.0, 4.0], [1.0, 1.0]])
+    c = np.array([[0.5, 1.0], [1.0, 1.0], [1.0, 1.0], [1.5, 0.0]])
+    # rows: (0.5 + 0.5) / 2, a base of 0 (NaN), (0.5 + 0.25) / 2, (1.5 + 0) / 2
+    got = bs.mean_retention(b, c)
+    assert np.isnan(got[1]) and got[[0, 2, 3]] == pytest.approx([0.5, 0.375, 0.75])

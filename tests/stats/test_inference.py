@@ -80,3 +80,16 @@ def test_mde_hand_computed():
     same = from_arrays([0, 2, 0, 2], [0, 2, 0, 2])
     assert mde(same) == pytest.approx(2.801585 * math.sqrt(2) * math.sqrt(4 / 3) / 2, rel=1e-5)
     assert math.isnan(mde(from_arrays([1.0], [0.0])))
+
+
+def test_permutation_defaults_are_9999_draws_from_seed_0():
+    # 2**20 sign patterns > 9999: Monte Carlo. With 9999 draws the two-sided p is 2 (k + 1) / 10000, so a
+    # multiple of 1 / 10000 (measured: 0.3542 from seed 0, 0.3482 from seed 1, 0.35416... from 10000 draws)
+    base = np.arange(20.0) / 20
+    comp = base + np.array([0.3, -0.2, 0.1, 0.25, -0.15, 0.05, 0.2, -0.1, 0.15, 0.0,
+                            0.1, -0.25, 0.3, 0.05, -0.05, 0.2, -0.3, 0.1, 0.15, -0.1])
+    task = from_arrays(base, comp)
+    p, test = paired_test(task)
+    assert test == "paired_permutation" and (p, test) == paired_test(task, resamples=9999, seed=0)
+    assert p * 10000 == pytest.approx(round(p * 10000), abs=1e-6) and 0.3 < p < 0.4
+    assert paired_test(task, seed=1)[0] != p and paired_test(task, resamples=10000)[0] != p
