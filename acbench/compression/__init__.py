@@ -6,12 +6,13 @@
     result = compress(spec, model_path)          # CompressionResult(path, stats)
 
 Importing this package is cheap: llmcompressor (and transformers) are imported only inside the functions
-that run them. See README.md in this folder for the methods.
+that run them. Each method is one module of `acbench.compression.methods`; see README.md in this folder.
 """
 
 from acbench.compression.calibration import CalibrationError
 from acbench.compression.run import CompressionResult, compress
-from acbench.compression.spec import CompressionSpec, all_methods
+from acbench.compression.methods import all_methods
+from acbench.compression.spec import CompressionSpec
 from acbench.compression.validate import CompressionError, validate_against_model
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Our two llm-compressor modifiers. Imported only by `recipe.build_recipe` (it imports llmcompressor).
+"""Our two llm-compressor modifiers. Imported only inside `methods/*.modifiers` (it imports llmcompressor).
 
 - `OneShotMagnitudePruningModifier`: magnitude pruning that acts in oneshot. llm-compressor's own
   MagnitudePruningModifier updates its masks only on training steps, so in `oneshot` it prunes nothing,

@@ -6,6 +6,8 @@
 
 Methods: `none`, quantization (`rtn`, `gptq`, `awq`, `smoothquant`, `fp8`), pruning (`magnitude`, `wanda`,
 `sparsegpt`), and a pruning followed by a quantization written `<pruning>+<quant>` (e.g. `wanda+rtn`).
+Each is one module of `acbench.compression.methods`; the spec asks the registry there which bits, group size
+and symmetry a method accepts, what it checks, and which fields decide its result (`effective_params`).
 
 Fields that do not apply to the method (e.g. `sparsity` for `gptq`, `bits` for `wanda`) are ignored while
 they keep their default; set to anything else they are an error, so a typo never silently does nothing.
@@ -23,29 +25,18 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-QUANT_METHODS = ("rtn", "gptq", "awq", "smoothquant", "fp8")
-PRUNE_METHODS = ("magnitude", "wanda", "sparsegpt")
-# Bits each quantization method can produce with llm-compressor 0.14 + compressed-tensors.
-ALLOWED_BITS: dict[str, tuple[int, ...]] = {
-    "rtn": (2, 3, 4, 8),
-    "gptq": (2, 3, 4, 8),
-    "awq": (4,),  # AWQ's scale search is defined for low-bit weight-only quantization (W4A16)
-    "smoothquant": (8,),  # W8A8: int8 weights and int8 per-token activations
-    "fp8": (8,),  # FP8 E4M3 weights, dynamic per-token FP8 activations
-}
-# Methods whose weights are quantized in groups along the input dimension (group_size applies).
-GROUPED_METHODS = ("rtn", "gptq", "awq")
-# Methods that read calibration data.
-CALIBRATED_METHODS = ("gptq", "awq", "smoothquant", "wanda", "sparsegpt")
+from acbench.compression.methods import (
+    CALIBRATION_PARAMS,
+    WEIGHT_BITS,
+    all_methods,
+    method_parts,
+    pruning_methods,
+    quantization_methods,
+)
+
 # Bump when build_recipe or our own pruning/measuring code changes what a spec produces (busts the cache).
 RECIPE_VERSION = 2  # 2: Wanda/SparseGPT no longer prune lm_head (tied embedding) through the "lm_head." name quirk
 _PATTERN = re.compile(r"^(\d+):(\d+)$")
-
-
-def all_methods() -> list[str]:
-    """Every accepted method name, combinations included."""
-    combos = [f"{p}+{q}" for p in PRUNE_METHODS for q in QUANT_METHODS]
-    return ["none", *QUANT_METHODS, *PRUNE_METHODS, *combos]
 
 
 class CompressionSpec(BaseModel):
@@ -93,16 +84,17 @@ class CompressionSpec(BaseModel):
         name = str(value).strip().lower().replace(" ", "")
         if name not in all_methods():
             raise ValueError(
-                f"unknown method '{value}'. Use one of: none, {', '.join(QUANT_METHODS)} (quantization); "
-                f"{', '.join(PRUNE_METHODS)} (pruning); or '<pruning>+<quant>' such as 'sparsegpt+gptq'"
+                f"unknown method '{value}'. Use one of: none, {', '.join(quantization_methods())} (quantization); "
+                f"{', '.join(pruning_methods())} (pruning); or '<pruning>+<quant>' such as 'sparsegpt+gptq'"
             )
         return name
 
     @field_validator("bits")
     @classmethod
     def _bits(cls, value: int) -> int:
-        if value not in (2, 3, 4, 8):
-            raise ValueError(f"bits must be 2, 3, 4 or 8, not {value}")
+        if value not in WEIGHT_BITS:
+            choices = ", ".join(map(str, WEIGHT_BITS[:-1])) + f" or {WEIGHT_BITS[-1]}"
+            raise ValueError(f"bits must be {choices}, not {value}")
         return value
 
     @field_validator("group_size", mode="before")
@@ -155,15 +147,16 @@ class CompressionSpec(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _defaults_from_method(cls, data: Any) -> Any:
-        # AWQ is asymmetric (with zero points) in its paper; an n:m pattern alone implies its sparsity.
+        # The quantization method's own defaults (AWQ is asymmetric, fp8/smoothquant have one width);
+        # an n:m pattern alone implies its sparsity.
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        method = str(data.get("method", "")).strip().lower()
-        if "symmetric" not in data and method.split("+")[-1] == "awq":
-            data["symmetric"] = False
-        if data.get("bits") is None and method.split("+")[-1] in ("fp8", "smoothquant"):
-            data["bits"] = 8  # their only width, so `-P method=fp8` needs no bits
+        _, quant = method_parts(str(data.get("method", "")).strip().lower().replace(" ", ""))
+        if quant is not None and "symmetric" not in data and quant.default_symmetric is not None:
+            data["symmetric"] = quant.default_symmetric
+        if quant is not None and data.get("bits") is None and quant.default_bits is not None:
+            data["bits"] = quant.default_bits
         found = _PATTERN.match(str(data.get("pattern", "")).strip())
         if found and "sparsity" not in data and int(found[2]) > 0:
             data["sparsity"] = 1.0 - int(found[1]) / int(found[2])
@@ -172,24 +165,13 @@ class CompressionSpec(BaseModel):
     # ---- cross-field checks -------------------------------------------------------------------
     @model_validator(mode="after")
     def _consistent(self) -> CompressionSpec:
-        prune, quant = self.pruning, self.quantization
+        # Each method checks the fields it reads; here, fields set for a method that reads none of them.
+        prune, quant = method_parts(self.method)
         explicit = self.model_fields_set
+        defaults = type(self).model_fields
         if quant:
-            allowed = ALLOWED_BITS[quant]
-            if self.bits not in allowed:
-                raise ValueError(
-                    f"method '{quant}' cannot produce {self.bits}-bit weights; allowed bits: "
-                    f"{', '.join(map(str, allowed))}"
-                    + (" (smoothquant is W8A8)" if quant == "smoothquant" else "")
-                    + (" (fp8 is 8-bit floating point)" if quant == "fp8" else "")
-                )
-            if quant not in GROUPED_METHODS and "group_size" in explicit and self.group_size not in (None, 64):
-                raise ValueError(
-                    f"method '{quant}' quantizes weights per channel; group_size does not apply (leave it unset)"
-                )
-            if quant in ("smoothquant", "fp8") and "symmetric" in explicit and not self.symmetric:
-                raise ValueError(f"method '{quant}' is symmetric only; symmetric=False does not apply")
-        elif "bits" in explicit and self.bits != 4:
+            quant.check(self)
+        elif "bits" in explicit and self.bits != defaults["bits"].default:
             raise ValueError(
                 f"bits={self.bits} does not apply to '{self.method}' (no quantization); "
                 f"add one, e.g. method='{self.method if self.method != 'none' else 'gptq'}+rtn'"
@@ -197,26 +179,17 @@ class CompressionSpec(BaseModel):
                 else f"bits={self.bits} does not apply to method 'none'"
             )
         if prune:
-            n_m = self.n_m
-            if n_m is not None:
-                implied = 1.0 - n_m[0] / n_m[1]
-                if abs(self.sparsity - implied) > 1e-9:
-                    raise ValueError(
-                        f"pattern '{self.pattern}' keeps {n_m[0]} of every {n_m[1]} weights, i.e. sparsity "
-                        f"{implied:g}; sparsity={self.sparsity:g} contradicts it (leave sparsity unset)"
-                    )
-            if self.sparsity == 0.0:
-                raise ValueError(f"method '{prune}' with sparsity 0 prunes nothing; use a sparsity in (0, 1)")
+            prune.check(self)
         else:
             if self.pattern != "unstructured":
                 raise ValueError(
                     f"pattern '{self.pattern}' applies to pruning, and method '{self.method}' does not prune; "
-                    f"use e.g. method='sparsegpt+{quant or 'gptq'}'"
+                    f"use e.g. method='sparsegpt+{quant.name if quant else 'gptq'}'"
                 )
-            if "sparsity" in explicit and self.sparsity != 0.5:
+            if "sparsity" in explicit and self.sparsity != defaults["sparsity"].default:
                 raise ValueError(
                     f"sparsity applies to pruning, and method '{self.method}' does not prune; "
-                    f"use e.g. method='wanda+{quant or 'rtn'}'"
+                    f"use e.g. method='wanda+{quant.name if quant else 'rtn'}'"
                 )
         return self
 
@@ -224,14 +197,14 @@ class CompressionSpec(BaseModel):
     @property
     def pruning(self) -> str | None:
         """The pruning part of the method, or None."""
-        head = self.method.split("+")[0]
-        return head if head in PRUNE_METHODS else None
+        prune, _ = method_parts(self.method)
+        return prune.name if prune else None
 
     @property
     def quantization(self) -> str | None:
         """The quantization part of the method, or None."""
-        tail = self.method.split("+")[-1]
-        return tail if tail in QUANT_METHODS else None
+        _, quant = method_parts(self.method)
+        return quant.name if quant else None
 
     @property
     def n_m(self) -> tuple[int, int] | None:
@@ -242,37 +215,24 @@ class CompressionSpec(BaseModel):
     @property
     def needs_calibration(self) -> bool:
         """True when some step of the method reads calibration data."""
-        return any(part in CALIBRATED_METHODS for part in self.method.split("+"))
+        return any(part is not None and part.calibrated for part in method_parts(self.method))
 
     def effective_params(self) -> dict[str, Any]:
-        """The fields that determine the result for this method (irrelevant defaults dropped)."""
+        """The fields that determine the result for this method (irrelevant defaults dropped).
+
+        `method`, then (unless it is `none`) `ignore`, the quantization method's `params`, the pruning
+        method's, and the calibration settings when a step calibrates.
+        """
         params: dict[str, Any] = {"method": self.method}
         if self.method == "none":
             return params
         params["ignore"] = list(self.ignore)
-        quant, prune = self.quantization, self.pruning
-        if quant:
-            params["bits"] = self.bits
-            if quant in GROUPED_METHODS:
-                params["group_size"] = self.group_size
-                params["symmetric"] = self.symmetric
-            if quant in ("gptq", "smoothquant"):
-                params["dampening"] = self.dampening
-                params["actorder"] = self.actorder
-            if quant == "smoothquant":
-                params["smoothing_strength"] = self.smoothing_strength
-        if prune:
-            params["sparsity"] = self.sparsity
-            params["pattern"] = self.pattern
-            if prune == "sparsegpt":
-                params["dampening"] = self.dampening
+        prune, quant = method_parts(self.method)
+        for part in (quant, prune):
+            if part is not None:
+                params.update({name: getattr(self, name) for name in part.params})
         if self.needs_calibration:
-            params.update(
-                calib_samples=self.calib_samples,
-                calib_seq_len=self.calib_seq_len,
-                calib_source=self.calib_source,
-                seed=self.seed,
-            )
+            params.update({name: getattr(self, name) for name in CALIBRATION_PARAMS})
         return params
 
     def cache_key(self, extra: dict[str, Any] | None = None) -> str:

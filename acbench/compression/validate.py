@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from acbench.compression.calibration import CalibrationError, check_source
-from acbench.compression.spec import GROUPED_METHODS, CompressionSpec
+from acbench.compression.methods import method_parts
+from acbench.compression.spec import CompressionSpec
 
 COMMON_GROUP_SIZES = (16, 32, 64, 128, 256)
 
@@ -74,7 +75,8 @@ def validate_against_model(spec: CompressionSpec, model_path: str | Path) -> Tar
         return targeted_layers(model_path, spec.ignore)
     targets = targeted_layers(model_path, spec.ignore)
     widths = {name: shape[1] for name, shape in targets.shapes.items()}
-    if spec.quantization in GROUPED_METHODS and spec.group_size is not None:
+    _, quant = method_parts(spec.method)
+    if quant is not None and quant.grouped and spec.group_size is not None:
         bad = {name: w for name, w in widths.items() if w % spec.group_size}
         if bad:
             fit = _fitting_sizes(widths.values())

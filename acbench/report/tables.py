@@ -20,7 +20,7 @@ import re
 
 import pandas as pd
 
-from acbench.compression.spec import GROUPED_METHODS, PRUNE_METHODS, QUANT_METHODS
+from acbench.compression.methods import LabelArgs, method_parts
 
 KEY = ["model", "method", "setting", "profile"]
 _PARAMS = ["model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "tasks", "seed"]
@@ -61,25 +61,18 @@ def normalise_runs(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 def setting(method: str, bits=None, group_size=None, sparsity=None, pattern=None) -> str:
-    """A short label of what the method did: `W4 g64`, `W8A8`, `50%`, `2:4 + W4 g128`."""
-    parts = str(method).split("+")
-    prune = parts[0] if parts[0] in PRUNE_METHODS else None
-    quant = parts[-1] if parts[-1] in QUANT_METHODS else None
-    out = []
-    if prune:
-        if pattern and str(pattern) not in ("unstructured", "None", "nan"):
-            out.append(str(pattern))
-        else:
-            out.append(f"{round(float(sparsity) * 100)}%" if _present(sparsity) else "pruned")
-    if quant == "smoothquant":
-        out.append("W8A8")
-    elif quant == "fp8":
-        out.append("FP8")
-    elif quant:
-        label = f"W{_int(bits)}"
-        if quant in GROUPED_METHODS:
-            label += f" g{_int(group_size)}" if _present(group_size) else " per-channel"
-        out.append(label)
+    """A short label of what the method did: `W4 g64`, `W8A8`, `50%`, `2:4 + W4 g128`.
+
+    Each method labels its own part (`Method.label`, acbench/compression/methods); the values are a run's
+    logged params, read back as text or NaN, so they are tidied into `LabelArgs` first.
+    """
+    args = LabelArgs(
+        bits=_int(bits),
+        group_size=_int(group_size) if _present(group_size) else None,
+        sparsity=sparsity if _present(sparsity) else None,
+        pattern=str(pattern) if pattern and str(pattern) not in ("unstructured", "None", "nan") else None,
+    )
+    out = [part.label(args) for part in method_parts(str(method)) if part is not None]
     return " + ".join(out) or "original"
 
 
