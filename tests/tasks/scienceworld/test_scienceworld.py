@@ -206,3 +206,20 @@ def test_agentboard_episode_on_the_simulator(tmp_path):
     # strict: the simulator accepted all but `fly to the moon`; no scored subgoal of boil was reached
     assert [t["valid_strict"] for t in record["trajectory"]] == [True, True, False, True, True]
     assert record["progress_rate_strict"] == 0.0 and record["difficulty"] == "hard" and record["group"] == "boil"
+
+
+def test_a_changed_label_file_changes_the_results_key(tmp_path):
+    from acbench.config import RunConfig
+    from acbench.evaluate import setup_tasks
+
+    path = _write(tmp_path / "test.jsonl", [_label("boil", 0, ["a"])])
+
+    def key():
+        options = {"scienceworld": {"subset": "agentboard", "labels": path}}
+        cfg = RunConfig.from_params({"method": "none", "tasks": "scienceworld"}, base={"task_options": options})
+        return setup_tasks(cfg)[0].key
+
+    first = key()
+    assert key() == first
+    _write(tmp_path / "test.jsonl", [_label("boil", 0, ["b"])])  # same problem ids, another subgoal
+    assert key() != first
