@@ -4,8 +4,12 @@
     engine = HFEngine(resolve_model())
     engine.generate([GenerationRequest.from_prompt("What is 2+2?", max_new_tokens=16)])
 
-Requests are grouped by their generation settings, sorted by prompt length (less padding), and run in
-batches with left padding. Compressed-tensors checkpoints load through transformers (decompressed to float).
+Generation runs through acbench/engines/scheduler.py by default: continuous batching (a row leaves the batch
+when it ends, a waiting request joins) and prefix reuse (shared prompt heads and the previous turn of a
+multi-turn episode are not prefilled again); its docstring says how and where its limits are. The padded path
+(`scheduler="padded"`, and the fallback for N-bit KV caches and models the scheduler does not support) groups
+requests by their generation settings, sorts them by prompt length and runs `model.generate` on left-padded
+batches. Compressed-tensors checkpoints load through transformers (decompressed to float).
 """
 
 from __future__ import annotations
@@ -52,8 +56,11 @@ class HFEngine:
         max_context: int | None = None,
         trust_remote_code: bool = False,
         kv_bits: str = "16",
+        scheduler: str = "continuous",
+        prefix_cache_tokens: int | None = None,
     ):
         from acbench.engines.kv import check_head_dim, parse_kv_bits
+        from acbench.engines.scheduler import DEFAULT_PREFIX_CACHE_TOKENS
 
         self.kv_bits = parse_kv_bits(kv_bits)  # "16": the model's own cache; "8"/"4": see acbench/engines/kv.py
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -66,6 +73,25 @@ class HFEngine:
         self.tokenizer.padding_side = "left"
         config_ctx = getattr(self.model.config, "max_position_embeddings", None) or 2048
         self.max_context = min(max_context or config_ctx, config_ctx)
+        if scheduler not in ("continuous", "padded"):
+            raise ValueError(f"scheduler must be 'continuous' or 'padded', got '{scheduler}'")
+        budget = DEFAULT_PREFIX_CACHE_TOKENS if prefix_cache_tokens is None else prefix_cache_tokens
+        self.scheduler = self._make_scheduler(budget) if scheduler == "continuous" else None
+
+    def _make_scheduler(self, prefix_cache_tokens: int):
+        """The continuous-batching scheduler, or None (padded path) where it cannot run this engine, said why."""
+        from acbench.engines.scheduler import PrefixStore, Scheduler, unsupported_reason
+
+        if self.kv_bits != "16":
+            # A reused prefix would be read at N bits where a fresh prefill reads it at full precision.
+            log.info("kv_bits=%s: generation uses the padded model.generate path, not the scheduler", self.kv_bits)
+            return None
+        reason = unsupported_reason(self.model)
+        if reason is not None:
+            log.warning("continuous batching off for this model (%s): using padded model.generate", reason)
+            return None
+        store = PrefixStore(prefix_cache_tokens) if prefix_cache_tokens > 0 else None
+        return Scheduler(self.model, self.tokenizer, batch_size=self.batch_size, store=store)
 
     # -- text utilities ---------------------------------------------------------------------------
     def _encode(self, text: str) -> list[int]:
@@ -105,10 +131,21 @@ class HFEngine:
 
     # -- generation -------------------------------------------------------------------------------
     def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
-        outputs: list[str | None] = [None] * len(requests)
         encoded = [(i, self._prompt_ids(r)) for i, r in enumerate(requests)]
         if self.device == "cpu":
             share_cores()  # other acbench processes on this machine may have started or finished
+        if self.scheduler is None:
+            return self._generate_padded(requests, encoded, progress)
+        self.scheduler.batch_size = self.batch_size  # callers (benches) may change it after loading
+        with progress_bar(total=len(requests), desc="generate", disable=not progress) as bar:
+            generated = self.scheduler.run([ids for _, ids in encoded], requests, on_done=lambda _: bar.update(1))
+        texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+        return [cut_at_stop(t, r.stop) for t, r in zip(texts, requests)]
+
+    def _generate_padded(self, requests: list[GenerationRequest], encoded: list[tuple[int, list[int]]],
+                         progress: bool) -> list[str]:
+        """Batches of one generation setting, left-padded, through `model.generate` (the pre-scheduler path)."""
+        outputs: list[str | None] = [None] * len(requests)
 
         def settings(item):
             r = requests[item[0]]

@@ -1,0 +1,379 @@
+"""Continuous batching with prefix reuse for the transformers engine (used by `HFEngine.generate`).
+
+    from acbench.engines.scheduler import PrefixStore, Scheduler, unsupported_reason
+    scheduler = Scheduler(model, tokenizer, batch_size=16, store=PrefixStore(16384))
+    token_ids = scheduler.run(prompt_ids, requests)        # one list of generated ids per request
+
+How it works. Up to `batch_size` rows decode together, one token per step, through the model's forward and a
+transformers `DynamicCache`. A row leaves the batch as soon as it emits an EOS token, reaches its
+`max_new_tokens` or its generated text contains one of its stop strings; a waiting request then takes its
+place: its prompt is prefilled on its own (with the other newcomers of that step), and its cache is joined to
+the running one. Rows of one batch may have different settings (max_new_tokens, stop, temperature, seed).
+
+Padding. Every row's cache lives in one tensor per layer, `[rows, heads, width, head_dim]`, with a 0/1
+`mask` of the same width: caches are left-padded to a common width when joined, and a prefill that reuses a
+cached prefix has padding between the prefix and the new tokens. Padding columns hold zero keys and values,
+are masked out of attention, and a token's position id is the number of real tokens before it (the mask's
+cumsum), so no padding anywhere shifts a position. Columns that no remaining row uses are dropped when rows
+leave. Greedy outputs equal one-at-a-time `model.generate` (tested on the tiny model and on SmolLM2): only
+the float summation order can differ, as in any batched run.
+
+Sampling (temperature > 0). Each request draws from its own `torch.Generator` seeded with `request.seed`, so
+a sampled output depends only on its request (prompt, settings, seed), not on which requests share its batch
+or in which order they run. These draws differ from `model.generate`'s, which share one global generator
+across the batch: sampled outputs of the padded path and of this scheduler are not the same strings.
+
+Prefix reuse (`PrefixStore`). Keys and values of a token sequence depend only on the tokens before them, so
+the cache of a prompt's head can be reused by any prompt that starts with the same token ids (matched by
+ids, never by text). The store is an LRU of (token ids, one row's keys/values), bounded by a total token
+budget (`prefix_cache_tokens`, default 16,384 tokens; memory = tokens x 2 x layers x kv_heads x head_dim x
+dtype bytes, 188 MB for SmolLM2-135M in float32, 4.2 GB for an 8B Llama in bf16 would need a smaller budget;
+0 turns reuse off). Two uses:
+- within one `run`, prompts that share a head of at least `PREFIX_MIN_TOKENS` tokens (few-shot examples,
+  tool descriptions, instructions) get that head prefilled once, before the requests start;
+- every finished row is stored (prompt + generated tokens), so the next turn of a multi-turn episode, whose
+  prompt starts with this turn's prompt and output, prefills only the new tokens. A stored sequence that is
+  a prefix of a newer one is dropped (the newer one covers it).
+A request reuses the longest stored common prefix, at most its prompt minus one token (the last prompt token
+must run to give the first output's logits), and only from `PREFIX_MIN_TOKENS` tokens up. Reused keys and
+values were computed in a different batch shape than a fresh prefill would compute them, so logits differ by
+float noise (< 1e-4 on the tiny test model); greedy outputs are tested equal to the no-reuse path.
+
+Limits. Only models whose `DynamicCache` layers are all plain full-attention `DynamicLayer`s (Llama, Qwen2,
+Mistral without sliding window, ...) and whose generation config adds no logits processor this loop does not
+apply (repetition penalty, n-gram blocking, forced or suppressed tokens, ...); `unsupported_reason` says
+why a model is not, and the engine then uses its padded `model.generate` path. The N-bit KV caches of
+acbench/engines/kv.py also take the padded path: a reused prefix would be read back at N bits where a fresh
+prefill reads it at full precision, which would change what `kv_bits` measures. Prefill of newcomers is not
+chunked: a long prompt joins in one forward pass (bounded by the engine's max_context).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+PREFIX_MIN_TOKENS = 32  # shorter shared heads are not worth a lookup and a copy
+DEFAULT_PREFIX_CACHE_TOKENS = 16384
+
+# Generation-config fields whose non-default value adds a logits processor this loop does not implement.
+_UNSUPPORTED_GENERATION = {
+    "repetition_penalty": 1.0, "no_repeat_ngram_size": 0, "encoder_no_repeat_ngram_size": 0,
+    "bad_words_ids": None, "suppress_tokens": None, "begin_suppress_tokens": None, "forced_bos_token_id": None,
+    "forced_eos_token_id": None, "sequence_bias": None, "min_length": 0, "min_new_tokens": None,
+    "exponential_decay_length_penalty": None, "guidance_scale": None, "renormalize_logits": False,
+}
+
+Layers = list[tuple[torch.Tensor, torch.Tensor]]  # per model layer: keys, values [rows, heads, width, head_dim]
+
+
+def unsupported_reason(model) -> str | None:
+    """Why this model cannot run through the scheduler (None when it can)."""
+    from transformers.cache_utils import DynamicCache, DynamicLayer
+
+    if getattr(model.config, "is_encoder_decoder", False):
+        return "encoder-decoder model"
+    layers = DynamicCache(config=model.config).layers
+    if not layers or any(type(layer) is not DynamicLayer for layer in layers):
+        kinds = sorted({type(layer).__name__ for layer in layers}) or ["none"]
+        return f"cache layers {', '.join(kinds)} (only full-attention DynamicLayer is joined and split)"
+    config = model.generation_config
+    for name, default in _UNSUPPORTED_GENERATION.items():
+        value = getattr(config, name, default)
+        if value is not None and value != default:
+            return f"generation config sets {name}={value!r}"
+    return None
+
+
+def _lcp(a: np.ndarray, b: np.ndarray) -> int:
+    """Length of the longest common prefix of two id arrays."""
+    n = min(len(a), len(b))
+    diff = np.flatnonzero(a[:n] != b[:n])
+    return int(diff[0]) if len(diff) else n
+
+
+@dataclass
+class _Entry:
+    tokens: np.ndarray
+    layers: Layers  # one row: [1, heads, len(tokens), head_dim]
+
+
+class PrefixStore:
+    """An LRU of token sequences and their keys/values, bounded by `budget_tokens` tokens in total."""
+
+    def __init__(self, budget_tokens: int = DEFAULT_PREFIX_CACHE_TOKENS):
+        self.budget = budget_tokens
+        self.entries: OrderedDict[int, _Entry] = OrderedDict()
+        self.tokens = 0
+        self._next_key = 0
+        self.hits = self.reused_tokens = 0  # counters for benchmarks and tests
+
+    def longest(self, tokens: Sequence[int]) -> tuple[_Entry | None, int]:
+        """The entry sharing the longest prefix with `tokens`, and that length (refreshes its LRU place)."""
+        ids = np.asarray(tokens, dtype=np.int64)
+        best, best_len = None, 0
+        for key, entry in self.entries.items():
+            n = _lcp(entry.tokens, ids)
+            if n > best_len:
+                best, best_len = key, n
+        if best is None:
+            return None, 0
+        self.entries.move_to_end(best)
+        return self.entries[best], best_len
+
+    def put(self, tokens: Sequence[int], layers: Layers) -> None:
+        ids = np.asarray(tokens, dtype=np.int64)
+        if len(ids) < PREFIX_MIN_TOKENS or len(ids) > self.budget:
+            return
+        for key in [k for k, e in self.entries.items() if len(e.tokens) <= len(ids) and _lcp(e.tokens, ids) == len(e.tokens)]:
+            self._drop(key)  # a prefix of the new sequence: the new entry covers it
+        self.entries[self._next_key] = _Entry(ids, layers)
+        self._next_key += 1
+        self.tokens += len(ids)
+        while self.tokens > self.budget:
+            self._drop(next(iter(self.entries)))  # least recently used first
+
+    def _drop(self, key: int) -> None:
+        self.tokens -= len(self.entries.pop(key).tokens)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.tokens = 0
+
+
+def shared_heads(prompts: Sequence[Sequence[int]], min_tokens: int = PREFIX_MIN_TOKENS) -> list[list[int]]:
+    """Token prefixes of at least `min_tokens` that two or more prompts share, as long as the pair shares them.
+
+    Sorting the prompts puts the prompts with a long common head next to each other, so the longest head a
+    prompt shares with any other is the longer of its common prefixes with its two neighbours. Each head is
+    capped one token short of the shorter prompt (that token must run to give the first output's logits).
+    """
+    counts = Counter(tuple(p) for p in prompts)
+    unique = sorted(counts)
+    heads = set()
+    for a, b in zip(unique, unique[1:]):
+        n = min(_lcp(np.asarray(a), np.asarray(b)), len(a) - 1, len(b) - 1)
+        if n >= min_tokens:
+            heads.add(a[:n])
+    for p, count in counts.items():  # identical prompts (repeats of a sampled request): all but the last token
+        if count > 1 and len(p) - 1 >= min_tokens:
+            heads.add(p[:-1])
+    return [list(h) for h in sorted(heads, key=len)]
+
+
+@dataclass
+class _Row:
+    index: int  # position in the caller's request list
+    prompt: list[int]
+    max_new_tokens: int
+    stop: tuple[str, ...]
+    temperature: float
+    generator: torch.Generator | None
+    generated: list[int] = field(default_factory=list)
+    logits: list[torch.Tensor] = field(default_factory=list)  # only with keep_logits (tests)
+
+
+def _pad_left(t: torch.Tensor, n: int) -> torch.Tensor:
+    """`n` zero columns before the sequence axis (-2) of a keys/values tensor."""
+    if n == 0:
+        return t
+    return torch.cat([t.new_zeros(*t.shape[:-2], n, t.shape[-1]), t], dim=-2)
+
+
+class Scheduler:
+    """Continuous batching over one model (see the module docstring)."""
+
+    def __init__(self, model, tokenizer, batch_size: int = 16, store: PrefixStore | None = None):
+        self.model, self.tokenizer, self.batch_size, self.store = model, tokenizer, batch_size, store
+        eos = model.generation_config.eos_token_id
+        eos = eos if eos is not None else tokenizer.eos_token_id
+        self.eos = set(eos if isinstance(eos, (list, tuple)) else [eos])
+        self.pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else next(iter(self.eos))
+        self.device = model.device
+
+    # -- the loop ---------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def run(self, prompts: Sequence[list[int]], requests: Sequence, on_done: Callable[[int], None] | None = None,
+            keep_logits: bool = False) -> list[list[int]]:
+        """Generated token ids (EOS included, as `generate` returns them) for each request, in order.
+
+        `requests` supply the settings (max_new_tokens, stop, temperature, seed); `on_done(i)` is called when
+        request i finishes; `keep_logits` keeps each row's float32 logits per step in `self.logits` (tests).
+        """
+        if any(len(p) == 0 for p in prompts):
+            raise ValueError("a prompt has no tokens: nothing to condition the first output token on")
+        results: list[list[int] | None] = [None] * len(prompts)
+        self.logits: dict[int, list[torch.Tensor]] = {}
+        waiting = []
+        for i, (prompt, r) in enumerate(zip(prompts, requests)):
+            if r.max_new_tokens <= 0:
+                results[i] = []
+                if on_done:
+                    on_done(i)
+                continue
+            sample = r.temperature > 0
+            gen = torch.Generator(device="cpu").manual_seed(r.seed) if sample else None
+            waiting.append(_Row(i, list(prompt), r.max_new_tokens, tuple(s for s in r.stop if s), r.temperature, gen))
+        waiting.sort(key=lambda row: len(row.prompt))  # shortest first (less padding); ties keep their order
+        if self.store is not None:
+            self._prefill_heads([row.prompt for row in waiting])
+
+        rows: list[_Row] = []
+        layers: Layers = []
+        mask = torch.zeros(0, 0, dtype=torch.long, device=self.device)
+        while rows or waiting:
+            if waiting and len(rows) < self.batch_size:
+                newcomers, waiting = waiting[:self.batch_size - len(rows)], waiting[self.batch_size - len(rows):]
+                new_layers, new_mask, logits = self._prefill([row.prompt for row in newcomers])
+                layers, mask = self._join(layers, mask, new_layers, new_mask)
+                rows += newcomers
+                self._advance(newcomers, logits, keep_logits)
+            else:
+                logits = self._decode_step(rows, layers, mask)
+                mask = torch.cat([mask, mask.new_ones(len(rows), 1)], dim=1)
+                self._advance(rows, logits, keep_logits)
+            done = [k for k, row in enumerate(rows) if self._finished(row)]
+            if done:
+                for k in done:
+                    row = rows[k]
+                    results[row.index] = row.generated
+                    if keep_logits:
+                        self.logits[row.index] = row.logits
+                    if self.store is not None:
+                        self._store_row(k, row, layers, mask)
+                    if on_done:
+                        on_done(row.index)
+                keep = [k for k in range(len(rows)) if k not in set(done)]
+                rows = [rows[k] for k in keep]
+                layers, mask = self._select(layers, mask, keep)
+        return results  # type: ignore[return-value]
+
+    def _advance(self, rows: list[_Row], logits: torch.Tensor, keep_logits: bool) -> None:
+        """Pick each row's next token from its logits (float32): argmax, or a draw from its own generator."""
+        greedy = logits.argmax(dim=-1).tolist()
+        for k, row in enumerate(rows):
+            if row.generator is None:
+                token = greedy[k]
+            else:
+                probs = torch.softmax(logits[k] / row.temperature, dim=-1).cpu()
+                token = int(torch.multinomial(probs, 1, generator=row.generator))
+            row.generated.append(token)
+            if keep_logits:
+                row.logits.append(logits[k].cpu())
+
+    def _finished(self, row: _Row) -> bool:
+        if row.generated[-1] in self.eos or len(row.generated) >= row.max_new_tokens:
+            return True
+        if row.stop:  # only the generated text counts: a stop formed with the prompt's end must not fire
+            text = self.tokenizer.decode(row.generated, skip_special_tokens=True)
+            return any(s in text for s in row.stop)
+        return False
+
+    # -- model calls ------------------------------------------------------------------------------
+    def _forward(self, input_ids: torch.Tensor, layers: Layers, mask: torch.Tensor, positions: torch.Tensor):
+        """One forward over `input_ids` after the cached `layers`; returns (new layers, last-position logits)."""
+        from transformers.cache_utils import DynamicCache
+
+        # A cache object around the running tensors, no copy: the forward appends this step's keys/values.
+        cache = DynamicCache(config=self.model.config)
+        for layer, (k, v) in zip(cache.layers, layers):
+            layer.lazy_initialization(k, v)
+            layer.keys, layer.values = k, v
+        out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
+                         use_cache=True, logits_to_keep=1)
+        new = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
+        return new, out.logits[:, -1].float()
+
+    def _decode_step(self, rows: list[_Row], layers: Layers, mask: torch.Tensor) -> torch.Tensor:
+        last = torch.tensor([[row.generated[-1]] for row in rows], device=self.device)
+        positions = mask.sum(dim=1, keepdim=True)  # real tokens before this one
+        new, logits = self._forward(last, layers, torch.cat([mask, mask.new_ones(len(rows), 1)], dim=1), positions)
+        layers[:] = new
+        return logits
+
+    def _prefill(self, prompts: list[list[int]]) -> tuple[Layers, torch.Tensor, torch.Tensor]:
+        """Keys/values, mask and last-position logits of `prompts`, reusing stored prefixes.
+
+        Layout of row i: [pad, reused prefix (k_i tokens) | pad, rest of the prompt], the cached part left-padded
+        to the longest reused prefix K and the new part to the longest rest S.
+        """
+        reuse = []
+        for prompt in prompts:
+            entry, n = self.store.longest(prompt) if self.store is not None else (None, 0)
+            n = min(n, len(prompt) - 1)
+            reuse.append((entry, n) if n >= PREFIX_MIN_TOKENS else (None, 0))
+        K = max(n for _, n in reuse)
+        S = max(len(p) - n for p, (_, n) in zip(prompts, reuse))
+        past: Layers = []
+        if K:
+            some = next(entry for entry, _ in reuse if entry is not None)
+            for layer, (ref_k, ref_v) in enumerate(some.layers):
+                keys, values = [], []
+                for entry, n in reuse:  # a row without a reused prefix gets K padding columns
+                    k, v = entry.layers[layer] if entry is not None else (ref_k[:, :, :0], ref_v[:, :, :0])
+                    keys.append(_pad_left(k[:, :, :n], K - n))
+                    values.append(_pad_left(v[:, :, :n], K - n))
+                past.append((torch.cat(keys), torch.cat(values)))
+            if self.store is not None:
+                self.store.hits += sum(1 for _, n in reuse if n)
+                self.store.reused_tokens += sum(n for _, n in reuse)
+        ids = [[self.pad] * (S - len(p) + n) + p[n:] for p, (_, n) in zip(prompts, reuse)]
+        mask = [[0] * (K - n) + [1] * n + [0] * (S - len(p) + n) + [1] * (len(p) - n) for p, (_, n) in zip(prompts, reuse)]
+        input_ids = torch.tensor(ids, device=self.device)
+        mask_t = torch.tensor(mask, device=self.device)
+        positions = (mask_t.cumsum(dim=1) - 1).clamp(min=0)[:, K:]
+        layers, logits = self._forward(input_ids, past, mask_t, positions)
+        # Zero the padding columns: a padding query may attend to nothing, and NaN there must not leak into
+        # later steps through 0 * NaN in the attention product.
+        keep = mask_t.bool()[:, None, :, None]
+        layers = [(k.masked_fill(~keep, 0), v.masked_fill(~keep, 0)) for k, v in layers]
+        return layers, mask_t, logits
+
+    def _prefill_heads(self, prompts: list[list[int]]) -> None:
+        """Prefill every head that two or more prompts share, once, into the store (shortest first)."""
+        heads = [h for h in shared_heads(prompts) if self.store.longest(h)[1] < len(h)]
+        for start in range(0, len(heads), self.batch_size):
+            chunk = heads[start:start + self.batch_size]
+            layers, mask, _ = self._prefill(chunk)
+            for k, head in enumerate(chunk):
+                self._store(head, layers, mask, k)
+
+    # -- cache bookkeeping ------------------------------------------------------------------------
+    def _store_row(self, k: int, row: _Row, layers: Layers, mask: torch.Tensor) -> None:
+        # The cache holds the prompt and every generated token but the last (sampled, never fed back).
+        self._store(row.prompt + row.generated[:-1], layers, mask, k)
+
+    def _store(self, tokens: list[int], layers: Layers, mask: torch.Tensor, k: int) -> None:
+        if len(tokens) < PREFIX_MIN_TOKENS or len(tokens) > self.store.budget:
+            return
+        cols = mask[k].bool()
+        assert int(cols.sum()) == len(tokens), "cache columns and token ids out of step"
+        self.store.put(tokens, [(key[k:k + 1, :, cols], value[k:k + 1, :, cols]) for key, value in layers])
+
+    @staticmethod
+    def _join(layers: Layers, mask: torch.Tensor, new_layers: Layers, new_mask: torch.Tensor) -> tuple[Layers, torch.Tensor]:
+        """Stack two batches' caches, left-padding the narrower to the wider."""
+        if not layers:
+            return new_layers, new_mask
+        width = max(mask.shape[1], new_mask.shape[1])
+        a, b = width - mask.shape[1], width - new_mask.shape[1]
+        joined = [(torch.cat([_pad_left(k, a), _pad_left(nk, b)]), torch.cat([_pad_left(v, a), _pad_left(nv, b)]))
+                  for (k, v), (nk, nv) in zip(layers, new_layers)]
+        mask = torch.cat([torch.nn.functional.pad(mask, (a, 0)), torch.nn.functional.pad(new_mask, (b, 0))])
+        return joined, mask
+
+    @staticmethod
+    def _select(layers: Layers, mask: torch.Tensor, keep: list[int]) -> tuple[Layers, torch.Tensor]:
+        """Keep rows `keep`, then drop the columns none of them uses (padding left by departed rows)."""
+        if not keep:
+            return [], mask[:0, :0]
+        index = torch.tensor(keep, device=mask.device)
+        mask = mask[index]
+        cols = mask.bool().any(dim=0)
+        if bool(cols.all()):
+            return [(k[index], v[index]) for k, v in layers], mask
+        return [(k[index][:, :, cols], v[index][:, :, cols]) for k, v in layers], mask[:, cols]

@@ -1,0 +1,200 @@
+"""Continuous batching and prefix reuse (acbench/engines/scheduler.py) against one-at-a-time generation."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from acbench.engines.base import GenerationRequest
+from acbench.engines.hf import HFEngine
+from acbench.engines.scheduler import PREFIX_MIN_TOKENS, PrefixStore, Scheduler, shared_heads, unsupported_reason
+
+HEAD = "Tools you may call: " + ", ".join(f"tool_{i}(x)" for i in range(30)) + ". "
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model):
+    """The plain tiny model (float32 on CPU): logits are compared here."""
+    return HFEngine(tiny_model, batch_size=3)
+
+
+@pytest.fixture(scope="module")
+def diverse(tiny_model):
+    """The tiny model with its layer weights x5: the plain one answers every prompt with newlines (its tied
+    embeddings echo the last input token), which would make equal outputs a weak check."""
+    engine = HFEngine(tiny_model, batch_size=3)
+    with torch.no_grad():
+        for name, weight in engine.model.named_parameters():
+            if weight.dim() == 2 and ".layers." in name:
+                weight.mul_(5)
+    return engine
+
+
+@contextmanager
+def padded(engine):
+    """The engine's pre-scheduler path (model.generate on left-padded batches)."""
+    scheduler, engine.scheduler = engine.scheduler, None
+    try:
+        yield engine
+    finally:
+        engine.scheduler = scheduler
+
+
+def one_at_a_time(engine, requests):
+    with padded(engine):
+        return [engine.generate([r], progress=False)[0] for r in requests]
+
+
+def test_greedy_equals_one_at_a_time_generate_with_mixed_settings_and_stops(diverse):
+    prompts = ["a", "a much longer prompt with many more words in it than the first one", "b c", "what is 2+2",
+               "tell me a story about a dog", "x", "plan: move block a onto b"]
+    free = one_at_a_time(diverse, [GenerationRequest.from_prompt(p, max_new_tokens=10) for p in prompts])
+    assert len(set(free)) == len(free), "the diverse model gives each prompt its own answer"
+    # stop strings from the middle of some answers, so those rows end early while others keep decoding
+    stops = [(free[0][4:7],), (), ("\u0000never",), (free[3][2:5], "zz-unused"), (), (free[5][3:6],), ()]
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=4 + 2 * i, stop=s)
+                for i, (p, s) in enumerate(zip(prompts, stops))]
+    expected = one_at_a_time(diverse, requests)
+    assert expected[0] == free[0][: free[0].index(free[0][4:7])]  # the stop fired and was cut off
+    diverse.scheduler.store.clear()
+    assert diverse.generate(requests, progress=False) == expected
+
+
+def test_logits_match_generate_within_1e4(engine):
+    """Every step's logits equal one-at-a-time `model.generate`'s scores (float noise only)."""
+    prompts = ["a", "a much longer prompt with many more words in it", "b c", "what is 2+2", "hello"]
+    ids = [engine._prompt_ids(GenerationRequest.from_prompt(p)) for p in prompts]
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=3 + i) for i, p in enumerate(prompts)]
+    scheduler = Scheduler(engine.model, engine.tokenizer, batch_size=2)  # no prefix store
+    tokens = scheduler.run(ids, requests, keep_logits=True)
+    for i, (row, r) in enumerate(zip(ids, requests)):
+        x = torch.tensor([row])
+        out = engine.model.generate(input_ids=x, attention_mask=torch.ones_like(x), max_new_tokens=r.max_new_tokens,
+                                    do_sample=False, pad_token_id=engine.tokenizer.pad_token_id,
+                                    output_logits=True, return_dict_in_generate=True)
+        assert tokens[i] == out.sequences[0, x.shape[1]:].tolist()
+        want = torch.stack([step[0].float() for step in out.logits])
+        assert torch.stack(scheduler.logits[i]).sub(want).abs().max() < 1e-4
+
+
+def test_rows_leave_when_done_and_waiting_requests_join(engine):
+    """Batch of 2, one long request and four of 2 tokens: the long row never waits for a batch to drain.
+
+    Hand count: A (20 tokens) and B start together (prefill gives each its first token); each short row
+    needs one decode step, then leaves and the next joins: 4 steps of 2 rows; A then has 5 tokens and
+    decodes its last 15 alone. A padded batch of 2 would run A and B for 19 steps and the rest after.
+    """
+    ids = [engine._prompt_ids(GenerationRequest.from_prompt("same prompt"))] * 5  # equal lengths keep their order
+    scheduler = Scheduler(engine.model, engine.tokenizer, batch_size=2)
+    scheduler.eos = set()  # lengths decided by max_new_tokens only
+    sizes = []
+    step = scheduler._decode_step
+    scheduler._decode_step = lambda rows, layers, mask: sizes.append(len(rows)) or step(rows, layers, mask)
+    tokens = scheduler.run(ids, [GenerationRequest.from_prompt("", max_new_tokens=n) for n in (20, 2, 2, 2, 2)])
+    assert [len(t) for t in tokens] == [20, 2, 2, 2, 2]
+    assert len(set(map(tuple, tokens[1:]))) == 1  # same prompt, same greedy tokens wherever they ran
+    assert sizes == [2] * 4 + [1] * 15
+
+
+def test_sampling_is_reproducible_per_request_seed(diverse):
+    def sampled(prompt, seed):
+        return GenerationRequest.from_prompt(prompt, max_new_tokens=8, temperature=1.0, seed=seed)
+
+    alone = diverse.generate([sampled("hello", 7)], progress=False)[0]
+    crowd = diverse.generate([sampled("a longer prompt here", 1), sampled("x", 3), sampled("hello", 7),
+                              sampled("y z", 7)], progress=False)
+    assert crowd[2] == alone  # same prompt and seed, different neighbours and batch position
+    others = {diverse.generate([sampled("hello", s)], progress=False)[0] for s in (1, 2, 3, 4)}
+    assert len(others | {alone}) > 1, "the seed changes the draw"
+
+
+def test_shared_head_is_prefilled_once_and_outputs_do_not_change(engine, diverse):
+    prompts = [HEAD + q for q in ("first question?", "second one, longer than the first?", "third")]
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=6) for p in prompts]
+    for eng in (engine, diverse):
+        eng.scheduler.store.clear()
+        hits = eng.scheduler.store.hits
+        assert eng.generate(requests, progress=False) == one_at_a_time(eng, requests)
+        assert eng.scheduler.store.hits - hits == 3  # each request reused the head prefilled before them
+    # logits with the head reused stay within float noise of a full prefill
+    ids = [engine._prompt_ids(r) for r in requests]
+    fresh = Scheduler(engine.model, engine.tokenizer, batch_size=3)
+    reuse = Scheduler(engine.model, engine.tokenizer, batch_size=3, store=PrefixStore(4096))
+    fresh.run(ids, requests, keep_logits=True)
+    reuse.run(ids, requests, keep_logits=True)
+    assert reuse.store.reused_tokens >= 3 * (len(HEAD) // 8)
+    for i in range(3):
+        assert torch.stack(reuse.logits[i]).sub(torch.stack(fresh.logits[i])).abs().max() < 1e-4
+
+
+def test_next_turn_prefills_only_its_new_tokens(diverse):
+    """An agent turn: the history grows by the last output and a new observation (matched by token ids)."""
+    store = diverse.scheduler.store
+    store.clear()
+    history = [{"role": "system", "content": HEAD}, {"role": "user", "content": "Observation: the door is shut."}]
+    turn1 = GenerationRequest(messages=tuple(history), max_new_tokens=8, stop=("\n",))
+    first = diverse.generate([turn1], progress=False)[0]
+    history += [{"role": "assistant", "content": first}, {"role": "user", "content": "Observation: it opened."}]
+    turn2 = GenerationRequest(messages=tuple(history), max_new_tokens=8)
+    before = store.reused_tokens
+    second = diverse.generate([turn2], progress=False)[0]
+    assert store.reused_tokens - before >= len(diverse._prompt_ids(turn1))  # all of turn 1's prompt at least
+    assert second == one_at_a_time(diverse, [turn2])[0]
+    assert len(store.entries) == 1  # turn 1's sequence is a prefix of turn 2's: only the newer one is kept
+
+
+def _kv(n, value=0.0):
+    return [(torch.full((1, 2, n, 4), value), torch.full((1, 2, n, 4), value))]
+
+
+def test_prefix_store_is_an_lru_bounded_by_tokens():
+    store = PrefixStore(budget_tokens=100)
+    a, b, c = list(range(40)), list(range(100, 140)), list(range(200, 240))
+    store.put(a, _kv(40))
+    store.put(b, _kv(40))
+    assert store.tokens == 80
+    assert store.longest(a + [7, 8])[1] == 40  # refreshes a: b is now the least recently used
+    store.put(c, _kv(40))
+    assert store.tokens == 80 and store.longest(b)[1] == 0 and store.longest(c)[1] == 40
+    store.put(a[:10], _kv(10))  # shorter than PREFIX_MIN_TOKENS: not kept
+    assert store.tokens == 80
+    store.put(a + list(range(500, 520)), _kv(60))  # a is its prefix: dropped (60 + c's 40 fit in 100)
+    assert store.tokens == 100 and len(store.entries) == 2 and store.longest(c)[1] == 40
+    store.put(list(range(300, 340)), _kv(40))  # 140 > 100: the least recently used (the 60-token one) goes
+    assert store.tokens == 80 and store.longest(a)[1] == 0
+    assert store.longest(c[:35] + [999])[1] == 35
+    store.put(list(range(101)), _kv(101))  # longer than the whole budget: not kept
+    assert store.tokens == 80
+
+
+def test_shared_heads_hand_computed():
+    n = PREFIX_MIN_TOKENS
+    head = list(range(1000, 1000 + n + 5))
+    prompts = [head + [1, 2], head + [3], list(range(n + 10)), list(range(n + 10)), head[:n - 1] + [9, 9]]
+    got = shared_heads(prompts)
+    # head shared by the first two (the last shares only n-1 tokens of it); the repeated prompt minus its last token
+    assert got == [head, list(range(n + 9))]  # lengths n+5 and n+9
+    assert shared_heads([head + [1], list(range(5))]) == []
+
+
+def test_unsupported_models_and_kv_bits_take_the_padded_path(engine, tiny_model):
+    from transformers import GenerationConfig
+
+    model = SimpleNamespace(config=engine.model.config, generation_config=GenerationConfig(repetition_penalty=1.3))
+    assert unsupported_reason(model) == "generation config sets repetition_penalty=1.3"
+    assert unsupported_reason(engine.model) is None
+    assert HFEngine(tiny_model, kv_bits="8").scheduler is None
+    assert HFEngine(tiny_model, scheduler="padded").scheduler is None
+    assert HFEngine(tiny_model, prefix_cache_tokens=0).scheduler.store is None
+    with pytest.raises(ValueError, match="scheduler must be 'continuous' or 'padded', got 'paged'"):
+        HFEngine(tiny_model, scheduler="paged")
+
+
+def test_zero_new_tokens_and_empty_prompt(engine):
+    scheduler = Scheduler(engine.model, engine.tokenizer)
+    assert scheduler.run([[1, 2, 3]], [GenerationRequest.from_prompt("", max_new_tokens=0)]) == [[]]
+    with pytest.raises(ValueError, match="a prompt has no tokens"):
+        scheduler.run([[]], [GenerationRequest.from_prompt("")])
