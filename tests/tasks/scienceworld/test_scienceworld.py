@@ -223,3 +223,16 @@ def test_a_changed_label_file_changes_the_results_key(tmp_path):
     assert key() == first
     _write(tmp_path / "test.jsonl", [_label("boil", 0, ["b"])])  # same problem ids, another subgoal
     assert key() != first
+
+
+@needs_java
+@pytest.mark.slow
+def test_real_model_plays_an_agentboard_problem(tmp_path):
+    from acbench.engines.hf import HFEngine
+    from acbench.models import resolve_model
+
+    label = _label("boil", 0, ["You move to the kitchen", "You focus on the water"], "hard", goal="Boil water.")
+    task = make_task("scienceworld", subset="agentboard", labels=_write(tmp_path / "test.jsonl", [label]))
+    record = task.run(HFEngine(resolve_model()), task.load(), ResultStore(tmp_path / "r.jsonl")).records[0]
+    assert record["id"] == "boil/0" and 0 < record["steps"] <= len(record["trajectory"]) <= task.max_steps
+    assert record["progress_rate"] in (0.0, 0.5, 1.0) and 0.0 <= record["grounding_acc"] <= 1.0
