@@ -75,3 +75,35 @@ def test_raw_prompt_skips_the_chat_template(tiny_engine):
     alone = tiny_engine.generate([raw], progress=False)
     mixed = tiny_engine.generate([chat, raw], progress=False)
     assert mixed[1] == alone[0] and isinstance(mixed[0], str)
+
+
+@pytest.mark.slow
+def test_real_model_scheduler_equals_one_at_a_time_with_stops_and_next_turns():
+    """SmolLM2 through the continuous-batching scheduler: unequal prompts, mixed max_new_tokens and stop
+    strings in one batch of 3 (rows leave and join), then each conversation's next turn (prefix reuse)."""
+    from acbench.models import resolve_model
+
+    engine = HFEngine(resolve_model(), batch_size=3)
+    questions = ["What is the capital of France?", "Name three colors, one per line.",
+                 "Write a JSON object with key a and value 1.", "What is 2+2?",
+                 "List the steps to boil an egg.\n1.", "Say hello."]
+    stops = [(), ("\n",), ("}",), (), ("\n3.", "\n\n"), ()]
+    requests = [GenerationRequest.from_prompt(q, max_new_tokens=8 + 6 * (i % 3), stop=s)
+                for i, (q, s) in enumerate(zip(questions, stops))]
+
+    def alone(reqs):
+        scheduler, engine.scheduler = engine.scheduler, None  # the padded model.generate path, one by one
+        try:
+            return [engine.generate([r], progress=False)[0] for r in reqs]
+        finally:
+            engine.scheduler = scheduler
+
+    first = engine.generate(requests, progress=False)
+    assert first == alone(requests)
+    assert "Paris" in first[0]
+    follow = [GenerationRequest(messages=(*r.messages, {"role": "assistant", "content": out},
+                                          {"role": "user", "content": "Now say it shorter."}),
+                                max_new_tokens=12, stop=r.stop) for r, out in zip(requests, first)]
+    reused = engine.scheduler.store.reused_tokens
+    assert engine.generate(follow, progress=False) == alone(follow)
+    assert engine.scheduler.store.reused_tokens - reused >= sum(len(engine._prompt_ids(r)) for r in requests)
