@@ -19,7 +19,8 @@ import logging
 import sys
 from pathlib import Path
 
-from acbench.config import _FLAT_KEYS, ConfigError, RunConfig, load_yaml_file, split_sections
+from acbench.config import _FLAT_KEYS, RunConfig, load_yaml_file, split_sections
+from acbench.errors import ACBenchError, ConfigError
 
 log = logging.getLogger("acbench")
 
@@ -179,16 +180,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from acbench.tracking import TrackingError
+    """Run one command; a user's mistake (ACBenchError) is one line on stderr and exit status 2.
 
+    Any other exception, a plain ValueError included, is a bug or an outage and keeps its traceback.
+    """
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except ConfigError as err:
-        print(f"acbench: error: {err}", file=sys.stderr)
-        return 2
-    except (ValueError, TrackingError) as err:  # validation errors from compression specs, tasks, models, tracking
+    except ACBenchError as err:  # bad configs, data files, models, tracking servers: see acbench/errors.py
         print(f"acbench: error: {err}", file=sys.stderr)
         return 2
 

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from acbench.compression import CompressionSpec
+from acbench.errors import ConfigError
 from acbench.models import DEFAULT_MODEL
 from acbench.tasks.registry import expand_task_names
 
@@ -28,10 +29,6 @@ PROFILE_CALIBRATION = {"quick": {"calib_samples": 16, "calib_seq_len": 256}, "pa
 # Tasks when none are named: quick runs one task per capability (a cold `mlflow run` on the embedded model,
 # compression and both evaluations, took 9 min 47 s on a 2-core CPU); paper runs every registered task.
 PROFILE_TASKS = {"quick": "teval,worfbench,needle,pddl", "paper": "all"}
-
-
-class ConfigError(ValueError):
-    """A run configuration that cannot work, with the reason."""
 
 
 class _Strict(BaseModel):

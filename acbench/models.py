@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from acbench.errors import ACBenchError
+
 DEFAULT_MODEL = "smollm2-135m"
 
 
@@ -40,7 +42,7 @@ def _package_file(package: str, filename: str) -> Path:
     return path
 
 
-class ModelError(ValueError):
+class ModelError(ACBenchError):
     """A model reference that cannot be resolved, with what to do about it."""
 
 

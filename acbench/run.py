@@ -15,16 +15,18 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from acbench import __version__, tracking
+from acbench.metrics import BASE, COMPRESSED, capability_metric, mlflow_metrics, task_metrics
 from acbench.compression import CompressionResult, compress, validate_against_model
 from acbench.config import RunConfig
 from acbench.engines import LazyEngine
+from acbench.engines.base import Engine
 from acbench.evaluate import (
     TaskSetup,
     capability_scores,
     evaluate_model,
-    prefixed_metrics,
     retention,
     setup_tasks,
 )
@@ -33,7 +35,6 @@ from acbench.models import resolve_model
 from acbench.pairing import (
     ComparedModel,
     external_checkpoint,
-    is_paired,
     log_pairing,
     other_model,
     prepare_compared,
@@ -91,34 +92,48 @@ def run_params(cfg: RunConfig) -> dict:
     }
 
 
-def _engine(cfg: RunConfig, path: Path, kv_bits: str = "16") -> LazyEngine:
+# engine_factory(cfg, model_path, kv_bits) -> Engine: how run_experiment builds the engine of each model
+EngineFactory = Callable[[RunConfig, Path, str], Engine]
+
+
+def make_engine(cfg: RunConfig, path: Path, kv_bits: str = "16") -> LazyEngine:
+    """The engine of one model, as the config asks (backend, dtype, batch, context, KV-cache precision)."""
     return LazyEngine(model_path=path, backend=cfg.engine.backend, dtype=cfg.model.dtype,
                       batch_size=cfg.engine.batch_size, max_context=cfg.engine.max_context,
                       trust_remote_code=cfg.model.trust_remote_code, kv_bits=kv_bits)
 
 
-def _log_task(label: str, prefix: str):
-    """A callback that logs one finished task's metrics, records and figures right away."""
+def _log_task(role: str, logged: dict[str, float]):
+    """A callback that logs one finished task's metrics (`<role>/<capability>/<task>/...`, acbench.metrics),
+    records and figures right away; what it logged goes into `logged`."""
 
     def on_result(name, result, seconds):
-        tracking.log_metrics({**prefixed_metrics(result, prefix), f"time/{prefix}eval_{name}_s": seconds})
-        tracking.log_records(result.records, f"results/{label}/{name}.jsonl")
+        logged.update(tracking.log_metrics({**task_metrics(role, result), f"time/{role}/eval_{name}_s": seconds}))
+        tracking.log_records(result.records, f"results/{role}/{name}.jsonl")
         for fig_name, figure in result.figures.items():
-            tracking.log_figure(figure, f"figures/{label}/{fig_name}")
+            tracking.log_figure(figure, f"figures/{role}/{fig_name}")
 
     return on_result
 
 
-def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: str | None = None) -> RunOutcome:
-    """Compress, evaluate the original and compressed model, analyse, and track it all in one MLflow run."""
+def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: str | None = None,
+                   engine_factory: EngineFactory = make_engine) -> RunOutcome:
+    """Compress, evaluate the original and compressed model, analyse, and track it all in one MLflow run.
+
+    `engine_factory(cfg, model_path, kv_bits)` builds each model's engine (default `make_engine`; tests give
+    scripted engines). The base model always runs with a 16-bit KV cache, the compared one with `cfg`'s.
+    """
     prepared = prepare(cfg)
     compressing = cfg.compression.method != "none"
-    paired = is_paired(cfg)  # compressed, a reference run, or a quantized KV cache: base metrics under base/
     tags = {"acbench.config_hash": cfg.config_hash(), "acbench.version": __version__,
             "acbench.git_commit": tracking.git_commit(), "acbench.profile": cfg.profile}
     name = run_name or pairing_run_name(cfg)
     with tracking.tracked_run(cfg.experiment, name, parent_run_id, tags) as run_id:
         outcome = RunOutcome(run_id)
+        logged: dict[str, float] = {}  # every metric logged so far, under its MLflow name
+
+        def log_metrics(metrics: dict[str, float]) -> None:
+            logged.update(tracking.log_metrics(metrics))
         tracking.claim_run()  # owner tags; runs of this host whose process died (kill -9) are marked KILLED
         tracking.log_params(run_params(cfg))
         for setup in prepared.setups:
@@ -132,8 +147,8 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         if compressing:
             compressed = compress(cfg.compression, prepared.model_path)
             stats = compressed.stats
-            tracking.log_metrics({f"model/{k}": v for k, v in stats.items() if k not in ("compress_s", "cached")})
-            tracking.log_metrics({"time/compress_s": stats["compress_s"]})
+            log_metrics({f"model/{k}": v for k, v in stats.items() if k not in ("compress_s", "cached")})
+            log_metrics({"time/compress_s": stats["compress_s"]})
             tracking.set_tags({"acbench.compression_cached": stats.get("cached", False),
                                "acbench.compression_key": compressed.key,  # the checkpoint folder's name
                                "acbench.note.sparsity": "pruned checkpoints are stored dense: sparsity is a "
@@ -141,23 +156,22 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
 
         compared = prepared.compared
         pair_metrics = log_pairing(cfg, prepared.model_path, compared)  # tags; sizes of a reference run
+        logged.update(mlflow_metrics(pair_metrics))
         model_key = _model_key(cfg, prepared.model_path)
-        base_engine = _engine(cfg, prepared.model_path)
+        base_engine = engine_factory(cfg, prepared.model_path, "16")
         start = time.perf_counter()
-        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task("base", "base/" if paired else ""))
-        tracking.log_metrics({"time/eval_base_s": time.perf_counter() - start})
-        base_caps = capability_scores(base)
-        outcome.metrics.update({f"{'base/' if paired else ''}{c}/score": v for c, v in base_caps.items()})
+        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task(BASE, logged))
+        log_metrics({"time/eval_base_s": time.perf_counter() - start})
+        outcome.metrics.update({capability_metric(BASE, c): v for c, v in capability_scores(base).items()})
 
         other = other_model(cfg, prepared.model_path, compared, compressed)  # (path, results key) | None
         if other is not None:
-            # (16-bit KV: the two-argument call that tests replace with scripted engines)
-            comp_engine = _engine(cfg, other[0]) if cfg.engine.kv_bits == "16" else _engine(cfg, other[0], cfg.engine.kv_bits)
+            comp_engine = engine_factory(cfg, other[0], cfg.engine.kv_bits)
             start = time.perf_counter()
             comp = evaluate_model(comp_engine, other[1],
-                                  prepared.setups, _log_task("compressed", ""))
-            tracking.log_metrics({"time/eval_s": time.perf_counter() - start})
-            outcome.metrics.update({f"{c}/score": v for c, v in capability_scores(comp).items()})
+                                  prepared.setups, _log_task(COMPRESSED, logged))
+            log_metrics({"time/eval_s": time.perf_counter() - start})
+            outcome.metrics.update({capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()})
             run_stats = compare_results(base, comp, resamples=STATS_RESAMPLES, seed=STATS_SEED)
             outcome.metrics.update(retention(base, comp, run_stats.measurable()))
             outcome.metrics.update(run_stats.metrics())
@@ -169,9 +183,9 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             outcome.checkpoint = compressed.path if compressed is not None else other[0]
             if cfg.register_checkpoint and compressed is not None:
                 _register(cfg, outcome, compressed)
-        tracking.log_metrics(outcome.metrics, model_id=outcome.model_id)  # linked to the logged model, if any
+        logged.update(tracking.log_metrics(outcome.metrics, model_id=outcome.model_id))  # linked to the model
         tracking.set_description(run_description(cfg, outcome.metrics))
-        outcome.metrics = tracking.run_metrics(run_id)  # everything logged, under the names MLflow holds
+        outcome.metrics = logged  # everything logged, under the names MLflow holds (acbench.metrics.mlflow_name)
     return outcome
 
 
@@ -181,7 +195,7 @@ def _register(cfg: RunConfig, outcome: RunOutcome, compressed: CompressionResult
                     "config_hash": cfg.config_hash(), "compression_key": compressed.key}
     outcome.model_id = tracking.log_checkpoint_model(compressed.path, params=version_tags)
     sizes = {f"model/{k}": v for k, v in compressed.stats.items() if k not in ("compress_s", "cached")}
-    tracking.log_metrics(sizes, model_id=outcome.model_id)
+    outcome.metrics.update(tracking.log_metrics(sizes, model_id=outcome.model_id))
     card = version_card(cfg, {**outcome.metrics, **sizes}, tracking.run_link(outcome.run_id), compressed.key)
     outcome.model_version = tracking.register_checkpoint(
         compressed.path, registered_name(cfg.model.name), version_tags, model_id=outcome.model_id, description=card)

@@ -21,10 +21,12 @@ from typing import Any, Iterator
 import mlflow
 from mlflow.tracking import MlflowClient
 
+from acbench.errors import ACBenchError
+
 log = logging.getLogger(__name__)
 
 
-class TrackingError(RuntimeError):
+class TrackingError(ACBenchError):
     """The tracking store cannot be used (e.g. an unreachable server)."""
 
 

@@ -89,3 +89,18 @@ def _wait_healthy(url: str, proc, log_path: Path, timeout_s: float, what: str = 
 def wait_healthy():
     """The function `(url, proc, log_path, timeout_s, what)` that waits for a server a test started."""
     return _wait_healthy
+
+
+def _free_port() -> int:
+    """A TCP port on loopback that nothing listens on now (the OS picks it; a server started next binds it)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    """The function `() -> int` that finds a free loopback port for a server a test starts."""
+    return _free_port

@@ -110,3 +110,27 @@ def test_help_loads_neither_torch_nor_mlflow():
             "print(sorted(m for m in ('torch', 'mlflow', 'transformers', 'optuna') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_config_error_is_one_line_without_a_traceback(capsys):
+    assert main(["run", "--method", "gptq", "--bits", "4.5"]) == 2
+    assert capsys.readouterr().err == "acbench: error: parameter 'bits' must be an integer, got '4.5'\n"
+    assert main(["evaluate", "--tasks", "teval,nosuch"]) == 2  # pydantic's ValidationError, wrapped as ConfigError
+    err = capsys.readouterr().err
+    assert err.startswith("acbench: error: invalid run configuration:\n  tasks: Value error, unknown task 'nosuch'")
+    assert "Traceback" not in err
+
+
+def test_a_plain_value_error_from_a_buggy_loader_keeps_its_traceback(monkeypatch, capsys):
+    # Only ACBenchError is the user's fault: a ValueError raised by a task's loader is a bug, so it leaves
+    # main() and Python prints its traceback (exit status 1), instead of a one-line "acbench: error".
+    from acbench.tasks.needle.task import NeedleTask
+
+    def broken_load(self, source=None, limit=None):
+        raise ValueError("list index out of range in the loader")
+
+    monkeypatch.setattr(NeedleTask, "load", broken_load)
+    with pytest.raises(ValueError, match="list index out of range in the loader") as err:
+        main(["evaluate", "--tasks", "needle", "--limit", "1"])
+    assert err.type is ValueError
+    assert "acbench: error" not in capsys.readouterr().err

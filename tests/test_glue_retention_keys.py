@@ -149,7 +149,7 @@ class CountingEngines:
         self.original, self.answer = str(original), DEFAULT_ANSWER
         self.base_requests, self.comp_requests = [], []
 
-    def __call__(self, cfg, path):
+    def __call__(self, cfg, path, kv_bits):
         from acbench.engines.scripted import ScriptedEngine
 
         if str(path) == self.original:
@@ -167,14 +167,12 @@ def test_two_specs_never_share_a_results_file_and_the_original_is_reused(tiny_mo
         return RunConfig.from_params(flat, base={"task_options": {"needle": dict(NEEDLE)}})
 
     first = CountingEngines(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", first)
-    out4 = run_module.run_experiment(cfg(bits="4"))
+    out4 = run_module.run_experiment(cfg(bits="4"), engine_factory=first)
     assert (len(first.base_requests), len(first.comp_requests)) == (2, 2)
     assert out4.metrics["retention/overall"] == 0.0
 
     second = CountingEngines(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", second)
-    out8 = run_module.run_experiment(cfg(bits="8"))
+    out8 = run_module.run_experiment(cfg(bits="8"), engine_factory=second)
     assert len(second.base_requests) == 0  # the original's results come from the first run's file
     assert len(second.comp_requests) == 2  # a different spec: its own results, none reused
     assert out8.metrics["base/long_context/needle/score_strict"] == 100.0
@@ -189,8 +187,7 @@ def test_two_specs_never_share_a_results_file_and_the_original_is_reused(tiny_mo
         assert len(file.read_text().splitlines()) == 2  # one record per item, never two runs' records
 
     third = CountingEngines(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", third)
-    run_module.run_experiment(cfg(bits="4"))
+    run_module.run_experiment(cfg(bits="4"), engine_factory=third)
     assert (len(third.base_requests), len(third.comp_requests)) == (0, 0)  # everything is reused
 
 

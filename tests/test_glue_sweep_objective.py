@@ -3,9 +3,10 @@
 tests/test_glue_sweep_prune.py runs the whole chain on the tiny model (the real `run_experiment`); this file
 pins the decision rule and its records case by case with an in-memory Optuna study and MLflow calls
 recorded instead of made, so that mutation testing (scripts/mutation.py sweep) can afford to run it per
-mutant. The rule: an invalid combination (a ValueError from the config, or from the run before it started a
-child run) is PRUNED with its reason and a KILLED child run; any other error, or a ValueError once a run
-exists or once a seed has finished, is a FAIL with its reason; otherwise the objective is the mean over seeds.
+mutant. The rule: an invalid combination (an ACBenchError from the config, or from the run before it started
+a child run) is PRUNED with its reason and a KILLED child run; any other error (a plain ValueError from a
+bug, a TrackingError), or an ACBenchError once a run exists or once a seed has finished, is a FAIL with its
+reason; otherwise the objective is the mean over seeds.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import pandas as pd
 import pytest
 from optuna.trial import TrialState
 
+from acbench.errors import ConfigError
 from acbench.sweep import runner
+from acbench.tracking import TrackingError
 from acbench.sweep.space import Objective, Param, SweepSpace
 
 
@@ -56,8 +59,7 @@ def space(seeds=(), choices=(4, 5)) -> SweepSpace:
 
 
 def run_one(monkeypatch, sp: SweepSpace, bits: int, run_experiment, heartbeat_s: float = 60.0):
-    monkeypatch.setattr(runner, "run_experiment", run_experiment)
-    ctx = runner._Context(sp, "study", "parent-1", heartbeat_s=heartbeat_s)
+    ctx = runner._Context(sp, "study", "parent-1", heartbeat_s=heartbeat_s, run=run_experiment)
     CURRENT["ctx"] = ctx
     study = optuna.create_study(directions=["maximize"] * len(sp.objectives))
     CURRENT["study"] = study
@@ -89,12 +91,12 @@ def test_an_invalid_config_is_pruned_with_a_killed_child_run(monkeypatch):
     assert trial.user_attrs["mlflow_run_id"] == "child-1"
 
 
-def test_a_value_error_before_any_run_started_is_pruned(monkeypatch):
+def test_a_user_error_before_any_run_started_is_pruned(monkeypatch):
     rec = Tracking(monkeypatch, children=[])
 
     def invalid(cfg, parent_run_id=None, run_name=None):
         assert parent_run_id == "parent-1" and run_name == "study-trial-0" and cfg.compression.bits == 4
-        raise ValueError("group_size=48 does not divide ...")
+        raise ConfigError("group_size=48 does not divide ...")
 
     trial, ctx = run_one(monkeypatch, space(), 4, invalid)
     reason = "group_size=48 does not divide ..."
@@ -109,47 +111,51 @@ def test_a_value_error_before_any_run_started_is_pruned(monkeypatch):
         ("set_run_status", "child-2", "KILLED")]
 
 
-def test_a_value_error_inside_a_started_run_is_a_failure(monkeypatch):
+def test_a_user_error_inside_a_started_run_is_a_failure(monkeypatch):
     rec = Tracking(monkeypatch, children=["run-a", "run-b", "run-c"])
 
     def broken(cfg, parent_run_id=None, run_name=None):
-        raise ValueError("bad item")
+        raise ConfigError("bad item")
 
     trial, ctx = run_one(monkeypatch, space(), 4, broken)
     assert trial.state == TrialState.FAIL and ctx.ran == [(0, "FAIL")]
-    assert trial.user_attrs["fail_reason"] == "ValueError: bad item" and "reason" not in trial.user_attrs
+    assert trial.user_attrs["fail_reason"] == "ConfigError: bad item" and "reason" not in trial.user_attrs
     assert trial.user_attrs["mlflow_run_id"] == "run-c"  # the latest run of that name
     assert rec.calls[-1] == ("log_to_run", "run-c", {"tags": {"acbench.sweep.study": "study", "acbench.sweep.trial": 0,
                                                               "acbench.sweep.trial_state": "FAIL"}})
     assert not any(c[0] == "create_run" for c in rec.calls)
 
 
-def test_any_other_error_is_a_failure_even_before_a_run(monkeypatch):
+@pytest.mark.parametrize("error", [RuntimeError("out of memory"), ValueError("a bug in a task's loader"),
+                                   TrackingError("tracking server at http://x is unreachable")])
+def test_any_other_error_is_a_failure_even_before_a_run(monkeypatch, error):
+    # a plain ValueError is a bug (only ACBenchError means "the user's combination"); an unreachable tracking
+    # server is an outage, not a property of the sampled params
     rec = Tracking(monkeypatch, children=[])
 
     def crash(cfg, parent_run_id=None, run_name=None):
-        raise RuntimeError("out of memory")
+        raise error
 
     trial, ctx = run_one(monkeypatch, space(), 4, crash)
     assert trial.state == TrialState.FAIL and ctx.ran == [(0, "FAIL")]
-    assert trial.user_attrs["fail_reason"] == "RuntimeError: out of memory"
-    assert "mlflow_run_id" not in trial.user_attrs
+    assert trial.user_attrs["fail_reason"] == f"{type(error).__name__}: {error}"
+    assert "reason" not in trial.user_attrs and "mlflow_run_id" not in trial.user_attrs
     assert [c[0] for c in rec.calls] == ["search_runs"]
 
 
-def test_a_value_error_on_a_later_seed_is_a_failure_not_a_pruned_combination(monkeypatch):
+def test_a_user_error_on_a_later_seed_is_a_failure_not_a_pruned_combination(monkeypatch):
     Tracking(monkeypatch, children=[])
     seen = []
 
     def second_seed_breaks(cfg, parent_run_id=None, run_name=None):
         seen.append((run_name, cfg.compression.seed))
         if len(seen) == 2:
-            raise ValueError("late")
+            raise ConfigError("late")
         return outcome(0.9)
 
     trial, ctx = run_one(monkeypatch, space(seeds=(0, 1)), 4, second_seed_breaks)
     assert seen == [("study-trial-0-seed0", 0), ("study-trial-0-seed1", 1)]
-    assert trial.state == TrialState.FAIL and trial.user_attrs["fail_reason"] == "ValueError: late"
+    assert trial.state == TrialState.FAIL and trial.user_attrs["fail_reason"] == "ConfigError: late"
     assert ctx.ran == [(0, "FAIL")]
 
 
@@ -183,7 +189,7 @@ def test_a_long_reason_is_cut_and_a_tracking_failure_still_prunes(monkeypatch):
     long = "x" * 5000
 
     def invalid(cfg, parent_run_id=None, run_name=None):
-        raise ValueError(long)
+        raise ConfigError(long)
 
     trial, _ = run_one(monkeypatch, space(), 4, invalid)
     assert trial.user_attrs["reason"] == "x" * 2000
@@ -289,7 +295,7 @@ def test_the_log_says_what_happened(monkeypatch, caplog):
     reason = "first line\n" + "z" * 400
 
     def invalid(cfg, parent_run_id=None, run_name=None):
-        raise ValueError(reason)
+        raise ConfigError(reason)
 
     Tracking(monkeypatch, fail_create=True)
     run_one(monkeypatch, space(), 4, invalid)

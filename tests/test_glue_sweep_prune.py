@@ -10,6 +10,7 @@ FAIL (an error in the run), never mistaken for an invalid combination.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import pytest
@@ -35,7 +36,7 @@ class Engines:
     def __init__(self, original, fail_compressed: bool = False):
         self.original, self.fail, self.compressed_paths = str(original), fail_compressed, []
 
-    def __call__(self, cfg, path):
+    def __call__(self, cfg, path, kv_bits):
         from acbench.engines.scripted import ScriptedEngine
         from acbench.tasks.needle.task import DEFAULT_ANSWER
 
@@ -52,6 +53,13 @@ class Engines:
         return ScriptedEngine(answer)
 
 
+def real_run(engines):
+    """The real run_experiment with scripted engines: what `run_sweep(run=...)` calls for each trial."""
+    from acbench.run import run_experiment
+
+    return functools.partial(run_experiment, engine_factory=engines)
+
+
 def _trials(study_name):
     import optuna
 
@@ -65,14 +73,12 @@ def test_invalid_combinations_are_pruned_by_the_real_run(tiny_model, isolated_tr
     import mlflow
     from optuna.trial import TrialState
 
-    import acbench.run as run_module
     from acbench.sweep.runner import run_sweep
 
     engines = Engines(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", engines)
     path = isolated_tracking / "space.yaml"
     path.write_text(SPACE.format(model=tiny_model, groups="[32, 48]", bits="[4, 5]"))
-    result = run_sweep(path, study_name="glue", trials=4)
+    result = run_sweep(path, study_name="glue", trials=4, run=real_run(engines))
 
     assert sorted(state for _, state in result.ran) == ["COMPLETE", "PRUNED", "PRUNED", "PRUNED"]
     assert result.counts == {"COMPLETE": 1, "PRUNED": 3}
@@ -106,13 +112,12 @@ def test_invalid_combinations_are_pruned_by_the_real_run(tiny_model, isolated_tr
 def test_a_value_error_inside_a_started_run_fails_the_trial(tiny_model, isolated_tracking, monkeypatch):
     from optuna.trial import TrialState
 
-    import acbench.run as run_module
     from acbench.sweep.runner import run_sweep
 
-    monkeypatch.setattr(run_module, "_engine", Engines(tiny_model, fail_compressed=True))
+    engines = Engines(tiny_model, fail_compressed=True)
     path = isolated_tracking / "space.yaml"
     path.write_text(SPACE.format(model=tiny_model, groups="[32]", bits="[4]"))
-    result = run_sweep(path, study_name="failing", trials=1)
+    result = run_sweep(path, study_name="failing", trials=1, run=real_run(engines))
     assert result.ran == [(0, "FAIL")] and result.counts == {"FAIL": 1}
     trial = _trials("failing")[(32, 4)]
     assert trial.state == TrialState.FAIL and "reason" not in trial.user_attrs
@@ -125,14 +130,35 @@ def test_with_seeds_an_invalid_combination_is_pruned_before_any_seed_runs(tiny_m
                                                                          monkeypatch, seeds):
     from optuna.trial import TrialState
 
-    import acbench.run as run_module
     from acbench.sweep.runner import run_sweep
 
     engines = Engines(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", engines)
     path = isolated_tracking / "space.yaml"
     path.write_text(SPACE.format(model=tiny_model, groups="[48]", bits="[4]") + f"seeds: {seeds}\n")
-    result = run_sweep(path, study_name="seeded", trials=1)
+    result = run_sweep(path, study_name="seeded", trials=1, run=real_run(engines))
     assert result.ran == [(0, "PRUNED")]
     assert _trials("seeded")[(48, 4)].state == TrialState.PRUNED
     assert engines.compressed_paths == [] and not (isolated_tracking / "cache" / "results").exists()
+
+
+def test_a_bug_in_a_task_loader_fails_the_trial_instead_of_pruning_it(tiny_model, isolated_tracking, monkeypatch):
+    # A plain ValueError raised while the run validates (here: the needle task's loader) is a bug, not an
+    # invalid combination of sampled params: the trial FAILs with its reason and nothing is pruned.
+    from optuna.trial import TrialState
+
+    from acbench.sweep.runner import run_sweep
+    from acbench.tasks.needle.task import NeedleTask
+
+    def broken_load(self, source=None, limit=None):
+        raise ValueError("index out of range in the loader")
+
+    monkeypatch.setattr(NeedleTask, "load", broken_load)
+    engines = Engines(tiny_model)
+    path = isolated_tracking / "space.yaml"
+    path.write_text(SPACE.format(model=tiny_model, groups="[32]", bits="[4]"))
+    result = run_sweep(path, study_name="buggy", trials=1, run=real_run(engines))
+    assert result.ran == [(0, "FAIL")] and result.counts == {"FAIL": 1}
+    trial = _trials("buggy")[(32, 4)]
+    assert trial.state == TrialState.FAIL and "reason" not in trial.user_attrs
+    assert trial.user_attrs["fail_reason"] == "ValueError: index out of range in the loader"
+    assert engines.compressed_paths == []

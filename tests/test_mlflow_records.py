@@ -30,7 +30,7 @@ def _cfg(model, **params):
 
 
 def _engines(original):
-    def make(cfg, path, *_):
+    def make(cfg, path, kv_bits):
         if str(path) == str(original):
             return ScriptedEngine(lambda request: f"It is {DEFAULT_ANSWER}.")
         # the needle opens the document only in the depth-0 cell: the compressed model finds only that one
@@ -41,8 +41,7 @@ def _engines(original):
 
 @pytest.fixture
 def finished(tiny_model, isolated_tracking, monkeypatch):
-    monkeypatch.setattr(run_module, "_engine", _engines(tiny_model))
-    outcome = run_module.run_experiment(_cfg(tiny_model))
+    outcome = run_module.run_experiment(_cfg(tiny_model), engine_factory=_engines(tiny_model))
     return outcome, MlflowClient().get_run(outcome.run_id), isolated_tracking
 
 

@@ -13,7 +13,6 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,18 +51,12 @@ def postgres_bin() -> str | None:
     return str(Path(found[-1]).parent) if found else None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def read_env(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
 @pytest.fixture()
-def pg_server(tmp_path, wait_healthy):
+def pg_server(tmp_path, wait_healthy, free_port):
     """PostgreSQL + MLflow server on free loopback ports; yields the client settings (acbench.env)."""
     if postgres_bin() is None:
         pytest.skip("PostgreSQL (initdb) is not installed: scripts/setup.sh installs it")

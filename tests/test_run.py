@@ -34,7 +34,7 @@ class Scripted:
     def __init__(self, original, crash_after=None):
         self.original, self.crash_after, self.compressed_requests = str(original), crash_after, []
 
-    def __call__(self, cfg, path):
+    def __call__(self, cfg, path, kv_bits):
         if str(path) == self.original:
             return ScriptedEngine(lambda r: f"It is {DEFAULT_ANSWER}.")
 
@@ -54,8 +54,7 @@ def _cell(request):
 
 
 def test_run_logs_metrics_artifacts_and_registers(tiny_model, isolated_tracking, monkeypatch):
-    monkeypatch.setattr(run_module, "_engine", Scripted(tiny_model))
-    outcome = run_module.run_experiment(_cfg(tiny_model))
+    outcome = run_module.run_experiment(_cfg(tiny_model), engine_factory=Scripted(tiny_model))
 
     client = MlflowClient()
     run = client.get_run(outcome.run_id)
@@ -97,39 +96,37 @@ def test_run_logs_metrics_artifacts_and_registers(tiny_model, isolated_tracking,
 def test_interrupted_run_resumes_where_it_stopped(tiny_model, isolated_tracking, monkeypatch):
     monkeypatch.setattr(NeedleTask, "batch_size", 1)
     crashing = Scripted(tiny_model, crash_after=1)
-    monkeypatch.setattr(run_module, "_engine", crashing)
     with pytest.raises(KeyboardInterrupt):
-        run_module.run_experiment(_cfg(tiny_model))
+        run_module.run_experiment(_cfg(tiny_model), engine_factory=crashing)
     killed = MlflowClient().search_runs([r.experiment_id for r in MlflowClient().search_experiments()])
     assert [r.info.status for r in killed] == ["KILLED"]
 
     resumed = Scripted(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", resumed)
-    outcome = run_module.run_experiment(_cfg(tiny_model))
+    outcome = run_module.run_experiment(_cfg(tiny_model), engine_factory=resumed)
     assert len(resumed.compressed_requests) == 2  # the first cell was saved before the kill
     assert outcome.metrics["long_context/needle/score_strict"] == pytest.approx(100 / 3)
 
 
 def test_method_none_evaluates_the_original_alone(tiny_model, isolated_tracking, monkeypatch):
-    monkeypatch.setattr(run_module, "_engine", Scripted(tiny_model))
-    outcome = run_module.run_experiment(_cfg(tiny_model, method="none"))
+    outcome = run_module.run_experiment(_cfg(tiny_model, method="none"), engine_factory=Scripted(tiny_model))
     assert outcome.metrics["long_context/needle/score_strict"] == pytest.approx(100.0)
     assert not any(k.startswith(("retention/", "base/", "model/")) for k in outcome.metrics)
     assert outcome.model_version is None
 
 
-def _no_heavy_work(monkeypatch):
-    def forbidden(*args, **kwargs):
-        raise AssertionError("heavy work started before validation finished")
+def _forbidden(*args, **kwargs):
+    raise AssertionError("heavy work started before validation finished")
 
-    monkeypatch.setattr(run_module, "compress", forbidden)
-    monkeypatch.setattr(run_module, "_engine", forbidden)
+
+def _no_heavy_work(monkeypatch):
+    """Compression fails the test if it starts; pass `engine_factory=_forbidden` for the engines."""
+    monkeypatch.setattr(run_module, "compress", _forbidden)
 
 
 def test_group_size_that_does_not_divide_fails_before_loading(tiny_model, isolated_tracking, monkeypatch):
     _no_heavy_work(monkeypatch)
     with pytest.raises(CompressionError, match=r"48") as err:
-        run_module.run_experiment(_cfg(tiny_model, group_size="48"))
+        run_module.run_experiment(_cfg(tiny_model, group_size="48"), engine_factory=_forbidden)
     assert "32" in str(err.value)  # a size that fits is suggested
     assert MlflowClient().search_experiments(filter_string="name = 'acbench'") == []  # no run was started
 
@@ -138,7 +135,7 @@ def test_unreachable_tracking_server_fails_before_loading(tiny_model, isolated_t
     _no_heavy_work(monkeypatch)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     with pytest.raises(TrackingError, match="unreachable"):
-        run_module.run_experiment(_cfg(tiny_model))
+        run_module.run_experiment(_cfg(tiny_model), engine_factory=_forbidden)
 
 
 def test_bad_task_option_and_missing_data_fail_before_loading(tiny_model, isolated_tracking, monkeypatch):
@@ -146,11 +143,11 @@ def test_bad_task_option_and_missing_data_fail_before_loading(tiny_model, isolat
     bad_option = RunConfig.from_params({"model": str(tiny_model), "method": "rtn", "tasks": "needle"},
                                        base={"task_options": {"needle": {"colour": "blue"}}})
     with pytest.raises(ValueError, match="colour"):
-        run_module.run_experiment(bad_option)
+        run_module.run_experiment(bad_option, engine_factory=_forbidden)
     missing = RunConfig.from_params({"model": str(tiny_model), "method": "rtn", "tasks": "worfbench"},
                                     base={"task_options": {"worfbench": {"data": str(isolated_tracking / "nope.json")}}})
     with pytest.raises((ValueError, FileNotFoundError), match="nope.json"):
-        run_module.run_experiment(missing)
+        run_module.run_experiment(missing, engine_factory=_forbidden)
 
 
 def test_real_engines_and_analysis(tiny_model, isolated_tracking):

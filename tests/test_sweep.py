@@ -1,11 +1,13 @@
 """Sweeps: parent + child runs, pruning, resume, Pareto front, two worker processes, stale trials, grids.
 
-A fake `run_experiment` (no model, no compression) logs plausible metrics into a real MLflow run in a
-temporary SQLite store; it rejects group sizes that do not divide 576 before any run starts, like `prepare`.
+A fake `run_experiment` (no model, no compression), given to `run_sweep(run=...)` by the `sweep` fixture, logs
+plausible metrics into a real MLflow run in a temporary SQLite store; it rejects group sizes that do not divide
+576 before any run starts with a user error (ConfigError), like `prepare`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -32,11 +34,12 @@ FAKE = textwrap.dedent('''
     """A stand-in for acbench.run.run_experiment: real MLflow logging, made-up but deterministic metrics."""
     from types import SimpleNamespace
     from acbench import tracking
+    from acbench.errors import ConfigError
 
     def fake_run_experiment(cfg, parent_run_id=None, run_name=None):
         c = cfg.compression
         if c.group_size and 576 % c.group_size:
-            raise ValueError(f"group_size {c.group_size} does not divide the layer width 576")
+            raise ConfigError(f"group_size {c.group_size} does not divide the layer width 576")
         group = c.group_size or 576
         metrics = {"model/size_mb": round(270.0 * (c.bits + 32 / group) / 16, 4),
                    "retention/overall": round(1 - 0.5 ** c.bits - 0.001 * group, 4),
@@ -66,19 +69,41 @@ MULTI = SINGLE + "\n  - {metric: model/size_mb, direction: minimize}"
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    """One SQLite tracking store + working directory for the module (creating a store takes seconds)."""
+    """One SQLite tracking store + working directory for the module (creating a store takes seconds), holding
+    `fake_run.py` (FAKE) for worker processes to import."""
     tmp = tmp_path_factory.mktemp("sweep")
     (tmp / "fake_run.py").write_text(FAKE)
-    spec = importlib.util.spec_from_file_location("fake_run", tmp / "fake_run.py")
-    fake = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(fake)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp}/mlflow.db")
         mp.delenv("MLFLOW_RUN_ID", raising=False)
         mp.setenv("ACBENCH_NO_PROGRESS", "1")
         mp.chdir(tmp)
-        mp.setattr(runner, "run_experiment", fake.fake_run_experiment)
         yield tmp
+
+
+@pytest.fixture(scope="module")
+def fake_run(store):
+    """FAKE's `fake_run_experiment`, imported from the store's copy (the one worker processes import)."""
+    spec = importlib.util.spec_from_file_location("fake_run", store / "fake_run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.fake_run_experiment
+
+
+@pytest.fixture()
+def sweep(fake_run):
+    """`run_sweep` with the fake run for every trial: `sweep(path, study_name=..., trials=...)`."""
+    return functools.partial(runner.run_sweep, run=fake_run)
+
+
+@pytest.fixture()
+def client(store):
+    return mlflow.tracking.MlflowClient()
+
+
+def load_study(name: str):
+    """A study as the runner stored it (the default journal storage for that name)."""
+    return optuna.load_study(study_name=name, storage=make_storage(None, name))
 
 
 def write_space(tmp: Path, name: str, *, sampler="random", objectives=SINGLE, groups="[32, 64, 128]",
@@ -128,25 +153,24 @@ def test_conditional_params_and_config(tmp_path):
     assert seen == {("bits", "method"), ("method", "sparsity")}
 
 
-def test_sweep_parent_children_prune_and_resume(store):
+def test_sweep_parent_children_prune_and_resume(store, sweep, client):
     path = write_space(store, "single")
-    first = runner.run_sweep(path, study_name="single", trials=4)
+    first = sweep(path, study_name="single", trials=4)
     assert len(first.ran) == 4 and first.ran[0] == (0, "PRUNED")  # the enqueued bits=4, group 128
     kids = children("exp-single", first.parent_run_id)
     assert list(kids["tags.acbench.sweep.trial"]) == ["0", "1", "2", "3"]
     assert kids.loc[0, "status"] == "KILLED" and kids.loc[0, "tags.acbench.sweep.trial_state"] == "PRUNED"
     assert "does not divide" in kids.loc[0, "tags.acbench.sweep.reason"]
-    study = optuna.load_study(study_name="single", storage=make_storage(None, "single"))
+    study = load_study("single")
     assert study.user_attrs["mlflow_parent_run_id"] == first.parent_run_id
 
-    second = runner.run_sweep(path, study_name="single", trials=2)  # resume: same study, same parent
+    second = sweep(path, study_name="single", trials=2)  # resume: same study, same parent
     assert second.parent_run_id == first.parent_run_id
     assert [n for n, _ in second.ran] == [4, 5]
     assert sum(second.counts.values()) == 6
     kids = children("exp-single", first.parent_run_id)
     assert len(kids) == 6 and kids["tags.acbench.sweep.trial"].nunique() == 6
 
-    client = mlflow.tracking.MlflowClient()
     parent = client.get_run(first.parent_run_id)
     assert parent.info.status == "FINISHED" and parent.data.tags["acbench.kind"] == "sweep"
     complete = kids[kids["status"] == "FINISHED"]
@@ -157,13 +181,12 @@ def test_sweep_parent_children_prune_and_resume(store):
     assert [a.path for a in client.list_artifacts(first.parent_run_id, "figures/sweep")] == ["figures/sweep/best_trial.png"]
 
 
-def test_multi_objective_pareto_front_logged(store):
+def test_multi_objective_pareto_front_logged(store, sweep, client):
     path = write_space(store, "multi", objectives=MULTI, groups="[32, 64, 192]", enqueue="[]")
-    result = runner.run_sweep(path, study_name="multi", trials=6)
-    study = optuna.load_study(study_name="multi", storage=make_storage(None, "multi"))
+    result = sweep(path, study_name="multi", trials=6)
+    study = load_study("multi")
     front_numbers = sorted(t.number for t in study.best_trials)
     assert sorted(result.front["trial"]) == front_numbers
-    client = mlflow.tracking.MlflowClient()
     local = client.download_artifacts(result.parent_run_id, "sweep/pareto_front.json")
     table = json.loads(Path(local).read_text())
     assert sorted(row[0] for row in table["data"]) == front_numbers
@@ -175,46 +198,44 @@ def test_multi_objective_pareto_front_logged(store):
         assert not any(o.values[0] > t.values[0] and o.values[1] < t.values[1] for o in done)
 
 
-def test_changed_objectives_refuse_to_resume(store):
+def test_changed_objectives_refuse_to_resume(store, sweep):
     path = write_space(store, "change", objectives=SINGLE, enqueue="[]")
-    runner.run_sweep(path, study_name="change", trials=0)
+    sweep(path, study_name="change", trials=0)
     changed = write_space(store, "change", objectives=MULTI, enqueue="[]")
     with pytest.raises(ConfigError, match="another --study"):
-        runner.run_sweep(changed, study_name="change", trials=1)
+        sweep(changed, study_name="change", trials=1)
 
 
-def test_stale_trial_of_a_dead_worker_is_retried(store):
+def test_stale_trial_of_a_dead_worker_is_retried(store, sweep, client):
     path = write_space(store, "stale", enqueue="[]")
-    runner.run_sweep(path, study_name="stale", trials=0)
+    sweep(path, study_name="stale", trials=0)
     study = open_study(load_space(path), "stale", None)
     dead = study.ask({"bits": optuna.distributions.CategoricalDistribution([2, 4, 8]),
                       "group_size": optuna.distributions.CategoricalDistribution([32, 64, 128])})
     dead.set_user_attr(HEARTBEAT_ATTR, time.time() - 3600)  # its worker died an hour ago
     parent = study.user_attrs["mlflow_parent_run_id"]
-    client = mlflow.tracking.MlflowClient()
     orphan = client.create_run(client.get_experiment_by_name("exp-stale").experiment_id, run_name="stale-trial-0",
                                tags={"mlflow.parentRunId": parent}).info.run_id  # the dead worker's trial run
-    result = runner.run_sweep(path, study_name="stale", trials=1, stale_after=60)
+    result = sweep(path, study_name="stale", trials=1, stale_after=60)
     assert client.get_run(orphan).info.status == "KILLED"
     assert "stopped beating" in client.get_run(orphan).data.tags["acbench.end_reason"]
-    study = optuna.load_study(study_name="stale", storage=make_storage(None, "stale"))
+    study = load_study("stale")
     assert study.trials[0].state.name == "FAIL"
     retry = study.trials[1]
     assert retry.user_attrs[RETRY_ATTR] == 0 and retry.params == study.trials[0].params
     assert result.ran == [(1, retry.state.name)]
 
 
-def test_two_worker_processes_share_one_study(store):
+def test_two_worker_processes_share_one_study(store, sweep):
     path = write_space(store, "workers", groups="[32, 64]", enqueue="[]")
-    runner.run_sweep(path, study_name="workers", trials=0)  # create study + parent before the workers
+    sweep(path, study_name="workers", trials=0)  # create study + parent before the workers
     script = store / "worker.py"
     script.write_text(textwrap.dedent(f"""
         import sys, logging
         sys.path.insert(0, {str(store)!r})
         import fake_run
         from acbench.sweep import runner
-        runner.run_experiment = fake_run.fake_run_experiment
-        result = runner.run_sweep({str(path)!r}, study_name="workers", trials=2)
+        result = runner.run_sweep({str(path)!r}, study_name="workers", trials=2, run=fake_run.fake_run_experiment)
         print("RAN", [n for n, _ in result.ran])
     """))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -225,7 +246,7 @@ def test_two_worker_processes_share_one_study(store):
         assert p.returncode == 0, err[-3000:]
     ran = [json.loads(out.split("RAN", 1)[1].strip()) for out, _ in outs]
     assert sorted(ran[0] + ran[1]) == list(range(4))  # no trial lost, none run twice
-    study = optuna.load_study(study_name="workers", storage=make_storage(None, "workers"))
+    study = load_study("workers")
     assert [t.state.name for t in study.trials] == ["COMPLETE"] * 4
     parent = study.user_attrs["mlflow_parent_run_id"]
     kids = children("exp-workers", parent)
@@ -233,8 +254,11 @@ def test_two_worker_processes_share_one_study(store):
     assert set(kids["status"]) == {"FINISHED"}
 
 
-def test_cli_sweep_and_total(store, capsys):
+def test_cli_sweep_and_total(store, fake_run, capsys, monkeypatch):
+    import acbench.run
     from acbench.cli import main
+
+    monkeypatch.setattr(acbench.run, "run_experiment", fake_run)  # what `acbench sweep` runs for each trial
 
     path = write_space(store, "cli", groups="[32, 64]", enqueue="[]")
     assert main(["sweep", str(path), "--trials", "2", "--study", "cli", "--storage", ""]) == 0
@@ -274,37 +298,34 @@ def test_shipped_sweep_spaces_sample_valid_configs(name):
         assert all(cfg.compression.sparsity == 0.5 for cfg in configs if cfg.compression.pattern != "unstructured")
 
 
-def test_grid_runs_and_skips_finished(store, tmp_path):
+def test_grid_runs_and_skips_finished(store, fake_run, tmp_path):
     path = tmp_path / "grid.yaml"
     path.write_text("experiment: exp-grid\nbase: {tasks: needle, method: rtn}\n"
                     "grid: {bits: [4, 8]}\nruns: [{group_size: 64}, {group_size: 128}]\n")
     configs = grid_mod.load_grid(path)
     assert [label for label, _ in configs] == ["bits=4, group_size=64", "bits=4, group_size=128",
                                                "bits=8, group_size=64", "bits=8, group_size=128"]
-    rows = grid_mod.run_grid(path)
+    rows = grid_mod.run_grid(path, run=fake_run)
     assert [r["status"].split(":")[0] for r in rows] == ["finished", "invalid", "finished", "invalid"]
-    again = grid_mod.run_grid(path)
+    again = grid_mod.run_grid(path, run=fake_run)
     assert [r["status"] for r in again][0] == "skipped (finished before)"
     assert again[0]["run_id"] == rows[0]["run_id"]
 
 
-def test_ctrl_c_requeues_the_interrupted_trial(store, monkeypatch):
+def test_ctrl_c_requeues_the_interrupted_trial(store, sweep, client):
     path = write_space(store, "interrupt", groups="[32, 64]", enqueue="[{bits: 8, group_size: 32}]")
-    real = runner.run_experiment
 
     def interrupted(cfg, parent_run_id=None, run_name=None):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "run_experiment", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        runner.run_sweep(path, study_name="interrupt", trials=2)
-    study = optuna.load_study(study_name="interrupt", storage=make_storage(None, "interrupt"))
+        runner.run_sweep(path, study_name="interrupt", trials=2, run=interrupted)
+    study = load_study("interrupt")
     assert [t.state.name for t in study.trials] == ["FAIL", "WAITING"]
     parent = study.user_attrs["mlflow_parent_run_id"]
-    assert mlflow.tracking.MlflowClient().get_run(parent).info.status == "KILLED"
-    monkeypatch.setattr(runner, "run_experiment", real)
-    result = runner.run_sweep(path, study_name="interrupt", trials=1)  # resumes with the interrupted params
-    study = optuna.load_study(study_name="interrupt", storage=make_storage(None, "interrupt"))
+    assert client.get_run(parent).info.status == "KILLED"
+    result = sweep(path, study_name="interrupt", trials=1)  # resumes with the interrupted params
+    study = load_study("interrupt")
     assert result.ran == [(1, "COMPLETE")] and result.parent_run_id == parent
     assert study.trials[1].params == {"bits": 8, "group_size": 32} and study.trials[1].user_attrs[RETRY_ATTR] == 0
 
@@ -340,7 +361,7 @@ def test_objective_bound_names_the_interval_metric(tmp_path):
         load_space(path)
 
 
-def test_sweep_repeats_each_trial_over_seeds_and_averages_the_bound(store, monkeypatch):
+def test_sweep_repeats_each_trial_over_seeds_and_averages_the_bound(store):
     from types import SimpleNamespace
 
     path = store / "seeded.yaml"
@@ -354,10 +375,9 @@ def test_sweep_repeats_each_trial_over_seeds_and_averages_the_bound(store, monke
         bound = 0.5 + 0.1 * cfg.compression.seed  # 0.5 for seed 0, 0.6 for seed 1
         return SimpleNamespace(run_id=f"fake-{run_name}", metrics={"stats/overall/retention_lo": bound})
 
-    monkeypatch.setattr(runner, "run_experiment", fake)
-    result = runner.run_sweep(path, study_name="seeded", trials=1)
+    result = runner.run_sweep(path, study_name="seeded", trials=1, run=fake)
     assert calls == [(0, "seeded-trial-0-seed0"), (1, "seeded-trial-0-seed1")]
-    study = optuna.load_study(study_name="seeded", storage=make_storage(None, "seeded"))
+    study = load_study("seeded")
     assert study.trials[0].value == pytest.approx(0.55)  # the mean of the two seeds' lower bounds
     assert study.trials[0].user_attrs["per_seed"] == {"0": [0.5], "1": [0.6]}
     assert result.ran == [(0, "COMPLETE")]

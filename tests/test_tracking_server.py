@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,14 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 150  # a cold server on a busy 2-core machine
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture()
-def server(tmp_path, wait_healthy):
+def server(tmp_path, wait_healthy, free_port):
     port = free_port()
     env = {**os.environ, "BACKEND": f"sqlite:///{tmp_path}/server.db", "ARTIFACTS": str(tmp_path / "artifacts"),
            "PORT": str(port), "WORKERS": "1", "MLFLOW_BIN": str(Path(sys.executable).parent / "mlflow")}
@@ -64,7 +57,6 @@ def test_run_sweep_and_registry_over_http(server, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
     monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
     monkeypatch.chdir(tmp)
-    monkeypatch.setattr(runner, "run_experiment", fake_run_experiment)
     assert tracking.check_tracking() == url
 
     checkpoint = tmp / "ckpt"
@@ -83,7 +75,7 @@ def test_run_sweep_and_registry_over_http(server, monkeypatch):
 
     space = tmp / "space.yaml"
     space.write_text("experiment: server-sweep\nfixed: {method: rtn, tasks: needle}\nparams: {bits: [4, 8]}\n")
-    result = runner.run_sweep(space, study_name="srv", trials=1)
+    result = runner.run_sweep(space, study_name="srv", trials=1, run=fake_run_experiment)
     assert result.ran == [(0, "COMPLETE")]
     kids = tracking.search_runs(["server-sweep"], f"tags.`mlflow.parentRunId` = '{result.parent_run_id}'")
     assert len(kids) == 1 and kids.iloc[0]["status"] == "FINISHED"

@@ -27,10 +27,11 @@ from acbench.analysis.figures import consistency_figure, energy_histogram, weigh
 from acbench.analysis.texts import TEXTS_VERSION, load_texts, texts_digest
 from acbench.analysis.topk import consistency_by_k
 from acbench.engines.base import ForwardOutput
+from acbench.errors import ACBenchError
 from acbench.progress import progress_bar
 
 
-class AnalysisError(ValueError):
+class AnalysisError(ACBenchError):
     """The two models cannot be compared position by position (different tokens, shapes or vocabularies)."""
 
 

@@ -23,11 +23,13 @@ import random
 from pathlib import Path
 from typing import Any
 
+from acbench.errors import ACBenchError
+
 DATA_DIR = Path(__file__).parent / "data"
 LOCAL_SUFFIXES = (".txt", ".jsonl")
 
 
-class CalibrationError(ValueError):
+class CalibrationError(ACBenchError):
     """A calibration source that cannot be read, with what to do about it."""
 
 

@@ -19,11 +19,12 @@ from pathlib import Path
 from acbench.compression.calibration import CalibrationError, check_source
 from acbench.compression.methods import method_parts
 from acbench.compression.spec import CompressionSpec
+from acbench.errors import ACBenchError
 
 COMMON_GROUP_SIZES = (16, 32, 64, 128, 256)
 
 
-class CompressionError(ValueError):
+class CompressionError(ACBenchError):
     """A compression request that cannot work on this model, with the reason and what would work."""
 
 

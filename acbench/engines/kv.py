@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from acbench.errors import ACBenchError
+
 KV_CHOICES = ("16", "8", "4", "fp8")
 HF_KV = ("16", "8", "4")
 VLLM_KV = {"16": "auto", "fp8": "fp8"}
 KV_GROUP = 32  # channels per scale/zero point; divides every head_dim in use (64, 128) and the test model's 32
 
 
-class KVCacheError(ValueError):
+class KVCacheError(ACBenchError):
     """A KV-cache precision this backend or model cannot run."""
 
 

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 
-from acbench.config import _FLAT_KEYS, ConfigError, RunConfig, load_yaml_file
+from acbench.config import _FLAT_KEYS, RunConfig, load_yaml_file
+from acbench.errors import ACBenchError, ConfigError
 
 log = logging.getLogger(__name__)
 _TOP_KEYS = {"experiment", "base", "grid", "runs", "seeds"}
@@ -96,10 +97,15 @@ def config_from_mapping(data: dict[str, Any]) -> RunConfig:
     return RunConfig.from_params(flat, base=nested)
 
 
-def run_grid(path: str | Path, only: list[int] | None = None, rerun: bool = False) -> list[dict]:
-    """Run the grid's configs in order under one parent run; returns one status row per run."""
+def run_grid(path: str | Path, only: list[int] | None = None, rerun: bool = False, run=None) -> list[dict]:
+    """Run the grid's configs in order under one parent run; returns one status row per run.
+
+    `run` runs one config, with the signature of `acbench.run.run_experiment` (the default).
+    """
     from acbench import tracking
-    from acbench.sweep import runner
+
+    if run is None:
+        from acbench.run import run_experiment as run
 
     configs = load_grid(path)
     chosen = [(i, *configs[i]) for i in (only if only is not None else range(len(configs)))]
@@ -120,9 +126,9 @@ def run_grid(path: str | Path, only: list[int] | None = None, rerun: bool = Fals
                              "run_id": str(done.iloc[-1]["run_id"])})
                 continue
             try:
-                outcome = runner.run_experiment(cfg, parent_run_id=parent, run_name=f"{name}-{index}")
+                outcome = run(cfg, parent_run_id=parent, run_name=f"{name}-{index}")
                 rows.append({"index": index, "run": label, "status": "finished", "run_id": outcome.run_id})
-            except ValueError as err:  # invalid for this model (validation happens before heavy work)
+            except ACBenchError as err:  # invalid for this model (validation happens before heavy work)
                 rows.append({"index": index, "run": label, "status": f"invalid: {err}", "run_id": ""})
             except Exception as err:
                 log.exception("grid run %d (%s) failed", index, label)

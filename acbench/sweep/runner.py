@@ -8,9 +8,14 @@ invocation and every worker attaches to the same parent. Inside `mlflow run -e s
 created becomes the parent (or, when the study already has one, is tagged as a continuation of it);
 MLFLOW_RUN_ID is then cleared so that each trial becomes a child run instead of re-attaching to it.
 
-A trial whose parameters make an invalid run (a ValueError from the config or from `prepare`, e.g. a
-group size that does not divide a layer) is PRUNED with the reason, and gets a KILLED child run that
-records it. Any other error marks the trial FAIL with its reason and the sweep goes on.
+A trial whose parameters make an invalid run (an ACBenchError from the config or from `prepare`, raised
+before the trial's MLflow run started, e.g. a group size that does not divide a layer) is PRUNED with the
+reason, and gets a KILLED child run that records it. Any other error (a bug in a task's loader, even when it
+is a plain ValueError; an unreachable tracking server) marks the trial FAIL with its reason and the sweep
+goes on.
+
+Each trial's config is run by `run_sweep(..., run=...)`: `acbench.run.run_experiment` unless a caller gives
+another function with its signature (tests give stand-ins that log made-up metrics).
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import optuna
 from optuna.trial import TrialState
 
 from acbench import tracking
-from acbench.config import ConfigError
+from acbench.errors import ACBenchError, ConfigError
 from acbench.sweep.space import SweepSpace, load_space
 from acbench.sweep.study import RETRY_ATTR, Heartbeat, open_study, recover_stale_trials, storage_label, study_counts
 from acbench.sweep.summary import front_figure, summary_metrics, trial_tables
@@ -36,11 +42,8 @@ log = logging.getLogger(__name__)
 PARENT_ATTR = "mlflow_parent_run_id"
 
 
-def run_experiment(cfg, parent_run_id=None, run_name=None):
-    """The same run as `acbench run`; imported on use because acbench.run pulls in torch. Tests replace it."""
-    from acbench.run import run_experiment as real
-
-    return real(cfg, parent_run_id=parent_run_id, run_name=run_name)
+# run(cfg, parent_run_id=..., run_name=...) -> an outcome with `run_id` and `metrics`, as acbench.run.run_experiment
+RunFn = Callable[..., Any]
 
 
 @dataclass
@@ -62,10 +65,18 @@ class _Context:
     parent_id: str
     heartbeat_s: float
     ran: list = field(default_factory=list)
+    run: RunFn | None = None  # None: acbench.run.run_experiment, imported on first use (it pulls in torch)
+
+    def run_trial(self, cfg, run_name: str):
+        run = self.run
+        if run is None:
+            from acbench.run import run_experiment as run
+        return run(cfg, parent_run_id=self.parent_id, run_name=run_name)
 
 
 def run_sweep(space: str | Path | SweepSpace, study_name: str | None = None, storage: str | None = None,
-              trials: int | None = None, total: int | None = None, stale_after: float = 600.0) -> SweepResult:
+              trials: int | None = None, total: int | None = None, stale_after: float = 600.0,
+              run: RunFn | None = None) -> SweepResult:
     """Run (or resume) a study.
 
     Args:
@@ -75,6 +86,7 @@ def run_sweep(space: str | Path | SweepSpace, study_name: str | None = None, sto
         trials: trials this invocation runs at most (0: only create the study and parent run).
         total: stop once the study holds this many COMPLETE + PRUNED + RUNNING trials (all workers).
         stale_after: seconds without a heartbeat after which another worker's RUNNING trial is retried.
+        run: runs one trial's config, with run_experiment's signature; default acbench.run.run_experiment.
     """
     if not isinstance(space, SweepSpace):
         space = load_space(space)
@@ -86,7 +98,7 @@ def run_sweep(space: str | Path | SweepSpace, study_name: str | None = None, sto
     tracking.check_tracking()
     study = open_study(space, study_name, storage)
     parent_id, space = _attach_parent(study, space, study_name, storage_label(storage, study_name))
-    ctx = _Context(space, study_name, parent_id, heartbeat_s=max(1.0, stale_after / 10))
+    ctx = _Context(space, study_name, parent_id, heartbeat_s=max(1.0, stale_after / 10), run=run)
     recover_stale_trials(study, stale_after, on_recovered=lambda number: _close_orphan(ctx, number))
     limit = math.inf if trials is None else trials
     status = "FINISHED"
@@ -180,22 +192,19 @@ def _objective(trial: optuna.Trial, ctx: _Context):
     seeds = list(ctx.space.seeds) or [None]
     try:
         configs = [ctx.space.config(sampled, seed) for seed in seeds]
-    except ValueError as err:
+    except ConfigError as err:
         _prune(trial, ctx, sampled, run_name, tags, str(err))
     per_seed = []
     with Heartbeat(trial, ctx.heartbeat_s):
         for seed, cfg in zip(seeds, configs):
             name = run_name if seed is None else f"{run_name}-seed{seed}"
             try:
-                outcome = run_experiment(cfg, parent_run_id=ctx.parent_id, run_name=name)
-            except ValueError as err:
+                outcome = ctx.run_trial(cfg, name)
+            except Exception as err:
                 child = _child_run(ctx, name)
-                if child is None and not per_seed:  # raised by validation before any run: an invalid combination
+                if _invalid_combination(err) and child is None and not per_seed:  # raised before any run started
                     _prune(trial, ctx, sampled, run_name, tags, str(err))
                 _fail(trial, ctx, child, tags, f"{type(err).__name__}: {err}")
-                raise
-            except Exception as err:
-                _fail(trial, ctx, _child_run(ctx, name), tags, f"{type(err).__name__}: {err}")
                 raise
             trial.set_user_attr("mlflow_run_id", outcome.run_id)
             _warn_on_failure(tracking.log_to_run, outcome.run_id,
@@ -209,6 +218,12 @@ def _objective(trial: optuna.Trial, ctx: _Context):
     ctx.ran[-1] = (trial.number, "COMPLETE")
     log.info("trial %d %s -> %s", trial.number, sampled, dict(zip((o.metric for o in ctx.space.objectives), values)))
     return values[0] if len(values) == 1 else values
+
+
+def _invalid_combination(err: Exception) -> bool:
+    """A user error (acbench.errors) says the sampled combination cannot run: prune. An unreachable tracking
+    server says nothing about the combination, and any other exception is a bug: both fail the trial."""
+    return isinstance(err, ACBenchError) and not isinstance(err, tracking.TrackingError)
 
 
 def _objective_values(trial, ctx: _Context, outcome) -> list[float]:

@@ -44,7 +44,7 @@ class Engines:
     def __init__(self, reference):
         self.reference, self.built = str(reference), []
 
-    def __call__(self, cfg, path, kv_bits="16"):
+    def __call__(self, cfg, path, kv_bits):
         self.built.append((str(path), kv_bits))
         if str(path) == self.reference and kv_bits == "16":
             return ScriptedEngine(lambda r: f"It is {DEFAULT_ANSWER}.")
@@ -54,8 +54,7 @@ class Engines:
 
 def test_reference_run_compares_model_with_reference(tiny_model, student, isolated_tracking, monkeypatch):
     engines = Engines(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", engines)
-    outcome = run_module.run_experiment(_cfg(student, tiny_model))
+    outcome = run_module.run_experiment(_cfg(student, tiny_model), engine_factory=engines)
     m = outcome.metrics
     assert engines.built == [(str(tiny_model), "16"), (str(student), "16")]
     assert m["base/long_context/score"] == 100.0
@@ -92,17 +91,15 @@ class _Compared:
 
 def test_kv_only_run_compares_the_model_with_itself_under_the_cache(tiny_model, isolated_tracking, monkeypatch):
     engines = Engines(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", engines)
     cfg = RunConfig.from_params({"model": str(tiny_model), "method": "none", "kv_bits": "4", "tasks": "needle",
                                  "analysis": "false"}, base={"task_options": NEEDLE})
-    outcome = run_module.run_experiment(cfg)
+    outcome = run_module.run_experiment(cfg, engine_factory=engines)
     assert engines.built == [(str(tiny_model), "16"), (str(tiny_model), "4")]
     assert outcome.metrics["retention/long_context"] == pytest.approx(1 / 3)
     assert MlflowClient().get_run(outcome.run_id).data.tags["acbench.comparison"] == "kv_cache"
 
 
 def test_bad_references_fail_before_any_model_loads(tiny_model, isolated_tracking, monkeypatch):
-    monkeypatch.setattr(run_module, "_engine", lambda *a, **k: pytest.fail("an engine was built"))
     with pytest.raises(ModelError, match="unknown model 'no-such-model'"):
         run_module.prepare(_cfg(tiny_model, "no-such-model"))
     with pytest.raises(ConfigError, match="compresses the reference's own weights"):
@@ -145,8 +142,7 @@ def test_precompressed_checkpoint_is_measured_from_its_files_and_registered(tiny
     assert measured["bits_per_weight"] == pytest.approx(made.stats["bits_per_weight"])
     assert measured["size_mb"] == pytest.approx(made.stats["size_mb"])
     engines = Engines(tiny_model)
-    monkeypatch.setattr(run_module, "_engine", engines)
-    outcome = run_module.run_experiment(_cfg(made.path, tiny_model))
+    outcome = run_module.run_experiment(_cfg(made.path, tiny_model), engine_factory=engines)
     assert outcome.metrics["model/bits_per_weight"] == pytest.approx(made.stats["bits_per_weight"])
     assert outcome.metrics["model/compression_ratio"] == pytest.approx(made.stats["compression_ratio"], rel=1e-6)
     assert outcome.model_version is not None

@@ -26,11 +26,13 @@ from pddl.logic.base import And, Not
 from pddl.logic.predicates import EqualTo, Predicate
 from pddl.logic.terms import Variable
 
+from acbench.errors import ACBenchError
+
 Atom = tuple[str, ...]  # (predicate, arg1, arg2, ...); arguments are object names or "?var"
 State = frozenset  # frozenset[Atom] of ground atoms that are true (closed world)
 
 
-class UnsupportedPDDLError(ValueError):
+class UnsupportedPDDLError(ACBenchError):
     """A PDDL construct outside the STRIPS subset this simulator implements."""
 
 

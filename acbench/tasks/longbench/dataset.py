@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from acbench.errors import ACBenchError
 from acbench.tasks.base import Sample
 from acbench.tasks.longbench.specs import spec_for
 
@@ -20,7 +21,7 @@ REQUIRED = ("input", "context", "answers")
 FALLBACK_ID = "_acbench_id"  # our id for a row without `_id`: dataset and line number
 
 
-class LongBenchDataError(ValueError):
+class LongBenchDataError(ACBenchError):
     """A LongBench source that cannot be read, with what is wrong."""
 
 

@@ -14,12 +14,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from acbench.errors import ACBenchError
+
 PROMPT_FILE = "dataset2prompt.json"
 MAXLEN_FILE = "dataset2maxlen.json"
 OWN_PROMPTS = "acbench"  # the `prompts` option value that forces acbench's own wording
 
 
-class UpstreamConfigError(ValueError):
+class UpstreamConfigError(ACBenchError):
     """A LongBench config that was asked for but cannot be used, with what is wrong."""
 
 

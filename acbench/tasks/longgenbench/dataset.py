@@ -19,12 +19,14 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
+from acbench.errors import ACBenchError
+
 LETTERS = "ABCD"
 BUILTIN = {"gsm8k": Path(__file__).parent / "data" / "gsm8k_style.jsonl",
            "mmlu": Path(__file__).parent / "data" / "mmlu_style.jsonl"}
 
 
-class LongGenBenchDataError(ValueError):
+class LongGenBenchDataError(ACBenchError):
     """A question file that cannot be read, with what is wrong."""
 
 

@@ -15,6 +15,7 @@ import json
 import re
 from pathlib import Path
 
+from acbench.errors import ACBenchError
 from acbench.tasks.base import Sample
 
 BUILTIN_DIR = Path(__file__).parent / "data"
@@ -35,7 +36,7 @@ FILES: tuple[str, ...] = tuple(f"{kind}_v2" for kind in KINDS)  # the eight upst
 _KIND_RE = re.compile(r"^(" + "|".join(sorted(KINDS, key=len, reverse=True)) + r")(_v\d+)?(_subset|_zh)*$")
 
 
-class TEvalDataError(ValueError):
+class TEvalDataError(ACBenchError):
     """A T-Eval source that cannot be read (missing files, wrong structure, offline hub)."""
 
 

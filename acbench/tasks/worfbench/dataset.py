@@ -18,6 +18,7 @@ import logging
 import re
 from pathlib import Path
 
+from acbench.errors import ACBenchError
 from acbench.tasks.base import Sample
 from acbench.tasks.worfbench.graph import WorkflowParseError, parse_workflow
 from acbench.tasks.worfbench.paper import gold_problem
@@ -31,7 +32,7 @@ UPSTREAM_TASKS = ("wikihow", "toolbench", "toolalpaca", "lumos", "alfworld", "we
 _HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
-class WorfBenchDataError(ValueError):
+class WorfBenchDataError(ACBenchError):
     """A source that cannot be read as WorfBench data."""
 
 
