@@ -210,6 +210,11 @@ def test_registration_rejects_malformed_methods():
     class NoKind(Method):
         name = "nokind"
 
+    class Muddled(QuantizationMethod):
+        name = "muddled"
+        kind = "pruning"
+        bits = (4,)
+
     with pytest.raises(ValueError, match="'rtn' is already registered"):
         register_method(Again)
     with pytest.raises(ValueError, match="lowercase identifier"):
@@ -218,5 +223,7 @@ def test_registration_rejects_malformed_methods():
         register_method(Wide)
     with pytest.raises(ValueError, match="subclass QuantizationMethod or PruningMethod"):
         register_method(NoKind)
+    with pytest.raises(ValueError, match="kind 'pruning' contradicts its base class"):
+        register_method(Muddled)
     assert [m.name for m in registered_methods()] == ["rtn", "gptq", "awq", "smoothquant", "fp8", "magnitude",
                                                       "wanda", "sparsegpt"]

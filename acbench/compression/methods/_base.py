@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 WEIGHT_BITS = (2, 3, 4, 8)
 # Spec fields that determine the result of every method that reads calibration data.
 CALIBRATION_PARAMS = ("calib_samples", "calib_seq_len", "calib_source", "seed")
-KINDS = ("quantization", "pruning")
 
 
 class LabelArgs(NamedTuple):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from acbench.compression.methods._base import KINDS, WEIGHT_BITS, Method, PruningMethod, QuantizationMethod
+from acbench.compression.methods._base import WEIGHT_BITS, Method, PruningMethod, QuantizationMethod
 
 _METHODS: dict[str, Method] = {}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -33,8 +33,10 @@ def register_method(cls: type[Method]) -> type[Method]:
         raise ValueError(f"method name {name!r}: need a lowercase identifier (no '+'), other than 'none'")
     if name in _METHODS:
         raise ValueError(f"method '{name}' is already registered ({type(_METHODS[name]).__qualname__})")
-    if not issubclass(cls, (QuantizationMethod, PruningMethod)) or cls.kind not in KINDS:
+    if not issubclass(cls, (QuantizationMethod, PruningMethod)):
         raise ValueError(f"method '{name}': subclass QuantizationMethod or PruningMethod")
+    if cls.kind != (QuantizationMethod if issubclass(cls, QuantizationMethod) else PruningMethod).kind:
+        raise ValueError(f"method '{name}': kind {cls.kind!r} contradicts its base class (leave kind unset)")
     if issubclass(cls, QuantizationMethod):
         if not cls.bits or not set(cls.bits) <= set(WEIGHT_BITS):
             raise ValueError(f"method '{name}': bits {cls.bits} must be some of {WEIGHT_BITS}")
