@@ -1,14 +1,20 @@
 """Generation throughput on the same greedy requests: acbench's engine against the usual ways to run them.
 
     .venv/bin/python bench/engine_throughput.py [--model smollm2-135m] [--prompts 32] [--max-new-tokens 48]
+        [--shared-head]
 
 Contenders (one loaded model, the same chat-templated prompts, greedy decoding):
 - one-at-a-time `model.generate` (the baseline of every ratio);
 - batched `model.generate` with left padding, at the best of a few batch sizes (picked in a warm-up pass);
 - lm-evaluation-harness's HF backend, `HFLM.generate_until` (only if `lm_eval` is installed:
   `.venv/bin/pip install -e ".[bench]"`);
-- acbench's `HFEngine.generate`.
-Each alternates over `--repeats`; outputs are checked identical to one-at-a-time generation.
+- acbench's `HFEngine.generate` through its continuous-batching scheduler (acbench/engines/scheduler.py),
+  prefix store emptied before each repeat (so a repeat never reuses the previous repeat's prompts);
+- acbench's padded path (`scheduler="padded"`: `model.generate` on left-padded batches, the engine before
+  the scheduler, and its path for kv_bits != 16).
+`--shared-head` puts the same few-shot block before every question (a shared prompt head, as in T-Eval or
+LongBench), where the scheduler prefills that head once. Each contender alternates over `--repeats`;
+outputs are checked identical to one-at-a-time generation.
 """
 
 from __future__ import annotations
@@ -39,8 +45,14 @@ QUESTIONS = [
 ]
 
 
-def prompts(n: int) -> list[str]:
-    return [QUESTIONS[i % len(QUESTIONS)] + ("" if i < len(QUESTIONS) else f" (variant {i})") for i in range(n)]
+FEW_SHOT = "".join(f"Example question: {q}\nExample answer: (an answer in one or two sentences)\n\n"
+                   for q in QUESTIONS)
+
+
+def prompts(n: int, shared_head: bool = False) -> list[str]:
+    head = FEW_SHOT + "Now answer this question.\n" if shared_head else ""
+    return [head + QUESTIONS[i % len(QUESTIONS)] + ("" if i < len(QUESTIONS) else f" (variant {i})")
+            for i in range(n)]
 
 
 def one_at_a_time(engine: HFEngine, ids: list[list[int]], max_new: int) -> list[str]:
@@ -70,6 +82,14 @@ def batched_generate(engine: HFEngine, ids: list[list[int]], max_new: int, batch
     return out
 
 
+def acbench(engine: HFEngine, scheduler, requests: list[GenerationRequest]) -> list[str]:
+    """`HFEngine.generate` through `scheduler` (None: the padded path), starting from an empty prefix store."""
+    engine.scheduler = scheduler
+    if scheduler is not None and scheduler.store is not None:
+        scheduler.store.clear()
+    return engine.generate(requests, progress=False)
+
+
 def lm_eval_contender(engine: HFEngine, texts: list[str], max_new: int, batch_size: int):
     """`HFLM.generate_until` on the same chat-templated strings, or None when lm_eval is not installed."""
     if importlib.util.find_spec("lm_eval") is None:
@@ -90,10 +110,15 @@ def main() -> None:
     parser.add_argument("--prompts", type=int, default=32)
     parser.add_argument("--max-new-tokens", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--shared-head", action="store_true", help="the same few-shot block before every question")
     args = parser.parse_args()
 
     engine = HFEngine(resolve_model(args.model))
-    requests = [GenerationRequest.from_prompt(p, max_new_tokens=args.max_new_tokens) for p in prompts(args.prompts)]
+    if engine.scheduler is None:
+        sys.exit("the engine fell back to its padded path for this model (see the log): nothing to compare")
+    scheduler = engine.scheduler
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=args.max_new_tokens)
+                for p in prompts(args.prompts, args.shared_head)]
     ids = [engine._prompt_ids(r) for r in requests]
     texts = [engine.tokenizer.decode(row) for row in ids]
     n = args.max_new_tokens
@@ -104,7 +129,8 @@ def main() -> None:
     contenders = {
         "one-at-a-time generate": lambda: one_at_a_time(engine, ids, n),
         f"batched generate (batch {best})": lambda: batched_generate(engine, ids, n, best),
-        "acbench engine": lambda: engine.generate(requests, progress=False),
+        "acbench engine": lambda: acbench(engine, scheduler, requests),
+        "acbench padded path (before)": lambda: acbench(engine, None, requests),
     }
     lm_eval = lm_eval_contender(engine, texts, n, best)
     if lm_eval is not None:
@@ -113,7 +139,11 @@ def main() -> None:
 
     reference = [o.strip() for o in outputs["one-at-a-time generate"]]
     tokens = sum(engine.count_tokens(t) for t in reference)
-    print(f"{machine_line()}; {len(requests)} prompts x {n} new tokens; warm-up batch times {warm}")
+    store = scheduler.store
+    reuse = (f"; prefix reuse over {args.repeats} scheduler runs: {store.hits} hits, {store.reused_tokens} tokens"
+             if store else "")
+    print(f"{machine_line()}; {len(requests)} prompts x {n} new tokens (shared head: {args.shared_head}); "
+          f"warm-up batch times {warm}{reuse}")
     for name, runs in seconds.items():
         same = sum(a.strip() == b for a, b in zip(outputs[name], reference))
         print(f"{seconds_line(name, runs, tokens)}  identical outputs {same}/{len(reference)}")
@@ -121,6 +151,8 @@ def main() -> None:
     for name in contenders:
         if name != "one-at-a-time generate":
             print(ratio_line(f"{name} / one-at-a-time generate", base, seconds[name]))
+    print(ratio_line("acbench engine / acbench padded path (before)", seconds["acbench padded path (before)"],
+                     seconds["acbench engine"]))
     if lm_eval is not None:
         print(ratio_line("acbench engine / lm-eval HF generate_until", seconds["lm-eval HF generate_until"],
                          seconds["acbench engine"]))
