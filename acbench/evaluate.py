@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from acbench import metrics as names
 from acbench.config import RunConfig
 from acbench.engines.base import Engine
 from acbench.models import cache_dir
 from acbench.tasks.base import ResultStore, TaskResult
-from acbench.tasks.registry import make_task, task_class
+from acbench.tasks.registry import capability_of, make_task, task_class
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,12 @@ def results_path(model_key: str, setup: TaskSetup) -> Path:
 
 
 def evaluate_model(engine: Engine, model_key: str, setups: list[TaskSetup], on_result=None) -> dict[str, TaskResult]:
-    """Run every task on `engine`; `on_result(name, result, seconds)` is called as each task finishes."""
+    """Run every task on `engine`; `on_result(name, result, seconds)` is called as each task finishes.
+
+    Each result comes back with its headline also on the common 0-100 scale (`acbench.metrics.on_common_scale`:
+    `main` is `headline`, items and floor scaled alike), which is what capability scores, retention and the
+    statistics use; the task's raw metrics are unchanged beside it.
+    """
     results: dict[str, TaskResult] = {}
     for setup in setups:
         store = ResultStore(results_path(model_key, setup))
@@ -96,7 +102,7 @@ def evaluate_model(engine: Engine, model_key: str, setups: list[TaskSetup], on_r
         if done:
             log.info("%s: %d of %d items already done for %s; resuming", setup.name, done, len(setup.samples), model_key)
         start = time.perf_counter()
-        result = setup.task.run(engine, setup.samples, store)
+        result = names.on_common_scale(setup.task.run(engine, setup.samples, store), type(setup.task).headline)
         results[setup.name] = result
         if on_result:
             on_result(setup.name, result, time.perf_counter() - start)
@@ -104,10 +110,10 @@ def evaluate_model(engine: Engine, model_key: str, setups: list[TaskSetup], on_r
 
 
 def capability_scores(results: dict[str, TaskResult]) -> dict[str, float]:
-    """Mean of the tasks' headline metrics per capability."""
+    """Mean of the tasks' headlines per capability (the registry's), on the results' common 0-100 scale."""
     by_cap: dict[str, list[float]] = {}
-    for result in results.values():
-        by_cap.setdefault(result.capability, []).append(result.score)
+    for name, result in results.items():
+        by_cap.setdefault(capability_of(name), []).append(result.score)
     return {cap: sum(v) / len(v) for cap, v in by_cap.items()}
 
 
@@ -131,14 +137,9 @@ def retention(base: dict[str, TaskResult], compressed: dict[str, TaskResult],
     metrics = {f"retention/task/{name}": value for name, value in per_task.items()}
     by_cap: dict[str, list[float]] = {}
     for name, value in per_task.items():
-        by_cap.setdefault(compressed[name].capability, []).append(value)
+        by_cap.setdefault(capability_of(name), []).append(value)
     metrics.update({f"retention/{cap}": sum(v) / len(v) for cap, v in by_cap.items()})
     if by_cap:
         caps = [metrics[f"retention/{cap}"] for cap in by_cap]
         metrics["retention/overall"] = sum(caps) / len(caps)
     return metrics
-
-
-def prefixed_metrics(result: TaskResult, prefix: str = "") -> dict[str, float]:
-    """`<prefix><capability>/<metric>` for every aggregate metric of a task."""
-    return {f"{prefix}{result.capability}/{k}": v for k, v in result.metrics.items()}

@@ -22,6 +22,7 @@ import mlflow
 from mlflow.tracking import MlflowClient
 
 from acbench.errors import ACBenchError
+from acbench.metrics import mlflow_metrics
 
 log = logging.getLogger(__name__)
 
@@ -102,17 +103,16 @@ def log_params(params: dict[str, Any]) -> None:
         mlflow.log_params(fresh)
 
 
-def metric_name(name: str) -> str:
-    """MLflow allows only alphanumerics and `_-. :/` in names: `jaccard@3` is logged as `jaccard_at_3`."""
-    return name.replace("@", "_at_")
+def log_metrics(metrics: dict[str, float], step: int | None = None, model_id: str | None = None) -> dict[str, float]:
+    """Log metrics on the active run; with `model_id` they are also linked to that logged model.
 
-
-def log_metrics(metrics: dict[str, float], step: int | None = None, model_id: str | None = None) -> None:
-    """Log metrics on the active run; with `model_id` they are also linked to that logged model."""
-    # NaN is dropped, not logged (e.g. a correlation that is undefined for k = 1)
-    clean = {metric_name(k): float(v) for k, v in metrics.items() if v is not None and v == v}
+    Returns what was logged, under the names MLflow holds (`acbench.metrics.mlflow_metrics`: sanitised names,
+    NaN dropped, e.g. a correlation that is undefined for k = 1), so callers never read them back.
+    """
+    clean = mlflow_metrics(metrics)
     if clean:
         mlflow.log_metrics(clean, step=step, model_id=model_id)
+    return clean
 
 
 def set_tags(tags: dict[str, Any]) -> None:
@@ -344,9 +344,8 @@ def log_to_run(run_id: str, *, params: dict[str, Any] | None = None, metrics: di
                 client.log_param(run_id, key, text)
             elif existing[key] != text:
                 client.log_param(run_id, f"resolved.{key}", text)
-    for key, value in (metrics or {}).items():
-        if value is not None and value == value:
-            client.log_metric(run_id, key, float(value))
+    for key, value in mlflow_metrics(metrics or {}).items():
+        client.log_metric(run_id, key, value)
     for key, value in (tags or {}).items():
         client.set_tag(run_id, key, str(value))
     for name, frame in (tables or {}).items():

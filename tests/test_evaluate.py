@@ -52,3 +52,32 @@ def test_retention_combination_hand_computed_with_zero_scores():
     # nothing measurable: no retention at all, not a fake 1.0
     zero = {"pddl": _result("pddl", "real_world", 0.0)}
     assert retention(zero, zero) == {}
+
+
+def test_capability_scores_read_the_capability_from_the_registry():
+    from acbench.evaluate import capability_scores
+
+    # results that name the wrong capability: the registry's row decides (teval is tool_use, needle long_context)
+    results = {"teval": _result("teval", "long_context", 60.0), "needle": _result("needle", "tool_use", 70.0),
+               "longbench": _result("longbench", "tool_use", 30.0)}
+    assert capability_scores(results) == {"tool_use": 60.0, "long_context": 50.0}
+
+
+def test_evaluate_model_puts_each_headline_on_0_100_and_keeps_the_raw_metrics(isolated_tracking):
+    from acbench.engines.scripted import ScriptedEngine
+    from acbench.evaluate import capability_scores, evaluate_model
+    from acbench.metrics import task_metrics
+    from acbench.tasks.needle.task import DEFAULT_NEEDLE
+
+    cfg = RunConfig.from_params({"method": "none", "tasks": "needle"},
+                                base={"task_options": {"needle": {"lengths": [60], "depths": [0, 50, 100]}}})
+    # the needle itself as the reply: ROUGE-1 F = 1, so the paper score is 10 of 10 in every cell
+    results = evaluate_model(ScriptedEngine(lambda request: DEFAULT_NEEDLE), "probe-model", setup_tasks(cfg))
+    needle = results["needle"]
+    assert needle.metrics["needle/score"] == pytest.approx(10.0)  # upstream's 0-10, unchanged
+    assert needle.main == "headline" and needle.score == pytest.approx(100.0)
+    assert [i.value for i in needle.items] == pytest.approx([100.0] * 3)
+    assert capability_scores(results) == {"long_context": pytest.approx(100.0)}
+    logged = task_metrics("base", needle)
+    assert logged["base/long_context/needle/score"] == pytest.approx(10.0)
+    assert logged["base/long_context/needle/headline"] == pytest.approx(100.0)

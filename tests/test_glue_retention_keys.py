@@ -33,15 +33,15 @@ def _pair(scores: dict[str, tuple[str, float, float]], floors: dict[str, float] 
 # -- retention ----------------------------------------------------------------------------------------------
 
 def test_overall_is_a_mean_over_capabilities_not_over_tasks():
-    base, comp = _pair({"teval": ("tool_use", 50.0, 10.0),          # 0.2
-                        "tool_query": ("tool_use", 0.5, 0.2),       # 0.4 -> tool_use 0.3
-                        "needle": ("long_context", 8.0, 8.0)})      # 1.0
+    base, comp = _pair({"needle": ("long_context", 50.0, 10.0),     # 0.2
+                        "longbench": ("long_context", 0.5, 0.2),    # 0.4 -> long_context 0.3
+                        "teval": ("tool_use", 8.0, 8.0)})           # 1.0
     ret = retention(base, comp)
-    assert ret["retention/tool_use"] == pytest.approx(0.3)
-    assert ret["retention/long_context"] == 1.0
+    assert ret["retention/long_context"] == pytest.approx(0.3)
+    assert ret["retention/tool_use"] == 1.0
     assert ret["retention/overall"] == pytest.approx((0.3 + 1.0) / 2)  # 0.65; a task mean would be 0.5333
-    assert set(ret) == {"retention/task/teval", "retention/task/tool_query", "retention/task/needle",
-                        "retention/tool_use", "retention/long_context", "retention/overall"}
+    assert set(ret) == {"retention/task/needle", "retention/task/longbench", "retention/task/teval",
+                        "retention/long_context", "retention/tool_use", "retention/overall"}
 
 
 def test_statistics_verdict_overrides_the_headline_fallback_both_ways():
@@ -82,9 +82,9 @@ def test_only_the_compressed_models_tasks_count_and_a_compressed_zero_is_zero():
 
 
 def test_capability_scores_average_the_headlines_of_each_capability():
-    results = {"teval": _result("teval", "tool_use", 50.0), "tool_query": _result("tool_query", "tool_use", 30.0),
-               "needle": _result("needle", "long_context", 7.0), "pddl": _result("pddl", "real_world", 0.0)}
-    assert capability_scores(results) == {"tool_use": 40.0, "long_context": 7.0, "real_world": 0.0}
+    results = {"needle": _result("needle", "long_context", 50.0), "longbench": _result("longbench", "long_context", 30.0),
+               "teval": _result("teval", "tool_use", 7.0), "pddl": _result("pddl", "real_world", 0.0)}
+    assert capability_scores(results) == {"long_context": 40.0, "tool_use": 7.0, "real_world": 0.0}
     assert capability_scores({}) == {}
 
 

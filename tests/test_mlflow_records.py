@@ -45,6 +45,19 @@ def finished(tiny_model, isolated_tracking, monkeypatch):
     return outcome, MlflowClient().get_run(outcome.run_id), isolated_tracking
 
 
+def test_the_run_knows_every_metric_it_logged_under_the_name_mlflow_holds(finished):
+    outcome, run, _ = finished
+    assert outcome.metrics == pytest.approx(run.data.metrics)  # not read back from MLflow: the same set
+    m = outcome.metrics
+    # roles are explicit: the original under base/, the compressed model under compressed/ (acbench/metrics.py)
+    assert m["base/long_context/score"] == pytest.approx(100.0)
+    assert m["compressed/long_context/score"] == pytest.approx(100 / 3)
+    assert m["compressed/long_context/needle/headline"] == pytest.approx(100 / 3)  # strict needle: already 0-100
+    assert m["compressed/long_context/needle/score_strict"] == pytest.approx(100 / 3)
+    assert not any(k.startswith("long_context/") for k in m)  # no role-less name is left
+    assert {"time/base/eval_needle_s", "time/compressed/eval_needle_s", "model/size_mb"} <= set(m)
+
+
 def test_each_task_is_logged_as_a_dataset_with_digest_and_source(finished):
     outcome, run, _ = finished
     inputs = run.inputs.dataset_inputs

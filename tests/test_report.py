@@ -13,10 +13,10 @@ from acbench import tracking  # noqa: E402
 from acbench.report.promote import alias_for, choose_best  # noqa: E402
 from acbench.report.tables import budget_table, normalise_runs, setting  # noqa: E402
 
-RUNS = [  # method, bits, group_size, tool_use, long_context, retention tool_use / long_context / overall, size
-    ("gptq", 4, 64, 0.40, 0.60, 0.80, 0.75, 0.775, 100.0),
-    ("gptq", 8, 64, 0.50, 0.80, 1.00, 1.00, 1.000, 150.0),
-    ("rtn", 4, 64, 0.25, 0.40, 0.50, 0.50, 0.500, 100.0),
+RUNS = [  # method, bits, group_size, tool_use, long_context (0-100), retention tool_use / long_context / overall, size
+    ("gptq", 4, 64, 40.0, 60.0, 0.80, 0.75, 0.775, 100.0),
+    ("gptq", 8, 64, 50.0, 80.0, 1.00, 1.00, 1.000, 150.0),
+    ("rtn", 4, 64, 25.0, 40.0, 0.50, 0.50, 0.500, 100.0),
 ]
 
 
@@ -24,8 +24,8 @@ def log_run(experiment, method, bits, group, tool, long_, r_tool, r_long, r_all,
     with tracking.tracked_run(experiment, f"{method}-{bits}") as run_id:
         tracking.log_params({"model": "smollm2-135m", "method": method, "bits": bits, "group_size": group,
                              "sparsity": 0.5, "pattern": "unstructured", "profile": "quick", "tasks": "teval,needle"})
-        tracking.log_metrics({"tool_use/score": tool, "long_context/score": long_, "base/tool_use/score": 0.5,
-                              "base/long_context/score": 0.8, "retention/tool_use": r_tool,
+        tracking.log_metrics({"compressed/tool_use/score": tool, "compressed/long_context/score": long_,
+                              "base/tool_use/score": 50.0, "base/long_context/score": 80.0, "retention/tool_use": r_tool,
                               "retention/long_context": r_long, "retention/overall": r_all, "model/size_mb": size,
                               "model/original_size_mb": 270.0, "model/bits_per_weight": bits + 0.5})
         version = tracking.register_checkpoint(checkpoint, "acbench-smollm2-135m", {"method": method, "bits": bits})
@@ -54,7 +54,7 @@ def _populate(tmp_path):
         run_id, version = log_run("exp-report", *spec, checkpoint)
         versions[(spec[0], spec[1])] = (run_id, version)
     with pytest.raises(RuntimeError):  # a FAILED run with a better score must not count
-        log_run("exp-report", "rtn", 8, 64, 0.9, 0.9, 2.0, 2.0, 2.0, 150.0, checkpoint, status_ok=False)
+        log_run("exp-report", "rtn", 8, 64, 90.0, 90.0, 2.0, 2.0, 2.0, 150.0, checkpoint, status_ok=False)
     sweep_parent = tracking.create_run("exp-report", "sweep-x", {"acbench.kind": "sweep"})
     tracking.set_run_status(sweep_parent, "FINISHED")
     return tmp_path, versions
@@ -72,14 +72,14 @@ def test_report_tables_files_and_promote(tracked, capsys):
     lines = [line for line in text.splitlines() if line.startswith("| smollm2-135m")]
     cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines[:4]]
     # model, method, setting, profile, size, bpw, tool_use, long_context, score, ret tool, ret long, ret overall, runs
-    assert cells[0][:13] == ["smollm2-135m", "base", "original", "quick", "270.0", "", "0.500", "0.800", "0.650",
+    assert cells[0][:13] == ["smollm2-135m", "base", "original", "quick", "270.0", "", "50.0", "80.0", "65.0",
                              "", "", "", "3"]
     # within a method, the larger (less compressed) setting first, as in the paper's tables
-    assert cells[1][:13] == ["smollm2-135m", "gptq", "W8 g64", "quick", "150.0", "8.50", "0.500", "0.800", "0.650",
+    assert cells[1][:13] == ["smollm2-135m", "gptq", "W8 g64", "quick", "150.0", "8.50", "50.0", "80.0", "65.0",
                              "100.0", "100.0", "100.0", "1"]
-    assert cells[2][:13] == ["smollm2-135m", "gptq", "W4 g64", "quick", "100.0", "4.50", "0.400", "0.600", "0.500",
+    assert cells[2][:13] == ["smollm2-135m", "gptq", "W4 g64", "quick", "100.0", "4.50", "40.0", "60.0", "50.0",
                              "80.0", "75.0", "77.5", "1"]
-    assert cells[3][:9] == ["smollm2-135m", "rtn", "W4 g64", "quick", "100.0", "4.50", "0.250", "0.400", "0.325"]
+    assert cells[3][:9] == ["smollm2-135m", "rtn", "W4 g64", "quick", "100.0", "4.50", "25.0", "40.0", "32.5"]
     assert len(lines) == 4 + 4  # comparison (base + 3) and the memory-budget table (4 rows with a size)
     rows = list(csv.DictReader((out / "comparison.csv").open()))
     assert [r["method"] for r in rows] == ["base", "gptq", "gptq", "rtn"]
@@ -153,21 +153,21 @@ def test_values_acbench_resolved_win_over_mlflow_run_parameters():
 def _stats_runs() -> pd.DataFrame:
     """Two seeds of one GPTQ configuration with paired statistics; pddl at its floor, teval a significant drop."""
     rows = []
-    for seed, score, ret, lo in ((0, 0.4, 0.8, 0.3), (1, 0.5, 1.0, 0.4)):
+    for seed, score, ret, lo in ((0, 40.0, 0.8, 30.0), (1, 50.0, 1.0, 40.0)):
         rows.append({
             "run_id": f"run{seed}", "start_time": seed, "model": "m", "method": "gptq", "bits": "4", "group_size": "64",
             "sparsity": None, "pattern": None, "profile": "quick", "tasks": "teval,pddl", "seed": str(seed),
-            "tool_use/score": score, "real_world/score": 0.0, "base/tool_use/score": 0.5, "base/real_world/score": 0.0,
-            "retention/tool_use": ret, "retention/overall": ret,
-            "stats/tool_use/compressed_lo": lo, "stats/tool_use/compressed_hi": lo + 0.2,
-            "stats/tool_use/base_lo": 0.45, "stats/tool_use/base_hi": 0.55,
+            "compressed/tool_use/score": score, "compressed/real_world/score": 0.0, "base/tool_use/score": 50.0,
+            "base/real_world/score": 0.0, "retention/tool_use": ret, "retention/overall": ret,
+            "stats/tool_use/compressed_lo": lo, "stats/tool_use/compressed_hi": lo + 20.0,
+            "stats/tool_use/base_lo": 45.0, "stats/tool_use/base_hi": 55.0,
             "stats/tool_use/retention_lo": ret - 0.2, "stats/tool_use/retention_hi": ret + 0.2,
             "stats/overall/retention_lo": ret - 0.2, "stats/overall/retention_hi": ret + 0.2,
-            "stats/tool_use/teval/base": 0.5, "stats/tool_use/teval/compressed": score,
-            "stats/tool_use/teval/delta": score - 0.5, "stats/tool_use/teval/delta_lo": score - 0.6,
-            "stats/tool_use/teval/delta_hi": score - 0.45, "stats/tool_use/teval/p_value": 0.001,
+            "stats/tool_use/teval/base": 50.0, "stats/tool_use/teval/compressed": score,
+            "stats/tool_use/teval/delta": score - 50.0, "stats/tool_use/teval/delta_lo": score - 60.0,
+            "stats/tool_use/teval/delta_hi": score - 45.0, "stats/tool_use/teval/p_value": 0.001,
             "stats/tool_use/teval/p_holm": 0.002, "stats/tool_use/teval/significant_drop": 1.0,
-            "stats/tool_use/teval/n": 40.0, "stats/tool_use/teval/mde": 0.05,
+            "stats/tool_use/teval/n": 40.0, "stats/tool_use/teval/mde": 5.0,
             "stats/real_world/pddl/base": 0.0, "stats/real_world/pddl/delta": 0.0, "stats/real_world/pddl/p_value": 1.0,
             "stats/real_world/pddl/p_holm": 1.0, "stats/real_world/pddl/significant_drop": 0.0,
             "stats/real_world/pddl/n": 2.0, "acbench.stats.teval": "measured", "acbench.stats.pddl": "floor"})
@@ -179,18 +179,18 @@ def test_intervals_seed_spread_drops_and_floors_in_the_comparison():
 
     table = comparison_table(_stats_runs())
     comp = table[table["method"] == "gptq"].iloc[0]
-    # two seeds: mean 0.45, sd of (0.4, 0.5) = 0.0707; interval bounds averaged over seeds
-    assert comp["tool_use"] == pytest.approx(0.45) and comp["tool_use_sd"] == pytest.approx(0.5**0.5 / 10)
-    assert (comp["tool_use_lo"], comp["tool_use_hi"]) == (pytest.approx(0.35), pytest.approx(0.55))
+    # two seeds: mean 45, sd of (40, 50) = sqrt(50) = 7.07; interval bounds averaged over seeds
+    assert comp["tool_use"] == pytest.approx(45.0) and comp["tool_use_sd"] == pytest.approx(50**0.5)
+    assert (comp["tool_use_lo"], comp["tool_use_hi"]) == (pytest.approx(35.0), pytest.approx(55.0))
     assert comp["seeds"] == 2 and comp["runs"] == 2
     assert comp["drops"] == "teval" and comp["at_floor"] == "pddl (2 items)"
     assert pd.isna(comp["retention/real_world"])  # pddl at its floor: no retention, not 1.0
     shown = display(table)
     row = shown[shown["method"] == "gptq"].iloc[0]
-    assert row["tool_use"] == "0.450 [0.350, 0.550] ±0.071"
+    assert row["tool_use"] == "45.0 [35.0, 55.0] ±7.1"
     assert row["ret. tool_use %"] == "90.0 [70.0, 110.0] ±14.1" and row["ret. real_world %"] == ""
     base = shown[shown["method"] == "base"].iloc[0]
-    assert base["tool_use"] == "0.500 [0.450, 0.550]" and base["seeds"] == ""
+    assert base["tool_use"] == "50.0 [45.0, 55.0]" and base["seeds"] == ""
     assert not any(c.endswith(("_lo", "_hi", "_sd")) for c in shown.columns)
 
 
@@ -202,7 +202,7 @@ def test_per_task_statistics_table():
     shown = display_task_stats(frame)
     teval = shown.iloc[1]
     assert (teval["status"], teval["n"], teval["delta"], teval["p_holm"], teval["drop"], teval["mde"]) == (
-        "measured", "40", "-0.100 [-0.200, -0.050]", "0.002", "significant", "0.05")
+        "measured", "40", "-10.0 [-20.0, -5.0]", "0.002", "significant", "5")
     pddl = shown.iloc[0]
     assert pddl["status"] == "at floor (2 items)" and pddl["drop"] == "" and pddl["retention %"] == ""
 
@@ -212,8 +212,35 @@ def test_report_with_statistics_renders_sections_and_figures(tmp_path):
 
     report = build_report(["synthetic"], runs=_stats_runs())
     assert "## Per-task statistics" in report.markdown and "at floor (2 items)" in report.markdown
-    assert "0.450 [0.350, 0.550] ±0.071" in report.markdown
+    assert "45.0 [35.0, 55.0] ±7.1" in report.markdown
     files = write_report(report, tmp_path, ["csv", "html"])
     assert tmp_path / "task_stats.csv" in files
     assert "<h2>Per-task statistics</h2>" in (tmp_path / "comparison.html").read_text()
     assert (tmp_path / "figures" / "retention_by_capability.png").stat().st_size > 1000
+
+
+def test_the_score_column_averages_capabilities_on_one_scale():
+    """T-Eval (0-100), WorfBench (F1 0-1) and needle (0-10) reach the report on 0-100: score = their mean."""
+    from acbench.evaluate import capability_scores
+    from acbench.metrics import BASE, COMPRESSED, capability_metric, on_common_scale
+    from acbench.report.tables import comparison_table, display
+    from acbench.tasks.base import TaskResult
+    from acbench.tasks.registry import task_class
+
+    def results(teval, worf, needle):
+        raw = {"teval": TaskResult("teval", "tool_use", [], {"overall": teval}, "overall"),
+               "worfbench": TaskResult("worfbench", "workflow", [], {"overall": worf}, "overall"),
+               "needle": TaskResult("needle", "long_context", [], {"needle/score": needle}, "needle/score")}
+        return {n: on_common_scale(r, task_class(n).headline) for n, r in raw.items()}
+
+    base, comp = results(60.0, 0.8, 9.0), results(45.0, 0.5, 7.0)
+    row = {"run_id": "r", "start_time": 1, "model": "m", "method": "rtn", "bits": "4", "group_size": "64",
+           "sparsity": None, "pattern": None, "profile": "quick", "tasks": "teval,worfbench,needle", "seed": "0",
+           **{capability_metric(BASE, c): v for c, v in capability_scores(base).items()},
+           **{capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()}}
+    table = comparison_table(pd.DataFrame([row]))
+    rtn, original = table[table["method"] == "rtn"].iloc[0], table[table["method"] == "base"].iloc[0]
+    assert (rtn["tool_use"], rtn["workflow"], rtn["long_context"]) == (45.0, 50.0, pytest.approx(70.0))
+    assert rtn["score"] == pytest.approx((45 + 50 + 70) / 3)  # 55.0; the old mixed scales gave (45 + 0.5 + 7) / 3
+    assert original["score"] == pytest.approx((60 + 80 + 90) / 3)
+    assert display(table).loc[rtn.name, "score"] == "55.0"

@@ -16,11 +16,12 @@ from acbench.report.format import to_html_page, to_markdown
 from acbench.report.stats_table import display_task_stats, task_stats_table
 from acbench.report.tables import budget_table, collect_runs, comparison_table, display
 
-NOTE = ("Scores are each capability's mean headline metric; retention is compressed / original per task, averaged "
-        "per capability over the tasks whose original model is above its floor; size is the size of the weights on "
-        "disk (pruned checkpoints are stored dense). [lo, hi]: 95 % paired bootstrap interval over items; "
-        "±: standard deviation across calibration seeds; drops: tasks whose drop is significant after Holm's "
-        "correction; how to read these: acbench/stats/README.md.")
+NOTE = ("Scores are each capability's mean task headline, every headline on 0-100 (T-Eval and LongBench as "
+        "printed, WorfBench F1 and progress rates x 100, needle x 10; acbench/metrics.py); retention is compressed "
+        "/ original per task, averaged per capability over the tasks whose original model is above its floor; size "
+        "is the size of the weights on disk (pruned checkpoints are stored dense). [lo, hi]: 95 % paired bootstrap "
+        "interval over items; ±: standard deviation across calibration seeds; drops: tasks whose drop is "
+        "significant after Holm's correction; how to read these: acbench/stats/README.md.")
 
 
 @dataclass

@@ -3,9 +3,9 @@
     frame = task_stats_table(runs)         # runs: collect_runs(...) output
     print(to_markdown(display_task_stats(frame)))
 
-Columns: base, compressed and delta with their 95 % paired intervals, the paired test's p-value before and
-after Holm, whether the drop is significant, the minimum detectable effect, and the floor status
-("at floor (n items)"). How to read them: acbench/stats/README.md.
+Columns: base, compressed and delta (the task's headline on 0-100) with their 95 % paired intervals, the paired
+test's p-value before and after Holm, whether the drop is significant, the minimum detectable effect, and the
+floor status ("at floor (n items)"). How to read them: acbench/stats/README.md.
 """
 
 from __future__ import annotations
@@ -48,13 +48,15 @@ def task_stats_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def display_task_stats(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rounded strings: `value [lo, hi]` per quantity (retention in %), p-values 3 decimals, drops marked."""
+    """Rounded strings: `value [lo, hi]` per quantity, 1 decimal (headlines on 0-100, retention in %), p-values 3
+    significant digits, drops marked."""
     out = pd.DataFrame(index=frame.index)
     for col in [*KEY, "seed", "task", "status"]:
         out[col] = [str(v) if _present(v) else "" for v in frame[col]]
     out["n"] = [_int(v) if _present(v) else "" for v in frame["n"]]
     for q in QUANTITIES:
-        scale, digits = (100.0, 1) if q == "retention" else (1.0, 3)
+        scale = 100.0 if q == "retention" else 1.0  # headlines are on 0-100 already (acbench/metrics.py)
+        digits = 1
         label = "retention %" if q == "retention" else q
         out[label] = [_cell(r[q], r[f"{q}_lo"], r[f"{q}_hi"], scale, digits) for _, r in frame.iterrows()]
     for col in ("p_value", "p_holm", "mde"):

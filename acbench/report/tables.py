@@ -9,24 +9,25 @@ capability scores and retention; and a same-memory-budget table (score versus we
 Several runs of one configuration and seed (task subsets run separately, reruns) merge: for each column the
 latest run that logged it wins. Repeats over calibration seeds then average into one row, with the spread
 across seeds beside the per-item interval (`<column>_sd`, `seeds`). Intervals come from each run's paired
-statistics (`stats/...`, acbench/stats/README.md) as `<column>_lo` / `<column>_hi`. The base row of a model
-comes from `base/<capability>/score` of its compressed runs (or from `method=none` runs) with
-`model/original_size_mb` as its size.
+statistics (`stats/...`, acbench/stats/README.md) as `<column>_lo` / `<column>_hi`. A compressed row reads
+`compressed/<capability>/score`; the base row of a model comes from `base/<capability>/score` of its compressed
+runs (size `model/original_size_mb`) and of its `method=none` runs (size `model/size_mb`). Every capability
+score is on 0-100 (acbench/metrics.py), so the `score` column (their mean) averages like with like.
 """
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
+from acbench import metrics as names
 from acbench.compression.methods import LabelArgs, method_parts
 
 KEY = ["model", "method", "setting", "profile"]
 _PARAMS = ["model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "tasks", "seed"]
 STATS_TAG = "acbench.stats."
 _SKIP_KINDS = {"sweep", "sweep-invocation", "report", "grid"}
-_CAP = re.compile(r"^([a-z_]+)/score$")
+
+CAPABILITY_ORDER = ("tool_use", "workflow", "long_context", "real_world")  # the paper's
 
 
 def collect_runs(experiments: list[str]) -> pd.DataFrame:
@@ -88,10 +89,9 @@ def _int(value) -> str:
 
 
 def capabilities(runs: pd.DataFrame) -> list[str]:
-    """Capabilities with a `<capability>/score` column, in a stable (paper) order."""
-    order = ["tool_use", "workflow", "long_context", "real_world"]
-    found = {m[1] for c in runs.columns if (m := _CAP.match(str(c))) and m[1] != "base"}
-    return [c for c in order if c in found] + sorted(found - set(order))
+    """Capabilities with a `base/` or `compressed/<capability>/score` column, in a stable (paper) order."""
+    found = {parsed[1] for c in runs.columns if (parsed := names.parse_capability_metric(c))}
+    return [c for c in CAPABILITY_ORDER if c in found] + sorted(found - set(CAPABILITY_ORDER))
 
 
 def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -131,7 +131,7 @@ def _run_values(last: pd.Series, caps: list[str]) -> dict:
     """One configuration and seed: its scores, retentions and their intervals, drops and floors."""
     out = {"size_mb": last.get("model/size_mb"), "bits_per_weight": last.get("model/bits_per_weight")}
     for c in caps:
-        out[c] = last.get(f"{c}/score")
+        out[c] = last.get(names.capability_metric(names.COMPRESSED, c))
         out[f"{c}_lo"], out[f"{c}_hi"] = last.get(f"stats/{c}/compressed_lo"), last.get(f"stats/{c}/compressed_hi")
         for x in ("", "_lo", "_hi"):
             out[f"retention/{c}{x}"] = last.get(f"stats/{c}/retention{x}") if x else last.get(f"retention/{c}")
@@ -182,7 +182,7 @@ def _base_rows(runs: pd.DataFrame, caps: list[str]) -> list[dict]:
         part = pd.DataFrame({"model": comp["model"], "profile": comp["profile"], "start_time": comp["start_time"],
                              "run_id": comp["run_id"], "size_mb": comp.get("model/original_size_mb")})
         for c in caps:
-            part[c] = comp.get(f"base/{c}/score")
+            part[c] = comp.get(names.capability_metric(names.BASE, c))
             part[f"{c}_lo"], part[f"{c}_hi"] = comp.get(f"stats/{c}/base_lo"), comp.get(f"stats/{c}/base_hi")
         part["score_lo"], part["score_hi"] = comp.get("stats/overall/base_lo"), comp.get("stats/overall/base_hi")
         frames.append(part)
@@ -191,7 +191,7 @@ def _base_rows(runs: pd.DataFrame, caps: list[str]) -> list[dict]:
         part = pd.DataFrame({"model": none["model"], "profile": none["profile"], "start_time": none["start_time"],
                              "run_id": none["run_id"], "size_mb": none.get("model/size_mb")})
         for c in caps:
-            part[c] = none.get(f"{c}/score")
+            part[c] = none.get(names.capability_metric(names.BASE, c))
         frames.append(part)
     if not frames:
         return []
@@ -226,7 +226,7 @@ def budget_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def display(table: pd.DataFrame) -> pd.DataFrame:
-    """Rounded strings for reading: sizes 1 decimal, scores 3, retention as a percentage with 1 decimal.
+    """Rounded strings for reading: sizes 1 decimal, scores (0-100) 1, retention as a percentage with 1 decimal.
 
     A value with an interval reads `0.400 [0.310, 0.490]`; with a spread across seeds, ` ±0.010` follows.
     The `_lo`, `_hi` and `_sd` columns themselves are folded into their value's cell.
@@ -246,7 +246,7 @@ def display(table: pd.DataFrame) -> pd.DataFrame:
         elif col in ("runs", "seeds"):
             out[col] = [_int(v) if _present(v) else "" for v in values]
         elif pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            out[col] = _with_interval(table, col, 3)
+            out[col] = _with_interval(table, col, 1)  # the capability scores and their mean, on 0-100
         else:
             out[col] = values.where(values.notna(), "") if values.dtype == object else values
     return out

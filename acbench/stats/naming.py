@@ -24,7 +24,8 @@ def bound_metric(metric: str, bound: str, task_capability: dict[str, str] | None
     """The interval bound standing for a point metric: `retention/overall` + lo -> `stats/overall/retention_lo`.
 
     Understood: `retention/overall`, `retention/<capability>`, `retention/task/<task>` (with
-    `task_capability`), `<capability>/score` (-> compressed score). Anything else is a ValueError.
+    `task_capability`), `compressed/<capability>/score` and `base/<capability>/score` (also the older
+    `<capability>/score`, -> compressed score). Anything else is a ValueError.
     """
     if bound not in BOUNDS:
         raise ValueError(f"bound must be one of {BOUNDS}, got {bound!r}")
@@ -36,7 +37,9 @@ def bound_metric(metric: str, bound: str, task_capability: dict[str, str] | None
         return f"{task_prefix(cap, parts[2])}/retention_{bound}"
     if parts[0] == "retention" and len(parts) == 2:
         return f"stats/{parts[1]}/retention_{bound}"
-    if len(parts) == 2 and parts[1] == "score":
+    if len(parts) == 3 and parts[0] in ("base", "compressed") and parts[2] == "score":
+        return f"stats/{parts[1]}/{parts[0]}_{bound}"  # acbench/metrics.py: `<role>/<capability>/score`
+    if len(parts) == 2 and parts[1] == "score":  # the name before roles were explicit: the compressed model
         return f"stats/{parts[0]}/compressed_{bound}"
     raise ValueError(f"no interval bound for metric '{metric}': use retention/overall, retention/<capability>, "
                      "retention/task/<task> or <capability>/score")

@@ -58,7 +58,7 @@ def test_reference_run_compares_model_with_reference(tiny_model, student, isolat
     m = outcome.metrics
     assert engines.built == [(str(tiny_model), "16"), (str(student), "16")]
     assert m["base/long_context/score"] == 100.0
-    assert m["long_context/score"] == pytest.approx(100 / 3)
+    assert m["compressed/long_context/score"] == pytest.approx(100 / 3)
     assert m["retention/long_context"] == pytest.approx(1 / 3)
     assert any(k.startswith("stats/") for k in m)
     # both dense bf16 tiny models of the same shape: same bits and size, ratio 1
