@@ -2,12 +2,14 @@
 
     acbench run --method none --tasks scienceworld          # quick: acbench's subset, 2 episodes x 6 steps
     ScienceWorldTask(tasks="boil,find-living-thing", variations=2)
-    ScienceWorldTask(profile="paper", labels="/data/agentboard/data/scienceworld/test.jsonl")   # AgentBoard's
+    ScienceWorldTask(profile="paper")       # AgentBoard's problems, label file from the hub (once, then cached)
+    ScienceWorldTask(profile="paper", labels="/data/agentboard/data/scienceworld/test.jsonl")   # offline
 
 Two problem sets (option `subset`): `acbench` (six tasks, simplification `easy`; paper progress is the
 simulator's own subgoal score / 100) and `agentboard` (AgentBoard's problems, simplifications and subgoal
-regexes from its label file, which the user supplies: it ships only in AgentBoard's data archive; the paper
-profile's default). See README.md for exactly what is and is not reproduced.
+regexes from its label file, which ships only in AgentBoard's data archive on the hub: `hub.py` fetches it
+unless `labels` names a copy; the paper profile's default). At most `batch_size` episodes (default
+LIVE_EPISODES), so as many Java simulators, run at once. See README.md for what is and is not reproduced.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 from acbench.tasks.agents.agent_task import AgentTask
 from acbench.tasks.agents.env import balanced
 from acbench.tasks.base import Sample
-from acbench.tasks.scienceworld import agentboard
+from acbench.tasks.scienceworld import agentboard, hub
 
 # acbench's subset: one task per ScienceWorld topic that AgentBoard's science suite covers (state changes,
 # finding living things, measuring, electricity, classification, life stages), simplification "easy".
@@ -25,6 +27,7 @@ SUBSET = ("boil", "find-living-thing", "use-thermometer", "power-component", "fi
 HARD = {"boil", "use-thermometer", "power-component"}
 SUBSETS = ("acbench", "agentboard")
 PROFILE_SUBSET = {"quick": "acbench", "paper": "agentboard"}
+LIVE_EPISODES = 8  # default batch_size: each live episode holds its own Java simulator (a JVM process)
 INSTRUCTION = ("You are an agent in ScienceWorld, a text simulation of a house with rooms, objects and substances. "
                "Each turn, write one action such as `look around`, `go to kitchen`, `open door to kitchen`, "
                "`pick up thermometer`, `focus on water`, `move pot to stove`, `activate stove`, `wait1`. "
@@ -114,19 +117,25 @@ class ScienceWorldTask(AgentTask):
     Args:
         subset: `acbench` (acbench's six tasks) or `agentboard` (AgentBoard's problems from `labels`);
             None: the profile's (quick: acbench, paper: agentboard).
-        labels: AgentBoard's label file (its data/scienceworld/test.jsonl); needed by, and only for, `agentboard`.
+        labels: AgentBoard's label file (its data/scienceworld/test.jsonl), only for `agentboard`; None: read
+            from AgentBoard's data archive on the hub (hub.py: fetched once; offline it fails at once).
         tasks: ScienceWorld task names, comma-separated or a list. acbench: the tasks to play (default: SUBSET);
             agentboard: keep only the labelled problems of these tasks.
         variations: acbench only: variations per task (0..n-1, default 1).
+        batch_size: at most this many episodes, each with its own Java simulator, run at once (default
+            LIVE_EPISODES; the model answers the live episodes' turns as one batch).
     """
 
     name = "scienceworld"
-    version = "2"
+    version = "3"
 
     def __init__(self, profile: str = "quick", max_steps: int | None = None, max_new_tokens: int | None = None,
                  batch_size: int | None = None, scoring: str = "paper", tasks: str | list[str] | None = None,
                  variations: int | None = None, subset: str | None = None, labels: str | None = None):
-        super().__init__(profile, max_steps, max_new_tokens, batch_size, scoring)
+        super().__init__(profile, max_steps, max_new_tokens, LIVE_EPISODES if batch_size is None else int(batch_size),
+                         scoring)
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1 (episodes, so Java simulators, at once), got {batch_size}")
         self.subset = PROFILE_SUBSET[profile] if subset is None else str(subset)
         if self.subset not in SUBSETS:
             raise ValueError(f"unknown scienceworld subset '{self.subset}': choose from {', '.join(SUBSETS)}")
@@ -143,17 +152,15 @@ class ScienceWorldTask(AgentTask):
             return
         if variations is not None:
             raise ValueError("option `variations` is for subset=acbench: AgentBoard's label file names each variation")
-        if labels is None:
-            raise ValueError(
-                "scienceworld subset=agentboard (the paper profile's default) needs AgentBoard's label file, which "
-                "ships only in its data archive and cannot be fetched here: pass scienceworld.labels=<path to "
-                "AgentBoard's data/scienceworld/test.jsonl>, or scienceworld.subset=acbench for acbench's own tasks")
-        problems = agentboard.read_labels(labels)  # a bad file fails here, before any model loads
-        self.labels, self.labels_sha256 = str(Path(labels).resolve()), agentboard.file_sha256(labels)
+        path = hub.hub_labels() if labels is None else Path(labels)  # offline and uncached: fails here, at once
+        problems = agentboard.read_labels(path)  # a bad file fails here, before any model loads
+        # the results key holds the file's sha256; the hub's file is named by its source, not a cache path
+        self.labels = hub.SOURCE if labels is None else str(path.resolve())
+        self.labels_sha256 = agentboard.file_sha256(path)
         if tasks:
             unknown = sorted(set(tasks) - {p.data["task"] for p in problems})
             if unknown:
-                raise ValueError(f"{labels} has no problems of task(s) {unknown} (option tasks)")
+                raise ValueError(f"{path} has no problems of task(s) {unknown} (option tasks)")
             problems = [p for p in problems if p.data["task"] in tasks]
         self.tasks = list(dict.fromkeys(p.data["task"] for p in problems))
         self.variations = None
@@ -162,7 +169,7 @@ class ScienceWorldTask(AgentTask):
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         if source is not None:
             raise ValueError("scienceworld takes no data source: its tasks are built into the simulator (option "
-                             "`tasks`), AgentBoard's problems come with option `labels`")
+                             "`tasks`), AgentBoard's from its label file (option `labels`, else the hub)")
         limit = limit if limit is not None else self.default_limit
         if self.subset == "agentboard":
             return balanced(self._problems, limit)

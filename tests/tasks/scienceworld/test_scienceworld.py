@@ -6,8 +6,11 @@ AgentBoard's label format is written here from what its code reads (`agentboard/
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import tarfile
+import time
 
 import pytest
 
@@ -84,11 +87,8 @@ def test_real_model_plays_two_episodes(tmp_path):
 
 
 # --- AgentBoard's problems (subset=agentboard) --------------------------------------------------------------
-def test_profiles_pick_the_subset_and_agentboard_needs_its_label_file():
+def test_profiles_pick_the_subset_and_check_options():
     assert make_task("scienceworld").subset == "acbench"
-    with pytest.raises(ValueError, match=r"needs AgentBoard's label file, which ships only in its data archive .* "
-                                         r"scienceworld.labels=.* or scienceworld.subset=acbench"):
-        make_task("scienceworld", profile="paper")
     assert make_task("scienceworld", profile="paper", subset="acbench").subset == "acbench"
     with pytest.raises(FileNotFoundError, match="ScienceWorld label file not found: /nonexistent/test.jsonl"):
         make_task("scienceworld", subset="agentboard", labels="/nonexistent/test.jsonl")
@@ -236,3 +236,173 @@ def test_real_model_plays_an_agentboard_problem(tmp_path):
     record = task.run(HFEngine(resolve_model()), task.load(), ResultStore(tmp_path / "r.jsonl")).records[0]
     assert record["id"] == "boil/0" and 0 < record["steps"] <= len(record["trajectory"]) <= task.max_steps
     assert record["progress_rate"] in (0.0, 0.5, 1.0) and 0.0 <= record["grounding_acc"] <= 1.0
+
+
+# --- AgentBoard's label file from the hub (hub.py) ----------------------------------------------------------
+def _archive(path, members: dict[str, bytes], links: dict[str, str] | None = None):
+    """A tar.gz with these file members (names as given, hostile ones included) and symlink members."""
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for name, target in (links or {}).items():
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+    return path
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    """A fake hub: hf_hub_download answers with the archive built at `hub.archive`; calls are recorded."""
+    import huggingface_hub
+
+    class Hub:
+        archive = tmp_path / "hf" / "data.tar.gz"
+        calls: list[dict] = []
+
+    def download(repo_id, filename, **kwargs):
+        Hub.calls.append({"repo_id": repo_id, "filename": filename, **kwargs})
+        return str(Hub.archive)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    monkeypatch.setenv("ACBENCH_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "hf").mkdir()
+    return Hub
+
+
+def test_paper_profile_reads_agentboard_labels_from_the_hub_archive(tmp_path, hub):
+    from acbench.tasks.scienceworld import hub as hub_module
+
+    labels = "\n".join(json.dumps(_label(t, v, ["x"], d)) for t, v, d in
+                       [("boil", 0, "hard"), ("melt", 1, "easy"), ("find-living-thing", 2, "easy")]) + "\n"
+    _archive(hub.archive, {"./data/pddl/test.jsonl": b"{}\n", "../evil": b"outside", "data/../../evil2": b"x",
+                           "./data/scienceworld/test.jsonl": labels.encode()})
+    task = make_task("scienceworld", profile="paper")
+    assert [s.id for s in task.load()] == ["boil/0", "melt/1", "find-living-thing/2"]
+    assert hub.calls[0] == {"repo_id": "hkust-nlp/agentboard", "filename": "data.tar.gz", "repo_type": "dataset",
+                            "local_files_only": True}
+    extracted = list((tmp_path / "cache" / "agentboard").rglob("*"))
+    label_file = next(p for p in extracted if p.name == "test.jsonl")
+    assert label_file.read_text() == labels and label_file.relative_to(tmp_path / "cache" / "agentboard").parts[1:] \
+        == ("scienceworld", "test.jsonl")
+    # only the label file was written: no hostile member anywhere near the cache or the archive
+    assert sorted(p.name for p in extracted if p.is_file()) == ["test.jsonl"]
+    assert not list(tmp_path.rglob("evil*"))
+    # the results key names the hub's file and pins its content
+    assert task.labels == hub_module.SOURCE
+    assert hub_module.SOURCE == "hf://datasets/hkust-nlp/agentboard/data.tar.gz#data/scienceworld/test.jsonl"
+    assert task.labels_sha256 == file_sha256(label_file)
+    # read out once: a second task reuses the file (the archive is not opened again)
+    label_file.write_text(json.dumps(_label("melt", 1, ["y"])) + "\n")
+    again = make_task("scienceworld", profile="paper", tasks="melt")
+    assert [s.data["subgoals"] for s in again.load()] == [["y"]] and again.labels_sha256 != task.labels_sha256
+
+
+@pytest.mark.parametrize("members, links, message", [
+    ({"data/alfworld/test.jsonl": b"{}"}, {}, "has no data/scienceworld/test.jsonl"),
+    ({}, {"data/scienceworld/test.jsonl": "/etc/passwd"}, "is not a regular file"),
+])
+def test_a_broken_hub_archive_is_a_clear_error(tmp_path, hub, members, links, message):
+    from acbench.errors import ACBenchError
+
+    _archive(hub.archive, members, links)
+    with pytest.raises(ACBenchError, match=f"{message}.*scienceworld.labels=.*scienceworld.subset=acbench"):
+        make_task("scienceworld", profile="paper")
+    hub.archive.write_bytes(b"not gzip")
+    with pytest.raises(ACBenchError, match="is not a readable tar.gz archive"):
+        make_task("scienceworld", profile="paper")
+
+
+def test_offline_without_a_cached_archive_fails_at_once(tmp_path, monkeypatch):
+    import huggingface_hub
+    from huggingface_hub import constants
+
+    from acbench.errors import ACBenchError
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-hf-cache"))  # the real hf_hub_download
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("ACBENCH_CACHE", str(tmp_path / "cache"))
+    start = time.monotonic()
+    with pytest.raises(ACBenchError, match=r"^scienceworld subset=agentboard \(the paper profile's default\): "
+                                           r"AgentBoard's ScienceWorld problems are in data.tar.gz of the hub dataset "
+                                           r"hkust-nlp/agentboard, which is not in the Hugging Face cache, and the hub "
+                                           r"cannot be reached \(offline\); pass AgentBoard's label file yourself, "
+                                           r"scienceworld.labels=<path .*task_options: \{scienceworld: \{labels: "
+                                           r".*scienceworld.subset=acbench"):
+        make_task("scienceworld", profile="paper")
+    assert time.monotonic() - start < 10  # no retry loop (a download attempt would take a minute and more)
+
+    # no HF_HUB_OFFLINE, but the host is unreachable: the same error, and no download is attempted
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    from acbench.tasks.scienceworld import hub as hub_module
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    def local_only(repo_id, filename, **kwargs):
+        assert kwargs.get("local_files_only"), "a download was attempted while offline"
+        raise LocalEntryNotFoundError("not cached")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", local_only)
+    monkeypatch.setattr(hub_module.socket, "create_connection", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
+    with pytest.raises(ACBenchError, match="the hub cannot be reached"):
+        make_task("scienceworld", profile="paper")
+
+
+# --- how many simulators live at once -------------------------------------------------------------------------
+def test_at_most_batch_size_simulators_live_at_once(tmp_path, monkeypatch):
+    import scienceworld
+
+    from acbench.tasks.scienceworld.task import LIVE_EPISODES
+
+    max_steps = 2
+    sims: list = []
+    live_at_start: list[int] = []
+
+    class FakeSim:
+        """Counts, at each simulator start, the simulators of episodes still running (fewer than max_steps steps)."""
+
+        def __init__(self, task_name, envStepLimit):
+            live_at_start.append(1 + sum(s.steps < max_steps for s in sims))
+            sims.append(self)
+            self.steps = 0
+
+        def load(self, task, variation, simplificationStr):
+            pass
+
+        def reset(self):
+            return "You are in the kitchen.", {}
+
+        def inventory(self):
+            return "In your inventory, you see: nothing"
+
+        def step(self, action):
+            self.steps += 1
+            return "You look around.", 0, False, {"score": 0}
+
+        def get_valid_action_object_combinations_with_templates(self):
+            return [{"action": "look around"}]
+
+    class Counting(ScriptedEngine):
+        widths: list[int] = []
+
+        def generate(self, requests, progress=True):
+            self.widths.append(len(requests))
+            return super().generate(requests, progress)
+
+    monkeypatch.setattr(scienceworld, "ScienceWorldEnv", FakeSim)
+    rows = [_label("boil", v, ["nothing matches this"]) for v in range(20)]
+    path = _write(tmp_path / "test.jsonl", rows)
+    task = make_task("scienceworld", profile="paper", labels=path, max_steps=max_steps)
+    assert task.batch_size == LIVE_EPISODES == 8
+    engine = Counting(lambda request: "Action: look around")
+    records = task.run(engine, task.load(), ResultStore(tmp_path / "r.jsonl")).records
+    assert len(records) == len(sims) == 20 and all(s.steps == max_steps for s in sims)
+    assert max(live_at_start) == 8 and max(engine.widths) == 8
+    # an explicit bound is kept; 0 (unbounded in the loop) is refused
+    sims.clear(), live_at_start.clear()
+    task = make_task("scienceworld", profile="paper", labels=path, max_steps=max_steps, batch_size=3)
+    task.run(ScriptedEngine(lambda request: "Action: look around"), task.load(), ResultStore(tmp_path / "r3.jsonl"))
+    assert max(live_at_start) == 3 and len(sims) == 20
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        make_task("scienceworld", batch_size=0)
