@@ -6,10 +6,10 @@
 
 Generation runs through acbench/engines/scheduler.py by default: continuous batching (a row leaves the batch
 when it ends, a waiting request joins) and prefix reuse (shared prompt heads and the previous turn of a
-multi-turn episode are not prefilled again); its docstring says how and where its limits are. The padded path
-(`scheduler="padded"`, and the fallback for N-bit KV caches and models the scheduler does not support) groups
-requests by their generation settings, sorts them by prompt length and runs `model.generate` on left-padded
-batches. Compressed-tensors checkpoints load through transformers (decompressed to float).
+multi-turn episode are not prefilled again; not under an N-bit KV cache); its docstring says how and where
+its limits are. The padded path (`scheduler="padded"`, and the fallback for models the scheduler does not
+support) groups requests by their generation settings, sorts them by prompt length and runs `model.generate`
+on left-padded batches. Compressed-tensors checkpoints load through transformers (decompressed to float).
 """
 
 from __future__ import annotations
@@ -82,14 +82,17 @@ class HFEngine:
         """The continuous-batching scheduler, or None (padded path) where it cannot run this engine, said why."""
         from acbench.engines.scheduler import PrefixStore, Scheduler, unsupported_reason
 
-        if self.kv_bits != "16":
-            # A reused prefix would be read at N bits where a fresh prefill reads it at full precision.
-            log.info("kv_bits=%s: generation uses the padded model.generate path, not the scheduler", self.kv_bits)
-            return None
         reason = unsupported_reason(self.model)
         if reason is not None:
             log.warning("continuous batching off for this model (%s): using padded model.generate", reason)
             return None
+        if self.kv_bits != "16":
+            from acbench.engines.kv import quantized_cache
+
+            # No prefix reuse under an N-bit cache: a reused prefix would be read at N bits where a fresh
+            # prefill reads it at full precision (see acbench/engines/scheduler.py).
+            return Scheduler(self.model, self.tokenizer, batch_size=self.batch_size,
+                             new_cache=lambda: quantized_cache(self.model, self.kv_bits))
         store = PrefixStore(prefix_cache_tokens) if prefix_cache_tokens > 0 else None
         return Scheduler(self.model, self.tokenizer, batch_size=self.batch_size, store=store)
 

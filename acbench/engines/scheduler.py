@@ -43,9 +43,11 @@ Limits. Only models whose `DynamicCache` layers are all plain full-attention `Dy
 Mistral without sliding window, ...) and whose generation config adds no logits processor this loop does not
 apply (repetition penalty, n-gram blocking, forced or suppressed tokens, ...); `unsupported_reason` says
 why a model is not, and the engine then uses its padded `model.generate` path. The N-bit KV caches of
-acbench/engines/kv.py also take the padded path: a reused prefix would be read back at N bits where a fresh
-prefill reads it at full precision, which would change what `kv_bits` measures. Prefill of newcomers is not
-chunked: a long prompt joins in one forward pass (bounded by the engine's max_context).
+acbench/engines/kv.py (`new_cache`) run through the scheduler WITHOUT prefix reuse: their layers store
+keys/values already rounded, which join and split like any others (a quantization group never spans two
+tokens or rows), but a reused prefix would be read back at N bits where a fresh prefill reads its own
+tokens at full precision, which would change what `kv_bits` measures. Prefill of newcomers is not chunked:
+a long prompt joins in one forward pass (bounded by the engine's max_context).
 """
 
 from __future__ import annotations
@@ -187,8 +189,14 @@ def _pad_left(t: torch.Tensor, n: int) -> torch.Tensor:
 class Scheduler:
     """Continuous batching over one model (see the module docstring)."""
 
-    def __init__(self, model, tokenizer, batch_size: int = 16, store: PrefixStore | None = None):
+    def __init__(self, model, tokenizer, batch_size: int = 16, store: PrefixStore | None = None,
+                 new_cache: Callable[[], object] | None = None):
+        """`new_cache` makes an empty cache for one forward (default: the model's `DynamicCache`); the N-bit
+        caches of acbench/engines/kv.py plug in here, and then a prefix store must not be given."""
+        from transformers.cache_utils import DynamicCache
+
         self.model, self.tokenizer, self.batch_size, self.store = model, tokenizer, batch_size, store
+        self.new_cache = new_cache or (lambda: DynamicCache(config=model.config))
         eos = model.generation_config.eos_token_id
         eos = eos if eos is not None else tokenizer.eos_token_id
         self.eos = set(eos if isinstance(eos, (list, tuple)) else [eos])
@@ -276,10 +284,8 @@ class Scheduler:
     # -- model calls ------------------------------------------------------------------------------
     def _forward(self, input_ids: torch.Tensor, layers: Layers, mask: torch.Tensor, positions: torch.Tensor):
         """One forward over `input_ids` after the cached `layers`; returns (new layers, last-position logits)."""
-        from transformers.cache_utils import DynamicCache
-
         # A cache object around the running tensors, no copy: the forward appends this step's keys/values.
-        cache = DynamicCache(config=self.model.config)
+        cache = self.new_cache()
         for layer, (k, v) in zip(cache.layers, layers):
             layer.lazy_initialization(k, v)
             layer.keys, layer.values = k, v

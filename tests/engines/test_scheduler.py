@@ -21,16 +21,20 @@ def engine(tiny_model):
     return HFEngine(tiny_model, batch_size=3)
 
 
-@pytest.fixture(scope="module")
-def diverse(tiny_model):
+def make_diverse(tiny_model, **options):
     """The tiny model with its layer weights x5: the plain one answers every prompt with newlines (its tied
     embeddings echo the last input token), which would make equal outputs a weak check."""
-    engine = HFEngine(tiny_model, batch_size=3)
+    engine = HFEngine(tiny_model, batch_size=3, **options)
     with torch.no_grad():
         for name, weight in engine.model.named_parameters():
             if weight.dim() == 2 and ".layers." in name:
                 weight.mul_(5)
     return engine
+
+
+@pytest.fixture(scope="module")
+def diverse(tiny_model):
+    return make_diverse(tiny_model)
 
 
 @contextmanager
@@ -61,6 +65,20 @@ def test_greedy_equals_one_at_a_time_generate_with_mixed_settings_and_stops(dive
     assert expected[0] == free[0][: free[0].index(free[0][4:7])]  # the stop fired and was cut off
     diverse.scheduler.store.clear()
     assert diverse.generate(requests, progress=False) == expected
+
+
+@pytest.mark.parametrize("bits", ["8", "4"])
+def test_n_bit_kv_cache_rows_join_and_leave_with_unchanged_outputs(tiny_model, bits):
+    """Under kv_bits the scheduler runs without prefix reuse and matches generate with the same N-bit cache."""
+    engine = make_diverse(tiny_model, kv_bits=bits)
+    prompts = ["a", "a much longer prompt with many more words in it than the first one", "b c", "what is 2+2",
+               "tell me a story about a dog"]
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=3 + 2 * i) for i, p in enumerate(prompts)]
+    expected = one_at_a_time(engine, requests)
+    assert engine.generate(requests, progress=False) == expected
+    assert type(engine.scheduler.new_cache().layers[0]).__name__ == "TokenwiseQuantizedLayer"
+    if bits == "4":
+        assert expected != one_at_a_time(make_diverse(tiny_model), requests), "the 4-bit cache changes some output"
 
 
 def test_logits_match_generate_within_1e4(engine):
@@ -186,7 +204,7 @@ def test_unsupported_models_and_kv_bits_take_the_padded_path(engine, tiny_model)
     model = SimpleNamespace(config=engine.model.config, generation_config=GenerationConfig(repetition_penalty=1.3))
     assert unsupported_reason(model) == "generation config sets repetition_penalty=1.3"
     assert unsupported_reason(engine.model) is None
-    assert HFEngine(tiny_model, kv_bits="8").scheduler is None
+    assert HFEngine(tiny_model, kv_bits="8").scheduler.store is None  # no prefix reuse under an N-bit cache
     assert HFEngine(tiny_model, scheduler="padded").scheduler is None
     assert HFEngine(tiny_model, prefix_cache_tokens=0).scheduler.store is None
     with pytest.raises(ValueError, match="scheduler must be 'continuous' or 'padded', got 'paged'"):
