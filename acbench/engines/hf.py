@@ -60,7 +60,6 @@ class HFEngine:
         prefix_cache_tokens: int | None = None,
     ):
         from acbench.engines.kv import check_head_dim, parse_kv_bits
-        from acbench.engines.scheduler import DEFAULT_PREFIX_CACHE_TOKENS
 
         self.kv_bits = parse_kv_bits(kv_bits)  # "16": the model's own cache; "8"/"4": see acbench/engines/kv.py
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -75,12 +74,11 @@ class HFEngine:
         self.max_context = min(max_context or config_ctx, config_ctx)
         if scheduler not in ("continuous", "padded"):
             raise ValueError(f"scheduler must be 'continuous' or 'padded', got '{scheduler}'")
-        budget = DEFAULT_PREFIX_CACHE_TOKENS if prefix_cache_tokens is None else prefix_cache_tokens
-        self.scheduler = self._make_scheduler(budget) if scheduler == "continuous" else None
+        self.scheduler = self._make_scheduler(prefix_cache_tokens) if scheduler == "continuous" else None
 
-    def _make_scheduler(self, prefix_cache_tokens: int):
+    def _make_scheduler(self, prefix_cache_tokens: int | None):
         """The continuous-batching scheduler, or None (padded path) where it cannot run this engine, said why."""
-        from acbench.engines.scheduler import PrefixStore, Scheduler, unsupported_reason
+        from acbench.engines.scheduler import PrefixStore, Scheduler, default_prefix_tokens, unsupported_reason
 
         reason = unsupported_reason(self.model)
         if reason is not None:
@@ -93,6 +91,8 @@ class HFEngine:
             # prefill reads it at full precision (see acbench/engines/scheduler.py).
             return Scheduler(self.model, self.tokenizer, batch_size=self.batch_size,
                              new_cache=lambda: quantized_cache(self.model, self.kv_bits))
+        if prefix_cache_tokens is None:
+            prefix_cache_tokens = default_prefix_tokens(self.model)  # tokens that fit in 1 GiB, at most 16,384
         store = PrefixStore(prefix_cache_tokens) if prefix_cache_tokens > 0 else None
         return Scheduler(self.model, self.tokenizer, batch_size=self.batch_size, store=store)
 

@@ -26,9 +26,11 @@ across the batch: sampled outputs of the padded path and of this scheduler are n
 Prefix reuse (`PrefixStore`). Keys and values of a token sequence depend only on the tokens before them, so
 the cache of a prompt's head can be reused by any prompt that starts with the same token ids (matched by
 ids, never by text). The store is an LRU of (token ids, one row's keys/values), bounded by a total token
-budget (`prefix_cache_tokens`, default 16,384 tokens; memory = tokens x 2 x layers x kv_heads x head_dim x
-dtype bytes, 188 MB for SmolLM2-135M in float32, 4.2 GB for an 8B Llama in bf16 would need a smaller budget;
-0 turns reuse off). Two uses:
+budget (`prefix_cache_tokens`; 0 turns reuse off). Its default, `default_prefix_tokens`, is as many tokens
+as 1 GiB holds (a token takes 2 x layers x kv_heads x head_dim x dtype bytes), at most 16,384: 16,384 for
+SmolLM2-135M in float32 (45 KB a token, 755 MB full), 8,192 for an 8B Llama in bf16 (128 KB a token). When
+the live episodes' histories exceed it, the least recently used are dropped and those turns prefill in full.
+Two uses:
 - within one `run`, prompts that share a head of at least `PREFIX_MIN_TOKENS` tokens (few-shot examples,
   tool descriptions, instructions) get that head prefilled once, before the requests start;
 - every finished row is stored (prompt + generated tokens), so the next turn of a multi-turn episode, whose
@@ -60,7 +62,8 @@ import numpy as np
 import torch
 
 PREFIX_MIN_TOKENS = 32  # shorter shared heads are not worth a lookup and a copy
-DEFAULT_PREFIX_CACHE_TOKENS = 16384
+DEFAULT_PREFIX_CACHE_TOKENS = 16384  # at most; see default_prefix_tokens
+PREFIX_CACHE_BYTES = 1 << 30
 
 # Generation-config fields whose non-default value adds a logits processor this loop does not implement.
 _UNSUPPORTED_GENERATION = {
@@ -71,6 +74,15 @@ _UNSUPPORTED_GENERATION = {
 }
 
 Layers = list[tuple[torch.Tensor, torch.Tensor]]  # per model layer: keys, values [rows, heads, width, head_dim]
+
+
+def default_prefix_tokens(model) -> int:
+    """Tokens of keys/values that fit in PREFIX_CACHE_BYTES for this model, at most DEFAULT_PREFIX_CACHE_TOKENS."""
+    config = model.config.get_text_config(decoder=True)
+    heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
+    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+    per_token = 2 * config.num_hidden_layers * heads * head_dim * model.dtype.itemsize
+    return min(DEFAULT_PREFIX_CACHE_TOKENS, PREFIX_CACHE_BYTES // per_token)
 
 
 def unsupported_reason(model) -> str | None:

@@ -10,7 +10,14 @@ import torch
 
 from acbench.engines.base import GenerationRequest
 from acbench.engines.hf import HFEngine
-from acbench.engines.scheduler import PREFIX_MIN_TOKENS, PrefixStore, Scheduler, shared_heads, unsupported_reason
+from acbench.engines.scheduler import (
+    PREFIX_MIN_TOKENS,
+    PrefixStore,
+    Scheduler,
+    default_prefix_tokens,
+    shared_heads,
+    unsupported_reason,
+)
 
 HEAD = "Tools you may call: " + ", ".join(f"tool_{i}(x)" for i in range(30)) + ". "
 
@@ -186,6 +193,18 @@ def test_prefix_store_is_an_lru_bounded_by_tokens():
     assert store.longest(c[:35] + [999])[1] == 35
     store.put(list(range(101)), _kv(101))  # longer than the whole budget: not kept
     assert store.tokens == 80
+
+
+def test_default_prefix_budget_is_what_fits_in_one_gib(engine):
+    from transformers import LlamaConfig
+
+    # tiny model: 2 layers x 2 kv heads x 32 dims x 2 (keys, values) x 4 bytes = 1 KiB a token: the 16,384 cap
+    assert default_prefix_tokens(engine.model) == 16384 and engine.scheduler.store.budget == 16384
+    llama8b = LlamaConfig(num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8, hidden_size=4096)
+    # 32 x 8 x 128 x 2 x 2 bytes (bf16) = 128 KiB a token: 8,192 tokens in 1 GiB
+    assert default_prefix_tokens(SimpleNamespace(config=llama8b, dtype=torch.bfloat16)) == 8192
+    llama8b.num_key_value_heads = 32  # 512 KiB a token in bf16
+    assert default_prefix_tokens(SimpleNamespace(config=llama8b, dtype=torch.bfloat16)) == 2048
 
 
 def test_shared_heads_hand_computed():
