@@ -146,3 +146,22 @@ def test_dataset_sources_hub_id_url_and_path(isolated_tracking):
     assert "https://huggingface.co/datasets/org/some-data" in found["a"].source and found["a"].source_type == "http"
     assert found["b"].source_type == "http" and found["c"].source_type == "local"
     assert {d.digest for d in found.values()} == {"d1", "d2", "d3"}
+
+
+def test_mlflow_is_imported_only_inside_the_tracking_package():
+    import ast
+
+    import acbench
+
+    root = Path(acbench.__file__).parent
+    importers = set()
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "mlflow" or n.startswith("mlflow.") for n in names):
+                importers.add(path.relative_to(root).as_posix())
+    assert importers and all(p.startswith("tracking/") for p in importers), sorted(importers)
+    # the public names work through the package, as before the split
+    assert tracking.log_metrics.__module__ == "acbench.tracking.logging"
+    assert tracking.TrackingError.__module__ == "acbench.tracking.store"
