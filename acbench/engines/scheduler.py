@@ -54,16 +54,22 @@ a long prompt joins in one forward pass (bounded by the engine's max_context).
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
-PREFIX_MIN_TOKENS = 32  # shorter shared heads are not worth a lookup and a copy
-DEFAULT_PREFIX_CACHE_TOKENS = 16384  # at most; see default_prefix_tokens
-PREFIX_CACHE_BYTES = 1 << 30
+from acbench.engines.prefix import (
+    DEFAULT_PREFIX_CACHE_TOKENS,
+    PREFIX_MIN_TOKENS,
+    Layers,
+    PrefixStore,
+    default_prefix_tokens,
+    shared_heads,
+)
+
+__all__ = ["DEFAULT_PREFIX_CACHE_TOKENS", "PREFIX_MIN_TOKENS", "PrefixStore", "Scheduler", "default_prefix_tokens",
+           "shared_heads", "unsupported_reason"]
 
 # Generation-config fields whose non-default value adds a logits processor this loop does not implement.
 _UNSUPPORTED_GENERATION = {
@@ -72,17 +78,6 @@ _UNSUPPORTED_GENERATION = {
     "forced_eos_token_id": None, "sequence_bias": None, "min_length": 0, "min_new_tokens": None,
     "exponential_decay_length_penalty": None, "guidance_scale": None, "renormalize_logits": False,
 }
-
-Layers = list[tuple[torch.Tensor, torch.Tensor]]  # per model layer: keys, values [rows, heads, width, head_dim]
-
-
-def default_prefix_tokens(model) -> int:
-    """Tokens of keys/values that fit in PREFIX_CACHE_BYTES for this model, at most DEFAULT_PREFIX_CACHE_TOKENS."""
-    config = model.config.get_text_config(decoder=True)
-    heads = getattr(config, "num_key_value_heads", None) or config.num_attention_heads
-    head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-    per_token = 2 * config.num_hidden_layers * heads * head_dim * model.dtype.itemsize
-    return min(DEFAULT_PREFIX_CACHE_TOKENS, PREFIX_CACHE_BYTES // per_token)
 
 
 def unsupported_reason(model) -> str | None:
@@ -101,82 +96,6 @@ def unsupported_reason(model) -> str | None:
         if value is not None and value != default:
             return f"generation config sets {name}={value!r}"
     return None
-
-
-def _lcp(a: np.ndarray, b: np.ndarray) -> int:
-    """Length of the longest common prefix of two id arrays."""
-    n = min(len(a), len(b))
-    diff = np.flatnonzero(a[:n] != b[:n])
-    return int(diff[0]) if len(diff) else n
-
-
-@dataclass
-class _Entry:
-    tokens: np.ndarray
-    layers: Layers  # one row: [1, heads, len(tokens), head_dim]
-
-
-class PrefixStore:
-    """An LRU of token sequences and their keys/values, bounded by `budget_tokens` tokens in total."""
-
-    def __init__(self, budget_tokens: int = DEFAULT_PREFIX_CACHE_TOKENS):
-        self.budget = budget_tokens
-        self.entries: OrderedDict[int, _Entry] = OrderedDict()
-        self.tokens = 0
-        self._next_key = 0
-        self.hits = self.reused_tokens = 0  # counters for benchmarks and tests
-
-    def longest(self, tokens: Sequence[int]) -> tuple[_Entry | None, int]:
-        """The entry sharing the longest prefix with `tokens`, and that length (refreshes its LRU place)."""
-        ids = np.asarray(tokens, dtype=np.int64)
-        best, best_len = None, 0
-        for key, entry in self.entries.items():
-            n = _lcp(entry.tokens, ids)
-            if n > best_len:
-                best, best_len = key, n
-        if best is None:
-            return None, 0
-        self.entries.move_to_end(best)
-        return self.entries[best], best_len
-
-    def put(self, tokens: Sequence[int], layers: Layers) -> None:
-        ids = np.asarray(tokens, dtype=np.int64)
-        if len(ids) < PREFIX_MIN_TOKENS or len(ids) > self.budget:
-            return
-        for key in [k for k, e in self.entries.items() if len(e.tokens) <= len(ids) and _lcp(e.tokens, ids) == len(e.tokens)]:
-            self._drop(key)  # a prefix of the new sequence: the new entry covers it
-        self.entries[self._next_key] = _Entry(ids, layers)
-        self._next_key += 1
-        self.tokens += len(ids)
-        while self.tokens > self.budget:
-            self._drop(next(iter(self.entries)))  # least recently used first
-
-    def _drop(self, key: int) -> None:
-        self.tokens -= len(self.entries.pop(key).tokens)
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.tokens = 0
-
-
-def shared_heads(prompts: Sequence[Sequence[int]], min_tokens: int = PREFIX_MIN_TOKENS) -> list[list[int]]:
-    """Token prefixes of at least `min_tokens` that two or more prompts share, as long as the pair shares them.
-
-    Sorting the prompts puts the prompts with a long common head next to each other, so the longest head a
-    prompt shares with any other is the longer of its common prefixes with its two neighbours. Each head is
-    capped one token short of the shorter prompt (that token must run to give the first output's logits).
-    """
-    counts = Counter(tuple(p) for p in prompts)
-    unique = sorted(counts)
-    heads = set()
-    for a, b in zip(unique, unique[1:]):
-        n = min(_lcp(np.asarray(a), np.asarray(b)), len(a) - 1, len(b) - 1)
-        if n >= min_tokens:
-            heads.add(a[:n])
-    for p, count in counts.items():  # identical prompts (repeats of a sampled request): all but the last token
-        if count > 1 and len(p) - 1 >= min_tokens:
-            heads.add(p[:-1])
-    return [list(h) for h in sorted(heads, key=len)]
 
 
 @dataclass
@@ -340,7 +259,8 @@ class Scheduler:
                 self.store.hits += sum(1 for _, n in reuse if n)
                 self.store.reused_tokens += sum(n for _, n in reuse)
         ids = [[self.pad] * (S - len(p) + n) + p[n:] for p, (_, n) in zip(prompts, reuse)]
-        mask = [[0] * (K - n) + [1] * n + [0] * (S - len(p) + n) + [1] * (len(p) - n) for p, (_, n) in zip(prompts, reuse)]
+        mask = [[0] * (K - n) + [1] * n + [0] * (S - len(p) + n) + [1] * (len(p) - n)
+                for p, (_, n) in zip(prompts, reuse)]
         input_ids = torch.tensor(ids, device=self.device)
         mask_t = torch.tensor(mask, device=self.device)
         positions = (mask_t.cumsum(dim=1) - 1).clamp(min=0)[:, K:]
@@ -373,7 +293,8 @@ class Scheduler:
         self.store.put(tokens, [(key[k:k + 1, :, cols], value[k:k + 1, :, cols]) for key, value in layers])
 
     @staticmethod
-    def _join(layers: Layers, mask: torch.Tensor, new_layers: Layers, new_mask: torch.Tensor) -> tuple[Layers, torch.Tensor]:
+    def _join(layers: Layers, mask: torch.Tensor, new_layers: Layers,
+              new_mask: torch.Tensor) -> tuple[Layers, torch.Tensor]:
         """Stack two batches' caches, left-padding the narrower to the wider."""
         if not layers:
             return new_layers, new_mask
