@@ -15,8 +15,10 @@ Padding. Every row's cache lives in one tensor per layer, `[rows, heads, width, 
 cached prefix has padding between the prefix and the new tokens. Padding columns hold zero keys and values,
 are masked out of attention, and a token's position id is the number of real tokens before it (the mask's
 cumsum), so no padding anywhere shifts a position. Columns that no remaining row uses are dropped when rows
-leave. Greedy outputs equal one-at-a-time `model.generate` (tested on the tiny model and on SmolLM2): only
-the float summation order can differ, as in any batched run.
+leave. Logits differ from one-at-a-time `model.generate`'s by float noise only (summation order, as in any
+batched run; < 1e-4 on the tiny model, tested), so greedy outputs are the same unless two tokens tie to
+within that noise; tested equal on the tiny model and on SmolLM2. Waiting requests are taken shortest
+prompt first and join as soon as a place is free.
 
 Sampling (temperature > 0). Each request draws from its own `torch.Generator` seeded with `request.seed`, so
 a sampled output depends only on its request (prompt, settings, seed), not on which requests share its batch
@@ -35,7 +37,8 @@ Two uses:
   tool descriptions, instructions) get that head prefilled once, before the requests start;
 - every finished row is stored (prompt + generated tokens), so the next turn of a multi-turn episode, whose
   prompt starts with this turn's prompt and output, prefills only the new tokens. A stored sequence that is
-  a prefix of a newer one is dropped (the newer one covers it).
+  a prefix of a newer one is dropped (the newer one covers it). Where the agent loop trims an old turn out
+  of a history that outgrew the context, only the head up to the cut (system prompt, task) is reused.
 A request reuses the longest stored common prefix, at most its prompt minus one token (the last prompt token
 must run to give the first output's logits), and only from `PREFIX_MIN_TOKENS` tokens up. Reused keys and
 values were computed in a different batch shape than a fresh prefill would compute them, so logits differ by
@@ -107,6 +110,7 @@ class _Row:
     temperature: float
     generator: torch.Generator | None
     generated: list[int] = field(default_factory=list)
+    done: bool = False
     logits: list[torch.Tensor] = field(default_factory=list)  # only with keep_logits (tests)
 
 
@@ -166,19 +170,24 @@ class Scheduler:
         mask = torch.zeros(0, 0, dtype=torch.long, device=self.device)
         while rows or waiting:
             if waiting and len(rows) < self.batch_size:
-                newcomers, waiting = waiting[:self.batch_size - len(rows)], waiting[self.batch_size - len(rows):]
-                new_layers, new_mask, logits = self._prefill([row.prompt for row in newcomers])
+                # A free place is filled at once: one extra (prefill) forward per newcomer group, while the
+                # running rows wait a step, costs less than keeping the place empty until the batch drains.
+                free = self.batch_size - len(rows)
+                stepped, waiting = waiting[:free], waiting[free:]
+                new_layers, new_mask, logits = self._prefill([row.prompt for row in stepped])
                 layers, mask = self._join(layers, mask, new_layers, new_mask)
-                rows += newcomers
-                self._advance(newcomers, logits, keep_logits)
+                rows += stepped
             else:
+                stepped = rows
                 logits = self._decode_step(rows, layers, mask)
                 mask = torch.cat([mask, mask.new_ones(len(rows), 1)], dim=1)
-                self._advance(rows, logits, keep_logits)
-            done = [k for k, row in enumerate(rows) if self._finished(row)]
-            if done:
-                for k in done:
-                    row = rows[k]
+            self._advance(stepped, logits, keep_logits)
+            for row in stepped:
+                row.done = self._finished(row)
+            if any(row.done for row in stepped):
+                for k, row in enumerate(rows):
+                    if not row.done:
+                        continue
                     results[row.index] = row.generated
                     if keep_logits:
                         self.logits[row.index] = row.logits
@@ -186,7 +195,7 @@ class Scheduler:
                         self._store_row(k, row, layers, mask)
                     if on_done:
                         on_done(row.index)
-                keep = [k for k in range(len(rows)) if k not in set(done)]
+                keep = [k for k, row in enumerate(rows) if not row.done]
                 rows = [rows[k] for k in keep]
                 layers, mask = self._select(layers, mask, keep)
         return results  # type: ignore[return-value]
