@@ -72,7 +72,8 @@ def _log_run(method: str, bits: int, retention: float, checkpoint: Path) -> tupl
                              str(REPO / "acbench" / "tasks" / "needle"), f"digest{bits}", {"samples": 3})
         metrics = {"retention/overall": retention, "retention/long_context": retention,
                    "stats/overall/retention_lo": retention - 0.1, "stats/overall/retention_hi": min(1.0, retention + 0.1),
-                   "long_context/needle/score": 100 * retention, "base/long_context/needle/score": 100.0}
+                   "compressed/long_context/needle/score": 100 * retention,
+                   "base/long_context/needle/score": 100.0}
         fig, ax = plt.subplots(figsize=(3, 2))
         ax.bar(["base", "compressed"], [100, 100 * retention])
         ax.set_title(f"needle: {method}")
