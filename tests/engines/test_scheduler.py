@@ -235,3 +235,36 @@ def test_zero_new_tokens_and_empty_prompt(engine):
     assert scheduler.run([[1, 2, 3]], [GenerationRequest.from_prompt("", max_new_tokens=0)]) == [[]]
     with pytest.raises(ValueError, match="a prompt has no tokens"):
         scheduler.run([[]], [GenerationRequest.from_prompt("")])
+
+
+def test_join_left_pads_and_select_drops_unused_columns():
+    a = [(torch.tensor([1.0, 2.0]).view(1, 1, 2, 1), torch.tensor([3.0, 4.0]).view(1, 1, 2, 1))]
+    b = [(torch.tensor([0.0, 5.0, 6.0]).view(1, 1, 3, 1), torch.tensor([0.0, 7.0, 8.0]).view(1, 1, 3, 1))]
+    layers, mask = Scheduler._join(a, torch.tensor([[1, 1]]), b, torch.tensor([[0, 1, 1]]))
+    assert mask.tolist() == [[0, 1, 1], [0, 1, 1]]
+    assert layers[0][0].view(2, 3).tolist() == [[0, 1, 2], [0, 5, 6]]
+    assert layers[0][1].view(2, 3).tolist() == [[0, 3, 4], [0, 7, 8]]
+    layers, mask = Scheduler._select(layers, mask, [1])  # column 0 is padding in every remaining row
+    assert mask.tolist() == [[1, 1]] and layers[0][0].view(-1).tolist() == [5, 6]
+    layers, mask = Scheduler._select(layers, mask, [])
+    assert layers == [] and mask.shape == (0, 0)
+
+
+def test_prefill_padding_columns_hold_zeros_and_positions_skip_them(engine):
+    """Row 2 reuses a stored 40-token prefix: [pad | prefix | pad | rest] with zeros in every padding column."""
+    store = PrefixStore(4096)
+    scheduler = Scheduler(engine.model, engine.tokenizer, batch_size=4, store=store)
+    prefix = list(range(1000, 1040))
+    layers, mask, _ = scheduler._prefill([prefix])
+    scheduler._store(prefix, layers, mask, 0)
+    prompts = [[5, 6, 7], prefix + [8, 9]]
+    layers, mask, logits = scheduler._prefill(prompts)
+    # K = 40 reused columns (row 1 all padding), S = 3 new columns (row 2: one padding, then its 2 tokens)
+    assert mask.tolist() == [[0] * 40 + [1, 1, 1], [1] * 40 + [0, 1, 1]]
+    for keys, values in layers:
+        assert torch.isfinite(keys).all() and torch.isfinite(values).all()
+        assert keys[~mask.bool()[:, None, :].expand(-1, keys.shape[1], -1)].abs().sum() == 0
+    fresh = Scheduler(engine.model, engine.tokenizer, batch_size=4)
+    for prompt, row in zip(prompts, logits):
+        alone = fresh._prefill([prompt])[2][0]
+        assert row.sub(alone).abs().max() < 1e-4  # padding and reuse do not move positions or values
