@@ -33,7 +33,24 @@ ROLES: tuple[str, ...] = (BASE, COMPRESSED)
 SCALE = 100.0  # every headline and capability score is on 0-100
 HEADLINE = "headline"  # the per-task metric holding the headline on SCALE
 SCORE = "score"  # the per-capability mean of headlines
+
+# Every item is scored twice (specs/paper-scoring.md): `paper` follows the evaluator the paper ran, quirks
+# included, under the metric's own name; `strict` is acbench's corrected rule, logged as `<metric>_strict`.
+# A task's `scoring` option only picks which of the two is its headline.
+SCORING_MODES: tuple[str, ...] = ("paper", "strict")
 STRICT_SUFFIX = "_strict"
+
+
+def check_scoring(scoring: str) -> str:
+    """Validate a task's `scoring` option."""
+    if scoring not in SCORING_MODES:
+        raise ValueError(f"scoring must be one of {list(SCORING_MODES)}, got {scoring!r}")
+    return scoring
+
+
+def headline_key(metric: str, scoring: str) -> str:
+    """The metric key that is the task's headline under `scoring` (`overall` or `overall_strict`)."""
+    return metric if check_scoring(scoring) == "paper" else metric + STRICT_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -60,9 +77,7 @@ class Headline:
 
     def key(self, scoring: str) -> str:
         """The task-relative metric that is the headline under `scoring` (`overall` or `overall_strict`)."""
-        if scoring not in ("paper", "strict"):
-            raise ValueError(f"scoring must be one of ['paper', 'strict'], got {scoring!r}")
-        return self.metric if scoring == "paper" else self.metric + STRICT_SUFFIX
+        return headline_key(self.metric, scoring)
 
     def maximum_of(self, key: str) -> float:
         """The full scale of the headline `key` (one of `key("paper")`, `key("strict")`)."""

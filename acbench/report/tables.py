@@ -21,13 +21,12 @@ import pandas as pd
 
 from acbench import metrics as names
 from acbench.compression.methods import LabelArgs, method_parts
+from acbench.tasks.base import CAPABILITIES
 
 KEY = ["model", "method", "setting", "profile"]
 _PARAMS = ["model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "tasks", "seed"]
 STATS_TAG = "acbench.stats."
 _SKIP_KINDS = {"sweep", "sweep-invocation", "report", "grid"}
-
-CAPABILITY_ORDER = ("tool_use", "workflow", "long_context", "real_world")  # the paper's
 
 
 def collect_runs(experiments: list[str]) -> pd.DataFrame:
@@ -91,7 +90,7 @@ def _int(value) -> str:
 def capabilities(runs: pd.DataFrame) -> list[str]:
     """Capabilities with a `base/` or `compressed/<capability>/score` column, in a stable (paper) order."""
     found = {parsed[1] for c in runs.columns if (parsed := names.parse_capability_metric(c))}
-    return [c for c in CAPABILITY_ORDER if c in found] + sorted(found - set(CAPABILITY_ORDER))
+    return [c for c in CAPABILITIES if c in found] + sorted(found - set(CAPABILITIES))
 
 
 def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:

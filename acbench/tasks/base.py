@@ -15,29 +15,13 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from acbench.engines.base import Engine, GenerationRequest
-from acbench.metrics import Headline
+# Scoring modes, the `_strict` twin and the headline key live with the metric names (acbench/metrics.py);
+# tasks import them from here as before.
+from acbench.metrics import SCORING_MODES, STRICT_SUFFIX, Headline, check_scoring, headline_key  # noqa: F401
 from acbench.progress import progress_bar
 
 Capability = Literal["tool_use", "workflow", "long_context", "real_world"]
-CAPABILITIES: tuple[str, ...] = ("tool_use", "workflow", "long_context", "real_world")
-
-# Every item is scored twice (specs/paper-scoring.md): `paper` follows the evaluator the paper ran, quirks
-# included, under the metric's own name; `strict` is acbench's corrected rule, logged as `<metric>_strict`.
-# A task's `scoring` option only picks which of the two is its headline.
-SCORING_MODES: tuple[str, ...] = ("paper", "strict")
-STRICT_SUFFIX = "_strict"
-
-
-def check_scoring(scoring: str) -> str:
-    """Validate a task's `scoring` option."""
-    if scoring not in SCORING_MODES:
-        raise ValueError(f"scoring must be one of {list(SCORING_MODES)}, got {scoring!r}")
-    return scoring
-
-
-def headline_key(metric: str, scoring: str) -> str:
-    """The metric key that is the task's headline under `scoring` (`overall` or `overall_strict`)."""
-    return metric if check_scoring(scoring) == "paper" else metric + STRICT_SUFFIX
+CAPABILITIES: tuple[str, ...] = ("tool_use", "workflow", "long_context", "real_world")  # in the paper's order
 
 
 class RegisteredCapability:
