@@ -86,3 +86,10 @@ def test_mlflow_names_are_sanitised_in_one_place():
     assert mlflow_name("a b-c.d:e/f_g") == "a b-c.d:e/f_g"  # everything MLflow allows stays
     assert mlflow_name("score(%)") == "score___"
     assert mlflow_metrics({"x@1": 1, "nan": math.nan, "none": None, "y": 2}) == {"x_at_1": 1.0, "y": 2.0}
+
+
+def test_interval_bounds_of_role_scores_for_sweep_objectives():
+    from acbench.stats import bound_metric
+
+    assert bound_metric("compressed/workflow/score", "lo") == "stats/workflow/compressed_lo"
+    assert bound_metric("base/long_context/score", "hi") == "stats/long_context/base_hi"

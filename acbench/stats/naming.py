@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from acbench.metrics import parse_capability_metric
+
 BOUNDS = ("lo", "hi")
 
 
@@ -37,8 +39,8 @@ def bound_metric(metric: str, bound: str, task_capability: dict[str, str] | None
         return f"{task_prefix(cap, parts[2])}/retention_{bound}"
     if parts[0] == "retention" and len(parts) == 2:
         return f"stats/{parts[1]}/retention_{bound}"
-    if len(parts) == 3 and parts[0] in ("base", "compressed") and parts[2] == "score":
-        return f"stats/{parts[1]}/{parts[0]}_{bound}"  # acbench/metrics.py: `<role>/<capability>/score`
+    if (role_cap := parse_capability_metric(metric)) is not None:  # `<role>/<capability>/score`
+        return f"stats/{role_cap[1]}/{role_cap[0]}_{bound}"
     if len(parts) == 2 and parts[1] == "score":  # the name before roles were explicit: the compressed model
         return f"stats/{parts[0]}/compressed_{bound}"
     raise ValueError(f"no interval bound for metric '{metric}': use retention/overall, retention/<capability>, "
