@@ -17,9 +17,8 @@ import argparse
 import json
 import logging
 import sys
-from pathlib import Path
 
-from acbench.config import _FLAT_KEYS, RunConfig, load_yaml_file, split_sections
+from acbench.config import PARAMS, RunConfig, load_config
 from acbench.errors import ACBenchError, ConfigError
 
 log = logging.getLogger("acbench")
@@ -27,29 +26,28 @@ log = logging.getLogger("acbench")
 
 def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="a YAML run config (experiments/*.yaml); flags override it")
-    for key in sorted(_FLAT_KEYS):
-        parser.add_argument(f"--{key}", default=None, help=argparse.SUPPRESS if key in ("ignore",) else None)
+    for name, param in PARAMS.items():  # the flat schema, from RunConfig's fields (acbench/config.py)
+        parser.add_argument(f"--{name}", default=None, metavar=param.kind.upper(), help=_flag_help(param))
     parser.add_argument("--task-option", action="append", default=[], metavar="TASK.KEY=VALUE",
                         help="a task option, e.g. needle.lengths=[500,1000] (value parsed as YAML)")
     parser.add_argument("--data", action="append", default=[], metavar="TASK=PATH",
                         help="a task's data source (local file/dir or hub id) instead of its built-in suite")
 
 
+def _flag_help(param) -> str:
+    choices = f"{'|'.join(map(str, param.choices))}; " if param.choices else ""
+    default = ",".join(param.default) if isinstance(param.default, tuple) else param.default
+    profile = " (unset: the profile's)" if param.name in ("tasks", "calib_samples", "calib_seq_len") else ""
+    return f"{choices}default {default}{profile}"
+
+
 def _config_from_args(args: argparse.Namespace, forced: dict | None = None) -> RunConfig:
+    """The config file (if any) with the flags, task options and data sources on top (`load_config`)."""
     import yaml
 
-    flat = {k: getattr(args, k) for k in _FLAT_KEYS if getattr(args, k, None) is not None}
-    flat.update(forced or {})
-    base: dict = {}
-    if args.config:
-        if not Path(args.config).exists():
-            raise ConfigError(f"config file not found: {args.config}")
-        data = load_yaml_file(args.config) or {}
-        if not isinstance(data, dict):
-            raise ConfigError(f"{args.config}: a run config is a YAML mapping of parameters")
-        base, from_file = split_sections(data)
-        flat = {**from_file, **flat}
-    options = base.setdefault("task_options", {})
+    overrides: dict = {name: getattr(args, name) for name in PARAMS if getattr(args, name, None) is not None}
+    overrides.update(forced or {})
+    options: dict = {}
     for item in args.task_option:
         key, sep, value = item.partition("=")
         task, dot, option = key.partition(".")
@@ -61,7 +59,9 @@ def _config_from_args(args: argparse.Namespace, forced: dict | None = None) -> R
         if not sep:
             raise ConfigError(f"--data wants TASK=PATH, got '{item}'")
         options.setdefault(task, {})["data"] = path
-    return RunConfig.from_params(flat, base=base)
+    if options:
+        overrides["task_options"] = options
+    return load_config(args.config or None, overrides)
 
 
 def cmd_run(args: argparse.Namespace, forced: dict | None = None) -> int:

@@ -1,16 +1,24 @@
 """RunConfig: everything that decides one compress-then-evaluate run, validated before any heavy work.
 
-    cfg = RunConfig.from_params({"method": "gptq", "bits": "4", "tasks": "teval,long_context"})
-    cfg = RunConfig.from_yaml("experiments/quick.yaml", overrides={"method": "awq"})
+    cfg = load_config("experiments/quick.yaml", overrides={"method": "awq"})   # a file, then flags
+    cfg = load_config({"method": "gptq", "bits": "4", "tasks": "teval,long_context"})   # a mapping
+    PARAMS["bits"].default, PARAMS["bits"].kind                                   # 4, "int"
 
 Flat parameters (MLproject `-P`, CLI flags, a YAML file) map onto frozen pydantic models with
-`extra="forbid"`, so a typo is an error rather than a silently ignored setting.
+`extra="forbid"`, so a typo is an error rather than a silently ignored setting. `PARAMS` is the one flat
+schema, derived from the models' fields (name, section, type, default, whether it decides results): the CLI
+flags, sweep and grid validation, the logged run params, the report's columns and the MLproject check
+(tests/test_mlproject.py) all read it. `load_config` is the one loader of files, mappings and overrides.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +39,11 @@ PROFILE_CALIBRATION = {"quick": {"calib_samples": 16, "calib_seq_len": 256}, "pa
 PROFILE_TASKS = {"quick": "teval,worfbench,needle,pddl", "paper": "all"}
 
 
+# a field marked so runs the same model on the same data either way (speed, bookkeeping, device layout): it is
+# left out of the report's key (acbench/report/tables.py), unlike every field that can move a result
+NOT_RESULT = {"result": False}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -41,17 +54,25 @@ class ModelSpec(_Strict):
     name: str = DEFAULT_MODEL
     # "auto": float32 on a CPU, bfloat16 on a GPU; a name torch does not know would fail only after compression
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    trust_remote_code: bool = False
+    trust_remote_code: bool = Field(False, json_schema_extra=NOT_RESULT)
     # The model `name` is compared against (the "base" role): an alias, hub id, local dir or .gguf. None: the
     # model is compared with its own compressed copy (method) or KV-quantized self (kv_bits), or runs alone.
     reference: str | None = None
 
 
 class EngineSpec(_Strict):
-    """How to run the models: transformers (CPU/GPU) or vLLM (GPU, optional extra)."""
+    """How to run the models: transformers (CPU/GPU) or vLLM (GPU, optional extra).
+
+    `tensor_parallel` / `pipeline_parallel` are vLLM's tensor_parallel_size / pipeline_parallel_size (GPUs per
+    model = their product); `distributed_backend` is its distributed_executor_backend: `mp` (one node) or
+    `ray` (several nodes, a Ray cluster started beforehand). README "Beyond one GPU" has the commands.
+    """
 
     backend: Literal["hf", "vllm"] = "hf"
-    batch_size: int = Field(16, ge=1)  # bench/engine_throughput.py: 16 beat 8 by 1.4x on a 2-core CPU, 32 tied
+    batch_size: int = Field(16, ge=1, json_schema_extra=NOT_RESULT)  # bench/engine_throughput.py: 16 beat 8 by 1.4x on a 2-core CPU, 32 tied
+    tensor_parallel: int = Field(1, ge=1, json_schema_extra=NOT_RESULT)
+    pipeline_parallel: int = Field(1, ge=1, json_schema_extra=NOT_RESULT)
+    distributed_backend: Literal["mp", "ray"] | None = Field(None, json_schema_extra=NOT_RESULT)
     max_context: int | None = Field(None, ge=256)
     # KV-cache precision of the compared model ("16": none; "8"/"4": transformers' quantized cache with HQQ;
     # "fp8": vLLM's kv_cache_dtype). The base/reference always runs at 16. See acbench/engines/kv.py.
@@ -71,6 +92,17 @@ class EngineSpec(_Strict):
         check_kv_backend(self.kv_bits, self.backend)
         return self
 
+    @model_validator(mode="after")
+    def _parallel_backend(self) -> "EngineSpec":
+        if self.backend != "vllm":
+            for name in ("tensor_parallel", "pipeline_parallel"):
+                if getattr(self, name) > 1:
+                    raise ValueError(f"{name}={getattr(self, name)} needs backend=vllm (vLLM splits a model over "
+                                     f"GPUs; the hf backend runs it on one device)")
+            if self.distributed_backend is not None:
+                raise ValueError(f"distributed_backend={self.distributed_backend} needs backend=vllm")
+        return self
+
 
 class RunConfig(_Strict):
     """One run. `tasks` holds task and capability names; `task_options` per-task keyword options."""
@@ -82,9 +114,9 @@ class RunConfig(_Strict):
     task_options: dict[str, dict[str, Any]] = {}
     profile: Profile = "quick"
     limit: int | None = Field(None, ge=1)
-    analysis: bool = True
-    register_checkpoint: bool = True
-    experiment: str = "acbench"
+    analysis: bool = Field(True, json_schema_extra=NOT_RESULT)
+    register_checkpoint: bool = Field(True, json_schema_extra=NOT_RESULT)
+    experiment: str = Field("acbench", json_schema_extra=NOT_RESULT)
 
     @field_validator("tasks", mode="before")
     @classmethod
@@ -137,14 +169,16 @@ class RunConfig(_Strict):
         for key, value in params.items():
             if value is None or value == "":
                 continue
-            if key not in _FLAT_KEYS and key not in cls.model_fields:
-                raise ConfigError(f"unknown parameter '{key}': known are {', '.join(sorted(_FLAT_KEYS))}")
-            section, field = _FLAT_KEYS.get(key, (None, key))
-            value = _coerce(key, value)
-            if section:
-                nested.setdefault(section, {})[field] = value
-            else:
-                nested[field] = value
+            if key not in PARAMS and key in cls.model_fields:  # a field with no flat form (`task_options`): whole
+                nested[key] = value
+                continue
+            if key not in PARAMS:
+                raise ConfigError(f"unknown parameter '{key}': known are {', '.join(sorted(PARAMS))}")
+            param = PARAMS[key]
+            target = nested.setdefault(param.section, {}) if param.section else nested
+            if not isinstance(target, dict):  # `compression: 4` in a file: validation below names the section
+                continue
+            target[param.field] = param.coerce(value)
         profile = str(nested.get("profile", "quick"))  # a list or mapping fails validation below, not here
         if profile in PROFILE_TASKS:
             nested.setdefault("tasks", PROFILE_TASKS[profile])
@@ -162,17 +196,56 @@ class RunConfig(_Strict):
     @classmethod
     def from_yaml(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> "RunConfig":
         """A YAML file (nested sections and/or flat keys; `yaml.safe_load` only) plus flat overrides."""
-        path = Path(path)
+        return load_config(Path(path), overrides)
+
+    def flat_params(self) -> dict[str, Any]:
+        """Every flat parameter with the value this run uses; compression parameters only where they apply to
+        the method (`CompressionSpec.effective_params`: no `sparsity` for gptq, no `bits` for wanda)."""
+        applies = self.compression.effective_params()
+        return {name: param.value(self) for name, param in PARAMS.items()
+                if param.section != "compression" or name in applies}
+
+
+def load_config(source: str | Path | Mapping[str, Any] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> RunConfig:
+    """The one way to a RunConfig: from a YAML file, a mapping, or nothing, with overrides on top.
+
+    Args:
+        source: a YAML file's path, or a mapping as such a file holds (flat keys such as `method: gptq`
+            and/or nested sections such as `compression: {...}`, `task_options: {...}`), or None.
+        overrides: the same kinds of keys (CLI flags, `-P` params, a sweep trial's sampled values): a flat
+            key replaces the source's value; `task_options` merge into the source's, option by option.
+    Raises:
+        ConfigError: naming the file (when there is one) and what is wrong.
+    """
+    where = ""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
         if not path.exists():
             raise ConfigError(f"config file not found: {path}")
-        data = load_yaml_file(path) or {}
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: a run config is a YAML mapping of parameters, got {type(data).__name__}")
-        nested, flat = split_sections(data)
-        try:
-            return cls.from_params({**flat, **(overrides or {})}, base=nested)
-        except ConfigError as err:
-            raise ConfigError(f"{path}: {err}") from None
+        source = load_yaml_file(path) or {}
+        if not isinstance(source, dict):
+            raise ConfigError(f"{path}: a run config is a YAML mapping of parameters, got {type(source).__name__}")
+        where = f"{path}: "
+    nested, flat = split_sections(dict(source or {}))
+    over_nested, over_flat = split_sections(dict(overrides or {}))
+    for key, value in over_nested.items():
+        if isinstance(value, dict) and isinstance(nested.get(key), dict):
+            nested[key] = _merge(nested[key], value)
+        else:
+            nested[key] = value
+    try:
+        return RunConfig.from_params({**flat, **over_flat}, base=nested)
+    except ConfigError as err:
+        raise ConfigError(f"{where}{err}") from None
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """`over` on top of `base`, mapping values merged key by key (task options of one task stay together)."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
 
 
 def load_yaml_file(path: str | Path) -> Any:
@@ -193,65 +266,121 @@ def split_sections(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]
     """
     nested, flat = {}, {}
     for key, value in data.items():
-        is_section = key in RunConfig.model_fields and (isinstance(value, dict) or key not in _FLAT_KEYS)
+        is_section = key in RunConfig.model_fields and (isinstance(value, dict) or key not in PARAMS)
         (nested if is_section else flat)[key] = value
     return nested, flat
 
 
-# flat key -> (section, field); section None = top-level field
-_FLAT_KEYS: dict[str, tuple[str | None, str]] = {
-    "model": ("model", "name"),
-    "dtype": ("model", "dtype"),
-    "trust_remote_code": ("model", "trust_remote_code"),
-    "reference": ("model", "reference"),
-    "kv_bits": ("engine", "kv_bits"),
-    "backend": ("engine", "backend"),
-    "batch_size": ("engine", "batch_size"),
-    "max_context": ("engine", "max_context"),
-    "tasks": (None, "tasks"),
-    "profile": (None, "profile"),
-    "limit": (None, "limit"),
-    "analysis": (None, "analysis"),
-    "register": (None, "register_checkpoint"),
-    "experiment": (None, "experiment"),
-    **{name: ("compression", name) for name in CompressionSpec.model_fields},
-}
-
-_INT_KEYS = {"bits", "group_size", "calib_samples", "calib_seq_len", "seed", "limit", "batch_size", "max_context"}
-_BOOL_KEYS = {"symmetric", "analysis", "register", "trust_remote_code"}
+# The flat schema. A flat name is its field's name, except these; a section's fields are flat in that section.
+_RENAMED = {("model", "name"): "model", (None, "register_checkpoint"): "register"}
+_SECTIONS = ("model", "compression", "engine")
+_NOT_FLAT = {"task_options"}  # a nested mapping only (`--task-option`, `--data`, a file's `task_options:`)
+_NONE_WORDS = ("none", "null")
+_ALIASES = {"group_size": {"per-channel": None, "channel": None, "-1": None}}  # CompressionSpec's spellings
 
 
-def _coerce(key: str, value: Any) -> Any:
-    """MLproject passes strings and its `float` type is not validated: turn '4' or '4.0' into 4, clearly."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if key in _INT_KEYS:
-        if text.lower() in ("none", "null", "per-channel", "channel", "-1") and key == "group_size":
+@dataclass(frozen=True)
+class Param:
+    """One flat run parameter, derived from a pydantic field of RunConfig or one of its sections.
+
+    Attributes:
+        name: the flat name (`bits`, `model`, `register`).
+        section: `model`, `compression`, `engine`, or None for a top-level RunConfig field.
+        field: the field's name in that model.
+        kind: `int`, `float`, `bool`, `str` or `list` (a comma-separated string in flat form).
+        default: RunConfig()'s value (the profile fills in `tasks`, `calib_samples`, `calib_seq_len` when unset).
+        optional: None is a value (`none`/`null` in flat form).
+        choices: the allowed values of a Literal field, else None.
+        result: False for a field marked NOT_RESULT (speed, bookkeeping): it cannot change a run's numbers.
+    """
+
+    name: str
+    section: str | None
+    field: str
+    kind: str
+    default: Any
+    optional: bool = False
+    choices: tuple | None = None
+    result: bool = True
+
+    def coerce(self, value: Any) -> Any:
+        """A flat value (MLproject passes strings; its `float` type is not validated) as its field takes it:
+        '4' or '4.0' -> 4, 'true' -> True, 'a,b' -> ['a', 'b'], 'none' -> None where None is allowed."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        aliases = _ALIASES.get(self.name, {})
+        if text.lower() in aliases:
+            return aliases[text.lower()]
+        if self.optional and text.lower() in _NONE_WORDS:
             return None
-        if text.lower() in ("none", "null") and key in ("limit", "max_context"):
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            raise ConfigError(f"parameter '{key}' must be an integer, got '{value}'") from None
-        if number - number != 0 or number != int(number):  # nan, inf first: int() raises on them
-            raise ConfigError(f"parameter '{key}' must be an integer, got '{value}'")
-        return int(number)
-    if key in _BOOL_KEYS:
-        if text.lower() in ("1", "true", "yes", "on"):
-            return True
-        if text.lower() in ("0", "false", "no", "off"):
-            return False
-        raise ConfigError(f"parameter '{key}' must be true or false, got '{value}'")
-    if key == "sparsity":
-        try:
-            return float(text)
-        except ValueError:
-            raise ConfigError(f"parameter 'sparsity' must be a number in [0, 1), got '{value}'") from None
-    if key == "ignore":
-        return [p.strip() for p in text.split(",") if p.strip()]
-    return text
+        if self.kind == "int":
+            try:
+                number = float(text)
+            except ValueError:
+                raise ConfigError(f"parameter '{self.name}' must be an integer, got '{value}'") from None
+            if number - number != 0 or number != int(number):  # nan, inf first: int() raises on them
+                raise ConfigError(f"parameter '{self.name}' must be an integer, got '{value}'")
+            return int(number)
+        if self.kind == "float":
+            try:
+                return float(text)
+            except ValueError:
+                raise ConfigError(f"parameter '{self.name}' must be a number, got '{value}'") from None
+        if self.kind == "bool":
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(f"parameter '{self.name}' must be true or false, got '{value}'")
+        if self.kind == "list" and self.name != "tasks":  # tasks: its validator expands capability names
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return text
+
+    def value(self, cfg: RunConfig) -> Any:
+        """This parameter's value in a config, in flat form (a list joined by commas)."""
+        holder = getattr(cfg, self.section) if self.section else cfg
+        value = getattr(holder, self.field)
+        return ",".join(value) if isinstance(value, (list, tuple)) else value
+
+
+def _kind(annotation: Any) -> tuple[str, bool, tuple | None]:
+    """(kind, optional, choices) of a field's annotation: `int | None` -> ("int", True, None)."""
+    args = typing.get_args(annotation)
+    optional = False
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        optional = type(None) in args
+        (annotation,) = [a for a in args if a is not type(None)]
+        args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return "str", optional, args
+    if origin in (tuple, list):
+        return "list", optional, None
+    kinds = {int: "int", float: "float", bool: "bool", str: "str"}
+    if annotation not in kinds:
+        raise TypeError(f"no flat form for a field annotated {annotation!r}: add one to acbench.config._kind")
+    return kinds[annotation], optional, None
+
+
+def _params() -> dict[str, Param]:
+    defaults = RunConfig()
+    fields = [(None, name, info, defaults) for name, info in RunConfig.model_fields.items()
+              if name not in _SECTIONS and name not in _NOT_FLAT]
+    for section in _SECTIONS:
+        model = getattr(defaults, section)
+        fields += [(section, name, info, model) for name, info in type(model).model_fields.items()]
+    out = {}
+    for section, name, info, holder in fields:
+        kind, optional, choices = _kind(info.annotation)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        flat = _RENAMED.get((section, name), name)
+        out[flat] = Param(flat, section, name, kind, getattr(holder, name), optional, choices,
+                          result=extra.get("result", True))
+    return dict(sorted(out.items()))
+
+
+PARAMS: dict[str, Param] = _params()
 
 
 def _explain(err: ValidationError) -> str:

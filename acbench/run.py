@@ -80,16 +80,9 @@ def prepare(cfg: RunConfig) -> Prepared:
 
 
 def run_params(cfg: RunConfig) -> dict:
-    """The flat params of ARCHITECTURE.md's conventions, plus every task option actually used."""
-    c = cfg.compression
-    return {
-        "model": cfg.model.name, "method": c.method, "bits": c.bits, "group_size": c.group_size,
-        "symmetric": c.symmetric, "sparsity": c.sparsity, "pattern": c.pattern,
-        "calib_samples": c.calib_samples, "calib_seq_len": c.calib_seq_len, "calib_source": c.calib_source,
-        "seed": c.seed, "tasks": ",".join(cfg.tasks), "limit": cfg.limit, "backend": cfg.engine.backend,
-        "profile": cfg.profile, "dtype": cfg.model.dtype, "reference": cfg.model.reference,
-        "kv_bits": cfg.engine.kv_bits,
-    }
+    """The flat params the run logs: every parameter of `acbench.config.PARAMS` with the value it ran with,
+    compression parameters only where they apply to the method (a GPTQ run logs no `sparsity`)."""
+    return cfg.flat_params()
 
 
 # engine_factory(cfg, model_path, kv_bits) -> Engine: how run_experiment builds the engine of each model
@@ -98,9 +91,13 @@ EngineFactory = Callable[[RunConfig, Path, str], Engine]
 
 def make_engine(cfg: RunConfig, path: Path, kv_bits: str = "16") -> LazyEngine:
     """The engine of one model, as the config asks (backend, dtype, batch, context, KV-cache precision)."""
-    return LazyEngine(model_path=path, backend=cfg.engine.backend, dtype=cfg.model.dtype,
-                      batch_size=cfg.engine.batch_size, max_context=cfg.engine.max_context,
-                      trust_remote_code=cfg.model.trust_remote_code, kv_bits=kv_bits)
+    engine = cfg.engine
+    parallel = {} if engine.backend == "hf" else {  # vLLM's own tensor/pipeline parallelism (README: Beyond one GPU)
+        "tensor_parallel": engine.tensor_parallel, "pipeline_parallel": engine.pipeline_parallel,
+        "distributed_backend": engine.distributed_backend}
+    return LazyEngine(model_path=path, backend=engine.backend, dtype=cfg.model.dtype, batch_size=engine.batch_size,
+                      max_context=engine.max_context, trust_remote_code=cfg.model.trust_remote_code, kv_bits=kv_bits,
+                      **parallel)
 
 
 def _log_task(role: str, logged: dict[str, float]):

@@ -9,7 +9,12 @@ import json
 
 import pytest
 
-from acbench.config import ConfigError, RunConfig, _coerce
+from acbench.config import PARAMS, ConfigError, RunConfig
+
+
+def _coerce(key, value):
+    """A flat value as the schema's parameter `key` coerces it (what from_params does to each key)."""
+    return PARAMS[key].coerce(value)
 
 
 @pytest.mark.parametrize("key, text, expected", [

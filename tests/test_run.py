@@ -80,6 +80,13 @@ def test_run_logs_metrics_artifacts_and_registers(tiny_model, isolated_tracking,
     assert m["model/compression_ratio"] > 1.0 and 0 < m["model/size_mb"] < m["model/original_size_mb"]
     assert run.data.params["method"] == "rtn" and run.data.params["group_size"] == "32"
     assert run.data.params["task.needle.lengths"] == "[60]"
+    # task settings the profile filled in are logged with the values they ran with, never as None
+    quick = NeedleTask(profile="quick")
+    assert run.data.params["task.needle.max_new_tokens"] == str(quick.max_new_tokens) != "None"
+    assert run.data.params["task.needle.construction"] == str(quick.construction) != "None"
+    # only parameters that apply to the method: an RTN run logs no pruning params, resolved or not
+    assert not {"sparsity", "pattern", "resolved.sparsity", "resolved.pattern", "dampening"} & set(run.data.params)
+    assert run.data.params["symmetric"] == "True" and "calib_samples" not in run.data.params  # RTN reads no data
     assert run.data.tags["acbench.config_hash"] == _cfg(tiny_model).config_hash()
 
     artifacts = {a.path for a in client.list_artifacts(outcome.run_id, "results/compressed")}

@@ -11,8 +11,10 @@ __all__ = ["Engine", "ForwardOutput", "GenerationRequest", "LazyEngine", "cut_at
 
 
 def load_engine(model_path: str | Path, backend: str = "hf", dtype: str = "auto", batch_size: int = 16,
-                max_context: int | None = None, trust_remote_code: bool = False, kv_bits: str = "16") -> Engine:
-    """Build an engine for a local checkpoint with the chosen backend."""
+                max_context: int | None = None, trust_remote_code: bool = False, kv_bits: str = "16",
+                **vllm_parallel: Any) -> Engine:
+    """Build an engine for a local checkpoint with the chosen backend; `vllm_parallel` (tensor_parallel,
+    pipeline_parallel, distributed_backend) goes to the vLLM engine only."""
     if backend == "hf":
         from acbench.engines.hf import HFEngine
 
@@ -22,7 +24,7 @@ def load_engine(model_path: str | Path, backend: str = "hf", dtype: str = "auto"
         from acbench.engines.vllm import VLLMEngine
 
         return VLLMEngine(model_path, dtype=dtype, max_context=max_context, trust_remote_code=trust_remote_code,
-                          kv_bits=kv_bits)
+                          kv_bits=kv_bits, **vllm_parallel)
     raise ValueError(f"unknown backend '{backend}': use 'hf' or 'vllm'")
 
 

@@ -6,8 +6,9 @@ vLLM serves compressed-tensors checkpoints natively (quantized kernels), so timi
 compressed format. Generation goes through `LLM.chat` with one `SamplingParams` per request; the
 analyses need full logits and hidden states, which vLLM does not expose, so `forward` loads the same
 checkpoint in transformers on first use.
-Not exercised on this project's CPU machines (no GPU there); its request mapping is unit-tested with a
-stand-in `vllm` module.
+A model larger than one GPU runs through vLLM's tensor and pipeline parallelism (`-P tensor_parallel=N`,
+`-P pipeline_parallel=M`, `-P distributed_backend=ray` across nodes; README "Beyond one GPU").
+Its request mapping and these arguments are unit-tested with a stand-in `vllm` module.
 """
 
 from __future__ import annotations
@@ -15,6 +16,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
+
+
+def parallel_kwargs(tensor_parallel: int = 1, pipeline_parallel: int = 1,
+                    distributed_backend: str | None = None) -> dict:
+    """`LLM(...)` keywords that split one model over GPUs (vLLM's own parallelism); {} on one GPU.
+
+    tensor_parallel_size shards every layer over that many GPUs of a node; pipeline_parallel_size splits the
+    layers into that many stages (across nodes too); distributed_executor_backend is `mp` (processes on one
+    node) or `ray` (a Ray cluster spanning nodes; vLLM's default when the GPUs span nodes).
+    """
+    kwargs: dict = {}
+    if tensor_parallel != 1:
+        kwargs["tensor_parallel_size"] = tensor_parallel
+    if pipeline_parallel != 1:
+        kwargs["pipeline_parallel_size"] = pipeline_parallel
+    if distributed_backend is not None:
+        kwargs["distributed_executor_backend"] = distributed_backend
+    return kwargs
 
 
 def kv_cache_kwargs(kv_bits: str) -> dict:
@@ -28,7 +47,8 @@ class VLLMEngine:
     """A vLLM `LLM` behind the Engine protocol."""
 
     def __init__(self, model_path: str | Path, dtype: str = "auto", max_context: int | None = None,
-                 trust_remote_code: bool = False, gpu_memory_utilization: float = 0.85, kv_bits: str = "16"):
+                 trust_remote_code: bool = False, gpu_memory_utilization: float = 0.85, kv_bits: str = "16",
+                 tensor_parallel: int = 1, pipeline_parallel: int = 1, distributed_backend: str | None = None):
         try:
             from vllm import LLM
         except ImportError as err:
@@ -46,7 +66,8 @@ class VLLMEngine:
         self.name = self.model_path
         self._llm = LLM(model=self.model_path, dtype=dtype, max_model_len=max_context,
                         trust_remote_code=trust_remote_code, gpu_memory_utilization=gpu_memory_utilization,
-                        **kv_cache_kwargs(self.kv_bits))
+                        **kv_cache_kwargs(self.kv_bits),
+                        **parallel_kwargs(tensor_parallel, pipeline_parallel, distributed_backend))
         self.tokenizer = self._llm.get_tokenizer()
         self.max_context = max_context or self._llm.llm_engine.model_config.max_model_len
         self._trust_remote_code = trust_remote_code

@@ -7,7 +7,9 @@ capability scores and retention; and a same-memory-budget table (score versus we
     budget = budget_table(table)               # sorted by size; `best_at_size`: nothing smaller scores higher
 
 Several runs of one configuration and seed (task subsets run separately, reruns) merge: for each column the
-latest run that logged it wins. Repeats over calibration seeds then average into one row, with the spread
+latest run that logged it wins. A configuration is every logged parameter that can move a result
+(acbench.config.PARAMS): runs that differ only in one the label does not show (calib_samples, dampening,
+symmetric, kv_bits, ...) get their own rows, the difference named in `setting`, e.g. `W4 g64 (calib_samples=64)`. Repeats over calibration seeds then average into one row, with the spread
 across seeds beside the per-item interval (`<column>_sd`, `seeds`). Intervals come from each run's paired
 statistics (`stats/...`, acbench/stats/README.md) as `<column>_lo` / `<column>_hi`. A compressed row reads
 `compressed/<capability>/score`; the base row of a model comes from `base/<capability>/score` of its compressed
@@ -21,10 +23,18 @@ import pandas as pd
 
 from acbench import metrics as names
 from acbench.compression.methods import LabelArgs, method_parts
+from acbench.config import PARAMS
 from acbench.tasks.base import CAPABILITIES
 
 KEY = ["model", "method", "setting", "profile"]
-_PARAMS = ["model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "tasks", "seed"]
+# Every logged run parameter that can move a result (acbench.config.PARAMS; speed and bookkeeping are left out).
+_PARAMS = [name for name, param in PARAMS.items() if param.result]
+# What a row's label shows (`setting`) or merges on purpose: seeds average, task subsets and limits combine.
+_LABELLED = ("model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "seed", "tasks", "limit")
+# Any other result-deciding param in which runs of one label differ is named in the row (`variant`), so runs
+# that differ only in e.g. calib_samples, dampening, symmetric or kv_bits are never merged.
+_VARIANT = [name for name in _PARAMS if name not in _LABELLED]
+_EMPTY = ("", "''", '""')  # how `mlflow run` logs a -P parameter left at its empty default
 STATS_TAG = "acbench.stats."
 _SKIP_KINDS = {"sweep", "sweep-invocation", "report", "grid"}
 
@@ -40,7 +50,7 @@ def collect_runs(experiments: list[str]) -> pd.DataFrame:
 def normalise_runs(raw: pd.DataFrame) -> pd.DataFrame:
     """Keep FINISHED runs that have a method (not sweep parents or reports); strip the column prefixes."""
     if raw.empty or "params.method" not in raw:
-        return pd.DataFrame(columns=["run_id", "start_time", *_PARAMS])
+        return pd.DataFrame(columns=["run_id", "start_time", *_PARAMS, "variant"])
     frame = raw[(raw["status"] == "FINISHED") & raw["params.method"].notna()]
     if "tags.acbench.kind" in frame:
         frame = frame[~frame["tags.acbench.kind"].isin(_SKIP_KINDS)]
@@ -51,13 +61,27 @@ def normalise_runs(raw: pd.DataFrame) -> pd.DataFrame:
         value, resolved = frame.get(f"params.{name}"), frame.get(f"params.resolved.{name}")
         if resolved is not None:
             value = resolved if value is None else resolved.combine_first(value)
-        out[name] = value
+        out[name] = value.where(~value.isin(_EMPTY), None) if value is not None else None
+    out["variant"] = _variants(out)
     metrics = frame[[c for c in frame.columns if c.startswith("metrics.")]]
     metrics.columns = [c[len("metrics."):] for c in metrics.columns]
     # acbench.stats.<task> = measured | floor | no_items ...: kept under the tag's own name
     tags = frame[[c for c in frame.columns if c.startswith("tags." + STATS_TAG)]]
     tags.columns = [c[len("tags."):] for c in tags.columns]
     return pd.concat([out, metrics, tags], axis=1).sort_values("start_time").reset_index(drop=True)
+
+
+def _variants(runs: pd.DataFrame) -> pd.Series:
+    """Per run, `name=value` of each `_VARIANT` param whose logged values differ among the runs that share its
+    label (model, method, bits, group size, sparsity, pattern, profile); '' when they all agree."""
+    variant = pd.Series("", index=runs.index, dtype=object)
+    label = ["model", "method", "bits", "group_size", "sparsity", "pattern", "profile"]
+    for _, group in runs.groupby(label, sort=False, dropna=False):
+        values = group[_VARIANT].astype(object)
+        text = values.where(values.notna(), "None").astype(str)  # not logged (NaN) reads like None
+        differing = [name for name in _VARIANT if text[name].nunique() > 1]
+        variant[group.index] = [", ".join(f"{n}={text.at[i, n]}" for n in differing) for i in group.index]
+    return variant
 
 
 def setting(method: str, bits=None, group_size=None, sparsity=None, pattern=None) -> str:
@@ -108,6 +132,8 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     runs = runs.copy()
     runs["setting"] = [setting(r.method, r.bits, r.group_size, r.sparsity, r.pattern) for r in runs.itertuples()]
+    if "variant" in runs:  # runs of one label that differ in another result-deciding param: their own rows
+        runs["setting"] = [f"{s} ({v})" if isinstance(v, str) and v else s for s, v in zip(runs["setting"], runs["variant"])]
     if "seed" not in runs:
         runs["seed"] = None
     rows = []

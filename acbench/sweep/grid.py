@@ -29,10 +29,8 @@ import itertools
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
-
-from acbench.config import _FLAT_KEYS, RunConfig, load_yaml_file
+from acbench.config import RunConfig, load_config, load_yaml_file
 from acbench.errors import ACBenchError, ConfigError
 
 log = logging.getLogger(__name__)
@@ -70,7 +68,7 @@ def load_grid(path: str | Path) -> list[tuple[str, RunConfig]]:
                 merged = {**base, **point, **run, **extra}
                 label = ", ".join(f"{k}={v}" for k, v in {**point, **run, **extra}.items()) or "base"
                 try:
-                    out.append((label, config_from_mapping(merged)))
+                    out.append((label, load_config(merged)))
                 except ConfigError as err:
                     raise ConfigError(f"{path}: run '{label}': {err}") from None
     experiments = {cfg.experiment for _, cfg in out}
@@ -87,14 +85,6 @@ def _seeds(path: Path, seeds) -> list[int]:
             or not all(isinstance(s, int) and not isinstance(s, bool) for s in seeds)):
         raise ConfigError(f"{path}: 'seeds' must be a non-empty list of distinct integers, got {seeds!r}")
     return seeds
-
-
-def config_from_mapping(data: dict[str, Any]) -> RunConfig:
-    """A RunConfig from a mapping of flat keys and/or nested sections (`model: NAME` is the flat key)."""
-    nested = {k: v for k, v in data.items()
-              if k in RunConfig.model_fields and (isinstance(v, dict) or k not in _FLAT_KEYS)}
-    flat = {k: v for k, v in data.items() if k not in nested}
-    return RunConfig.from_params(flat, base=nested)
 
 
 def run_grid(path: str | Path, only: list[int] | None = None, rerun: bool = False, run=None) -> list[dict]:

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 
-from acbench.config import _FLAT_KEYS, ConfigError, RunConfig, load_yaml_file
+from acbench.config import PARAMS, RunConfig, load_config, load_yaml_file
+from acbench.errors import ConfigError
 
 SAMPLERS = ("tpe", "random", "grid", "nsga2")
 DIRECTIONS = ("maximize", "minimize")
@@ -110,8 +111,8 @@ class SweepSpace:
     def config(self, sampled: dict[str, Any], seed: int | None = None) -> RunConfig:
         """The trial's RunConfig (ConfigError, a ValueError, when the combination is invalid); `seed`: a repeat."""
         extra = {} if seed is None else {"seed": seed}
-        return RunConfig.from_params({**self.fixed, **sampled, **extra, "experiment": self.experiment},
-                                     base={"task_options": self.task_options} if self.task_options else None)
+        options = {"task_options": self.task_options} if self.task_options else {}
+        return load_config({**self.fixed, **options}, {**sampled, **extra, "experiment": self.experiment})
 
     def grid(self) -> dict[str, list]:
         """The search space as GridSampler wants it (categorical params without conditions only)."""
@@ -191,8 +192,8 @@ def load_space(path: str | Path) -> SweepSpace:
 
 
 def _check_key(where: str, key: str, section: str) -> None:
-    if key not in _FLAT_KEYS or key == "experiment":
-        raise ConfigError(f"{where}: '{key}' in '{section}' is not a run parameter; known: {', '.join(sorted(_FLAT_KEYS))}"
+    if key not in PARAMS or key == "experiment":
+        raise ConfigError(f"{where}: '{key}' in '{section}' is not a run parameter; known: {', '.join(PARAMS)}"
                           + (" (set the top-level 'experiment' instead)" if key == "experiment" else ""))
 
 
@@ -210,7 +211,14 @@ def _param(where: str, name: str, spec: Any) -> Param:
         choices = spec["choices"]
         if not isinstance(choices, list) or not choices:
             raise ConfigError(f"{where}: param '{name}': choices must be a non-empty list")
+        for choice in choices:  # the schema's coercion: `bits: [four]` fails here, not trial by trial
+            try:
+                PARAMS[name].coerce(choice)
+            except ConfigError as err:
+                raise ConfigError(f"{where}: param '{name}': {err}") from None
         return Param(name, choices=tuple(choices), when=when)
+    if PARAMS[name].kind not in ("int", "float"):
+        raise ConfigError(f"{where}: param '{name}' is a {PARAMS[name].kind} parameter: give choices, not a range")
     if "low" not in spec or "high" not in spec:
         raise ConfigError(f"{where}: param '{name}' needs 'choices' or both 'low' and 'high'")
     low, high = spec["low"], spec["high"]

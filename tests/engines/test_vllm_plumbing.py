@@ -124,3 +124,50 @@ def test_without_vllm_the_error_says_how_to_install_it(monkeypatch):
     with pytest.raises(ImportError, match=r"backend 'vllm' needs the optional extra on a GPU machine: "
                                           r"pip install -e '\.\[gpu\]'"):
         VLLMEngine("m")
+
+
+def test_parallelism_reaches_the_llm_constructor(fake_vllm):
+    from acbench.engines.vllm import VLLMEngine
+
+    VLLMEngine("m", tensor_parallel=4, pipeline_parallel=2, distributed_backend="ray")
+    VLLMEngine("m", tensor_parallel=2)
+    VLLMEngine("m")
+    big, tp_only, one = (llm.kwargs for llm in FakeLLM.instances)
+    assert (big["tensor_parallel_size"], big["pipeline_parallel_size"], big["distributed_executor_backend"]) == (4, 2, "ray")
+    assert tp_only["tensor_parallel_size"] == 2
+    assert not {"pipeline_parallel_size", "distributed_executor_backend"} & set(tp_only)
+    assert not {"tensor_parallel_size", "pipeline_parallel_size", "distributed_executor_backend"} & set(one)
+
+
+def test_run_params_reach_the_vllm_engine_through_the_run(fake_vllm, tmp_path):
+    # -P backend=vllm tensor_parallel=2 ... -> RunConfig -> run.make_engine -> LazyEngine -> vllm.LLM(...)
+    from acbench.config import load_config
+    from acbench.run import make_engine
+
+    cfg = load_config({"backend": "vllm", "tensor_parallel": "2", "pipeline_parallel": "3",
+                       "distributed_backend": "mp", "method": "none", "tasks": "needle"})
+    engine = make_engine(cfg, tmp_path / "ckpt", "16")
+    assert engine.max_context == 4096  # the first attribute access builds the engine
+    (llm,) = FakeLLM.instances
+    assert llm.kwargs["model"] == str(tmp_path / "ckpt")
+    assert (llm.kwargs["tensor_parallel_size"], llm.kwargs["pipeline_parallel_size"],
+            llm.kwargs["distributed_executor_backend"]) == (2, 3, "mp")
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"tensor_parallel": "2"}, "engine: Value error, tensor_parallel=2 needs backend=vllm (vLLM splits a model over "
+                               "GPUs; the hf backend runs it on one device)"),
+    ({"pipeline_parallel": "2"}, "engine: Value error, pipeline_parallel=2 needs backend=vllm (vLLM splits a model "
+                                 "over GPUs; the hf backend runs it on one device)"),
+    ({"distributed_backend": "ray"}, "engine: Value error, distributed_backend=ray needs backend=vllm"),
+    ({"backend": "vllm", "distributed_backend": "slurm"},
+     "engine.distributed_backend: Input should be 'mp' or 'ray'"),
+    ({"backend": "vllm", "tensor_parallel": "0"}, "engine.tensor_parallel: Input should be greater than or equal to 1"),
+])
+def test_parallelism_needs_vllm_and_valid_sizes(params, message):
+    from acbench.config import load_config
+    from acbench.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        load_config({"method": "none", "tasks": "needle", **params})
+    assert str(err.value) == "invalid run configuration:\n  " + message

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from acbench.config import _FLAT_KEYS, ConfigError, RunConfig
+from acbench.config import PARAMS, ConfigError, RunConfig
 from acbench.sweep.grid import load_grid
 from acbench.sweep.space import load_space
 
@@ -62,7 +62,7 @@ def test_one_invalid_field_is_rejected_and_named(base, field, data):
     assert field in message or ALIASES.get(field, field) in message, (field, value, message)
 
 
-KEYS = st.one_of(st.sampled_from(sorted(_FLAT_KEYS)), st.text(max_size=10))
+KEYS = st.one_of(st.sampled_from(sorted(PARAMS)), st.text(max_size=10))
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12),
                    st.sampled_from(["nan", "inf", "-inf", "1e400", "4.0", "2:4", "none", "gptq", "true", "all"]),
                    st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
