@@ -153,8 +153,10 @@ class RunConfig(_Strict):
         # fields added later hash only when set, so earlier configs keep their hash
         if data["model"].get("reference") is None:
             data["model"].pop("reference", None)
-        if data["engine"].get("kv_bits") == "16":
-            data["engine"].pop("kv_bits", None)
+        for name, unset in (("kv_bits", "16"), ("tensor_parallel", 1), ("pipeline_parallel", 1),
+                            ("distributed_backend", None)):
+            if data["engine"].get(name) == unset:
+                data["engine"].pop(name, None)
         blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -92,10 +92,19 @@ def test_validation_errors_are_listed_one_per_line_with_their_place():
     assert str(err.value) == "int() argument must be a string, a bytes-like object or a real number, not 'list'"
 
 
+PARALLEL = ("tensor_parallel", "pipeline_parallel", "distributed_backend")  # engine fields added in issue 15
+
+
+def _without(data: dict, *engine_fields: str) -> dict:
+    for name in engine_fields:
+        del data["engine"][name]
+    return data
+
+
 def _legacy_hash(cfg: RunConfig) -> str:
-    """The hash as computed before `model.reference` and `engine.kv_bits` existed."""
-    data = cfg.model_dump(mode="json")
-    del data["model"]["reference"], data["engine"]["kv_bits"]
+    """The hash as computed before `model.reference`, `engine.kv_bits` and the parallelism fields existed."""
+    data = _without(cfg.model_dump(mode="json"), "kv_bits", *PARALLEL)
+    del data["model"]["reference"]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -107,11 +116,15 @@ def test_config_hash_is_stable_for_configs_that_predate_new_fields():
     # the new fields count once they are set
     ref = RunConfig.from_params({"method": "none", "tasks": "needle", "reference": "other"})
     assert ref.config_hash() != RunConfig.from_params({"method": "none", "tasks": "needle"}).config_hash()
-    data = ref.model_dump(mode="json")
-    del data["engine"]["kv_bits"]
+    data = _without(ref.model_dump(mode="json"), "kv_bits", *PARALLEL)
     assert ref.config_hash() == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
     kv = RunConfig.from_params({"method": "none", "tasks": "needle", "kv_bits": "8"})
-    data = kv.model_dump(mode="json")
+    data = _without(kv.model_dump(mode="json"), *PARALLEL)
     del data["model"]["reference"]
     assert data["engine"]["kv_bits"] == "8"
     assert kv.config_hash() == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    tp = RunConfig.from_params({"method": "none", "tasks": "needle", "backend": "vllm", "tensor_parallel": "2"})
+    data = _without(tp.model_dump(mode="json"), "kv_bits", "pipeline_parallel", "distributed_backend")
+    del data["model"]["reference"]
+    assert data["engine"]["tensor_parallel"] == 2
+    assert tp.config_hash() == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
