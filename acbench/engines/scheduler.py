@@ -57,6 +57,7 @@ a long prompt joins in one forward pass (bounded by the engine's max_context).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -89,6 +90,10 @@ def unsupported_reason(model) -> str | None:
 
     if getattr(model.config, "is_encoder_decoder", False):
         return "encoder-decoder model"
+    takes = inspect.signature(model.forward).parameters
+    for name in ("attention_mask", "position_ids", "past_key_values", "logits_to_keep"):
+        if name not in takes:  # remote-code models may lack one; positions and masks are how rows are joined
+            return f"its forward takes no {name}"
     layers = DynamicCache(config=model.config).layers
     if not layers or any(type(layer) is not DynamicLayer for layer in layers):
         kinds = sorted({type(layer).__name__ for layer in layers}) or ["none"]

@@ -220,9 +220,13 @@ def test_shared_heads_hand_computed():
 def test_unsupported_models_and_kv_bits_take_the_padded_path(engine, tiny_model):
     from transformers import GenerationConfig
 
-    model = SimpleNamespace(config=engine.model.config, generation_config=GenerationConfig(repetition_penalty=1.3))
+    model = SimpleNamespace(config=engine.model.config, generation_config=GenerationConfig(repetition_penalty=1.3),
+                            forward=engine.model.forward)
     assert unsupported_reason(model) == "generation config sets repetition_penalty=1.3"
     assert unsupported_reason(engine.model) is None
+    old_style = SimpleNamespace(config=engine.model.config, generation_config=engine.model.generation_config,
+                                forward=lambda input_ids, attention_mask=None, past_key_values=None: None)
+    assert unsupported_reason(old_style) == "its forward takes no position_ids"
     assert HFEngine(tiny_model, kv_bits="8").scheduler.store is None  # no prefix reuse under an N-bit cache
     assert HFEngine(tiny_model, scheduler="padded").scheduler is None
     assert HFEngine(tiny_model, prefix_cache_tokens=0).scheduler.store is None
