@@ -55,9 +55,9 @@ def main() -> None:
         engine.scheduler = scheduler if use_scheduler else None
         scheduler.store = store if reuse else None
         store.clear()
-        before = store.hits
+        before = store.hits, store.reused_tokens
         records = task.run(engine, samples, ResultStore(None)).records
-        hits[name] = store.hits - before
+        hits[name] = (store.hits - before[0], store.reused_tokens - before[1])
         return records
 
     contenders = {
@@ -72,7 +72,7 @@ def main() -> None:
     for name, runs in seconds.items():
         same = sum(a["trajectory"] == b["trajectory"] for a, b in zip(outputs[name], reference))
         print(f"{seconds_line(name, runs)}  identical trajectories {same}/{len(samples)}, "
-              f"turns reusing a prefix {hits[name]}")
+              f"turns reusing a prefix {hits[name][0]} ({hits[name][1]} prompt tokens not prefilled)")
     base = seconds["side by side, padded generate"]
     print(ratio_line("side by side / one at a time", seconds["one episode at a time (reuse)"],
                      seconds["side by side, scheduler + reuse"]))
