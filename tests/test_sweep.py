@@ -133,6 +133,15 @@ def test_space_file_errors_are_clear(tmp_path):
     bad.write_text("params: {sparsity: {low: 0.3, high: 0.7, when: {method: [wanda]}}}\nsampler: grid\n")
     with pytest.raises(ConfigError, match="conditional"):
         load_space(bad)
+    # values are checked against the parameter schema (acbench.config.PARAMS) when the file loads
+    bad.write_text("params: {bits: [4, four]}\n")
+    with pytest.raises(ConfigError) as err:
+        load_space(bad)
+    assert str(err.value) == f"{bad}: param 'bits': parameter 'bits' must be an integer, got 'four'"
+    bad.write_text("params: {method: {low: 1, high: 3}}\n")
+    with pytest.raises(ConfigError) as err:
+        load_space(bad)
+    assert str(err.value) == f"{bad}: param 'method' is a str parameter: give choices, not a range"
 
 
 def test_conditional_params_and_config(tmp_path):
