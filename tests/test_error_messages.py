@@ -72,6 +72,22 @@ def test_unknown_task_option():
         "'heatmap_answer', 'lengths', 'max_new_tokens', 'needle', 'question', 'scoring', 'seed', 'temperature']")
 
 
+def test_bad_task_options_are_user_errors():
+    # an option a task rejects is the user's to fix: an ACBenchError (one line in the CLI, a pruned sweep trial),
+    # not a bare ValueError, which the CLI shows with its traceback as a bug
+    from acbench.errors import ACBenchError
+
+    cases = [({"needle": {"bogus": 1}}, "task 'needle' has no option(s) ['bogus']"),
+             ({"needle": {"depths": [150]}}, "depths are percentages in [0, 100], got (150.0,)"),
+             ({"longgenbench": {"prompt_format": "x"}}, "prompt_format must be 'acbench' or 'paper', got 'x'"),
+             ({"pddl": {"max_steps": 0}}, "max_steps and max_new_tokens must be at least 1")]
+    for options, text in cases:
+        cfg = RunConfig.from_params({"method": "none", "tasks": next(iter(options))}, base={"task_options": options})
+        with pytest.raises(ACBenchError) as err:
+            setup_tasks(cfg)
+        assert str(err.value).startswith(text)
+
+
 def test_unknown_parameter_names_every_known_one():
     from acbench.config import PARAMS
 

@@ -16,7 +16,7 @@ import importlib
 import inspect
 from typing import NamedTuple
 
-from acbench.errors import ACBenchError
+from acbench.errors import ACBenchError, ConfigError
 from acbench.tasks.base import CAPABILITIES, Task
 
 
@@ -100,5 +100,5 @@ def make_task(name: str, profile: str = "quick", **options) -> Task:
         unknown = sorted(set(options) - set(accepted))
         if unknown:
             valid = sorted(k for k in accepted if k != "profile")
-            raise ValueError(f"task '{name}' has no option(s) {unknown}; it takes {valid}")
+            raise ConfigError(f"task '{name}' has no option(s) {unknown}; it takes {valid}")
     return cls(profile=profile, **options)

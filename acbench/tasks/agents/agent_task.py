@@ -11,6 +11,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from acbench.engines.base import Engine
+from acbench.errors import ConfigError
 from acbench.tasks.agents.env import Environment
 from acbench.tasks.agents.loop import replay, run_episodes
 from acbench.tasks.agents.paper import PaperScorer
@@ -43,7 +44,7 @@ class AgentTask:
     def __init__(self, profile: str = "quick", max_steps: int | None = None,
                  max_new_tokens: int | None = None, batch_size: int | None = None, scoring: str = "paper"):
         if profile not in PROFILES:
-            raise ValueError(f"unknown profile '{profile}': choose from {sorted(PROFILES)}")
+            raise ConfigError(f"unknown profile '{profile}': choose from {sorted(PROFILES)}")
         settings = PROFILES[profile]
         self.profile = profile
         self.scoring = check_scoring(scoring)
@@ -52,7 +53,7 @@ class AgentTask:
         self.max_new_tokens = settings["max_new_tokens"] if max_new_tokens is None else int(max_new_tokens)
         self.batch_size = batch_size
         if self.max_steps < 1 or self.max_new_tokens < 1:
-            raise ValueError("max_steps and max_new_tokens must be at least 1")
+            raise ConfigError("max_steps and max_new_tokens must be at least 1")
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         raise NotImplementedError

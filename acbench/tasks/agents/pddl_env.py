@@ -19,6 +19,7 @@ import json
 import re
 from pathlib import Path
 
+from acbench.errors import ConfigError
 from acbench.tasks.agents.pddl_world import PDDLWorld, atom_text
 from acbench.tasks.base import Sample
 
@@ -180,7 +181,7 @@ def load_pddl_suite(root: str | Path, domains: list[str] | None = None) -> list[
     if domains:
         unknown = sorted(set(domains) - {d.name for d in dirs})
         if unknown:
-            raise ValueError(f"no PDDL domain folder(s) {unknown} in {root}; found {[d.name for d in dirs]}")
+            raise ConfigError(f"no PDDL domain folder(s) {unknown} in {root}; found {[d.name for d in dirs]}")
         dirs = [d for d in dirs if d.name in domains]
     if not dirs:
         raise FileNotFoundError(f"no domain.pddl in {root} or its subfolders")

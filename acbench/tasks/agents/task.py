@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
+from acbench.errors import ConfigError
 from acbench.tasks.agents.agent_task import AgentTask
 from acbench.tasks.agents.env import balanced
 from acbench.tasks.agents.paper import PDDLPaper, ToolPaper
@@ -40,7 +41,7 @@ class PDDLTask(AgentTask):
         super().__init__(profile, max_steps, max_new_tokens, batch_size, scoring)
         self.domains = [d.strip() for d in domains.split(",")] if isinstance(domains, str) else domains
         if (domain is None) != (problems is None):
-            raise ValueError("options `domain` and `problems` go together: a domain file and its problems")
+            raise ConfigError("options `domain` and `problems` go together: a domain file and its problems")
         self.domain, self.problems = domain, problems
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:

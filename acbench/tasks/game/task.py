@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from acbench.errors import ConfigError
 from acbench.tasks.agents.agent_task import AgentTask
 from acbench.tasks.agents.env import balanced
 from acbench.tasks.base import Sample, TaskResult
@@ -48,11 +49,11 @@ class GameTask(AgentTask):
         if self.game_source != "textworld":
             self._jericho = jericho_games(self.game_source, labels)  # a bad path fails here, before any model
         elif labels is not None:
-            raise ValueError("option `labels` is for Jericho game files (game_source=<path>), not the TextWorld suite")
+            raise ConfigError("option `labels` is for Jericho game files (game_source=<path>), not the TextWorld suite")
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         if source is not None:
-            raise ValueError("the game task has no data files: give Jericho games with option `game_source`")
+            raise ConfigError("the game task has no data files: give Jericho games with option `game_source`")
         limit = limit if limit is not None else self.default_limit
         if self.game_source == "textworld":
             picked = balanced([Sample(spec.name, {"spec": spec, "difficulty": spec.difficulty}) for spec in SUITE],
@@ -102,14 +103,14 @@ def jericho_games(game_source: str, labels: str | None = None) -> list[Sample]:
     """
     paths = [p.strip() for p in game_source.split(",") if p.strip()]
     if not paths:
-        raise ValueError("option `game_source` is empty: give `textworld` or Jericho game file paths")
+        raise ConfigError("option `game_source` is empty: give `textworld` or Jericho game file paths")
     for path in paths:
         if not Path(path).is_file():
             raise FileNotFoundError(f"Jericho game file not found: {path} (option game_source; AgentBoard's "
                                     f"games are not downloadable here: give local .z3/.z5/.z8 files, or "
                                     f"game_source=textworld for the built-in generated games)")
         if Path(path).suffix.lower() not in _ZMACHINE:
-            raise ValueError(f"{path} is not a Z-machine game file (.z3, .z5, .z8): Jericho plays only those")
+            raise ConfigError(f"{path} is not a Z-machine game file (.z3, .z5, .z8): Jericho plays only those")
     rows = _read_labels(labels, len(paths)) if labels else [{} for _ in paths]
     samples, used = [], set()
     for path, row in zip(paths, rows):
@@ -130,10 +131,10 @@ def _read_labels(path: str, count: int) -> list[dict]:
         raise FileNotFoundError(f"label file not found: {path} (option labels)")
     rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
     if len(rows) != count:
-        raise ValueError(f"{path} has {len(rows)} label lines for {count} game files: one line per game, in order")
+        raise ConfigError(f"{path} has {len(rows)} label lines for {count} game files: one line per game, in order")
     for i, row in enumerate(rows):
         if not isinstance(row.get("subgoals", []), list):
-            raise ValueError(f"{path} line {i + 1}: `subgoals` must be a list of observation snippets")
+            raise ConfigError(f"{path} line {i + 1}: `subgoals` must be a list of observation snippets")
         if row.get("difficulty", "hard") not in ("easy", "hard"):
-            raise ValueError(f"{path} line {i + 1}: `difficulty` must be easy or hard")
+            raise ConfigError(f"{path} line {i + 1}: `difficulty` must be easy or hard")
     return rows

@@ -19,6 +19,7 @@ from collections import defaultdict
 from statistics import mean
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.errors import ConfigError
 from acbench.metrics import Headline
 from acbench.scoring.text_metrics import METRICS, best_over_answers
 from acbench.tasks.base import (
@@ -99,7 +100,7 @@ class LongBenchTask(SingleTurnTask):
         prompts: str | None = None,
     ):
         if profile not in PROFILE_LIMITS:
-            raise ValueError(f"unknown profile '{profile}': use one of {sorted(PROFILE_LIMITS)}")
+            raise ConfigError(f"unknown profile '{profile}': use one of {sorted(PROFILE_LIMITS)}")
         self.profile = profile
         self.scoring = check_scoring(scoring)
         self.prompts = prompts
@@ -124,7 +125,7 @@ class LongBenchTask(SingleTurnTask):
             taken[dataset] += 1
             samples.append(sample)
         if not samples:
-            raise ValueError(f"no LongBench items in {source or 'the built-in suite'} for datasets {self.datasets}")
+            raise ConfigError(f"no LongBench items in {source or 'the built-in suite'} for datasets {self.datasets}")
         return samples
 
     def max_new_tokens(self, dataset: str) -> int:

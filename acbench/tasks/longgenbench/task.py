@@ -15,6 +15,7 @@ from __future__ import annotations
 from statistics import mean
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.errors import ConfigError
 from acbench.metrics import Headline
 from acbench.tasks.base import ItemScore, Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
 from acbench.tasks.longgenbench.dataset import BUILTIN, LETTERS, Question, pack, parse_answers, read_questions
@@ -95,7 +96,7 @@ class LongGenBenchTask(SingleTurnTask):
         scoring: str = "paper",
     ):
         if profile not in PROFILES:
-            raise ValueError(f"unknown profile '{profile}': use one of {sorted(PROFILES)}")
+            raise ConfigError(f"unknown profile '{profile}': use one of {sorted(PROFILES)}")
         defaults = PROFILES[profile]
         self.profile = profile
         self.scoring = check_scoring(scoring)
@@ -103,9 +104,9 @@ class LongGenBenchTask(SingleTurnTask):
         self.samples_per_kind = samples_per_kind or defaults["samples_per_kind"]
         self.prompt_format = prompt_format or defaults["prompt_format"]
         if self.prompt_format not in ("acbench", "paper"):
-            raise ValueError(f"prompt_format must be 'acbench' or 'paper', got {self.prompt_format!r}")
+            raise ConfigError(f"prompt_format must be 'acbench' or 'paper', got {self.prompt_format!r}")
         if min(self.k.values()) < 1 or (self.samples_per_kind is not None and self.samples_per_kind < 1):
-            raise ValueError("K and samples_per_kind must be positive")
+            raise ConfigError("K and samples_per_kind must be positive")
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         """Pack questions K to a sample. `source`: None (built-in) or a JSONL of GSM8K/MMLU rows.
@@ -133,7 +134,7 @@ class LongGenBenchTask(SingleTurnTask):
                     target=[q.answer for q in group],
                 ))
         if not samples:
-            raise ValueError(
+            raise ConfigError(
                 f"not enough questions in {source or 'the built-in suite'} for one sample of K={self.k}"
             )
         return samples

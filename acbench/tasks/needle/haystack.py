@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from acbench.errors import ConfigError
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 
 
@@ -61,7 +63,7 @@ def file_sentences(path: str | Path) -> tuple[str, ...]:
         raise FileNotFoundError(f"haystack file not found: {path}")
     sentences = tuple(sentences_from_text(path.read_text(encoding="utf-8")))
     if not sentences:
-        raise ValueError(f"{path} has no prose paragraphs to use as filler")
+        raise ConfigError(f"{path} has no prose paragraphs to use as filler")
     return sentences
 
 

@@ -19,6 +19,7 @@ from statistics import mean
 import numpy as np
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.errors import ConfigError
 from acbench.metrics import Headline
 from acbench.scoring.text_metrics import word_recall
 from acbench.tasks.base import ItemScore, Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
@@ -81,18 +82,18 @@ class NeedleTask(SingleTurnTask):
         scoring: str = "paper",
     ):
         if profile not in PROFILES:
-            raise ValueError(f"unknown profile '{profile}': use one of {sorted(PROFILES)}")
+            raise ConfigError(f"unknown profile '{profile}': use one of {sorted(PROFILES)}")
         defaults = PROFILES[profile]
         self.profile = profile
         self.scoring = check_scoring(scoring)
         self.lengths = tuple(int(x) for x in (lengths or defaults["lengths"]))
         self.depths = tuple(float(x) for x in (depths if depths is not None else defaults["depths"]))
         if not self.lengths or not self.depths:
-            raise ValueError("needle needs at least one length and one depth")
+            raise ConfigError("needle needs at least one length and one depth")
         if any(d < 0 or d > 100 for d in self.depths):
-            raise ValueError(f"depths are percentages in [0, 100], got {self.depths}")
+            raise ConfigError(f"depths are percentages in [0, 100], got {self.depths}")
         if any(n <= 0 for n in self.lengths):
-            raise ValueError(f"lengths are positive token counts, got {self.lengths}")
+            raise ConfigError(f"lengths are positive token counts, got {self.lengths}")
         self.needle = needle or defaults["needle"]
         self.question = question or defaults["question"]
         self.answer = answer or defaults["answer"]
@@ -101,7 +102,7 @@ class NeedleTask(SingleTurnTask):
         self.max_new_tokens = max_new_tokens or defaults["max_new_tokens"]
         self.construction = construction or defaults["construction"]
         if self.construction not in ("acbench", "paper"):
-            raise ValueError(f"construction must be 'acbench' or 'paper', got {self.construction!r}")
+            raise ConfigError(f"construction must be 'acbench' or 'paper', got {self.construction!r}")
         self.temperature = defaults["temperature"] if temperature is None else float(temperature)
         self.seed = int(seed)
         self.filler = self._resolve_filler(filler or defaults["filler"])
@@ -134,7 +135,7 @@ class NeedleTask(SingleTurnTask):
         self._text = self._filler_text()
         self._sentences = builtin_sentences() if self.filler == "pydoc_data" else tuple(sentences_from_text(self._text))
         if not self._sentences and self.construction == "acbench":
-            raise ValueError(f"{self.filler} has no prose paragraphs to use as filler")
+            raise ConfigError(f"{self.filler} has no prose paragraphs to use as filler")
         self._codecs.clear()
         samples = [
             Sample(

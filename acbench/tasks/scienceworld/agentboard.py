@@ -22,6 +22,7 @@ import json
 import re
 from pathlib import Path
 
+from acbench.errors import ConfigError
 from acbench.tasks.base import Sample
 
 # AgentBoard's EvalScienceworld.build_simplification_str: the same for every problem
@@ -69,7 +70,7 @@ def read_labels(path: str | Path) -> list[Sample]:
             label = _check_label(line, number, path, known)
             by_key[f"{label['task']}_{label['variation']}"] = label  # dict order: the first place is kept
     if not by_key:
-        raise ValueError(f"{path} has no labels")
+        raise ConfigError(f"{path} has no labels")
     return [Sample(f"{label['task']}/{label['variation']}", label) for label in by_key.values()]
 
 
@@ -78,39 +79,39 @@ def _check_label(line: str, number: int, path: Path, known: set[str]) -> dict:
     try:
         row = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{where}: not JSON ({exc.msg})") from None
+        raise ConfigError(f"{where}: not JSON ({exc.msg})") from None
     if not isinstance(row, dict):
-        raise ValueError(f"{where}: a label is a JSON object")
+        raise ConfigError(f"{where}: a label is a JSON object")
     missing = [k for k in ("goal", "subgoals", "difficulty", "additional_info") if k not in row]
     if missing:
-        raise ValueError(f"{where}: missing {', '.join(missing)} (AgentBoard's label has goal, subgoals, difficulty, "
+        raise ConfigError(f"{where}: missing {', '.join(missing)} (AgentBoard's label has goal, subgoals, difficulty, "
                          f"additional_info.env_name and additional_info.var)")
     info = row["additional_info"]
     if not isinstance(info, dict) or "env_name" not in info or "var" not in info:
-        raise ValueError(f"{where}: additional_info must hold env_name (the ScienceWorld task) and var (its variation)")
+        raise ConfigError(f"{where}: additional_info must hold env_name (the ScienceWorld task) and var (its variation)")
     task, variation = info["env_name"], info["var"]
     if not isinstance(task, str) or _task_name(task) not in known:
-        raise ValueError(f"{where}: '{task}' is not a ScienceWorld task "
+        raise ConfigError(f"{where}: '{task}' is not a ScienceWorld task "
                          f"(scienceworld's tasks: {', '.join(sorted(known))})")
     name = _task_name(task)
     if "power-component" in name or "conductivity" in name:
-        raise ValueError(f"{where}: '{task}' is an electrical task, which ScienceWorld refuses under AgentBoard's "
+        raise ConfigError(f"{where}: '{task}' is an electrical task, which ScienceWorld refuses under AgentBoard's "
                          f"noElectricalAction simplification")
     if isinstance(variation, bool) or not isinstance(variation, int) or variation < 0:
-        raise ValueError(f"{where}: additional_info.var must be a variation number (0, 1, ...), got {variation!r}")
+        raise ConfigError(f"{where}: additional_info.var must be a variation number (0, 1, ...), got {variation!r}")
     if not isinstance(row["goal"], str) or not row["goal"].strip():
-        raise ValueError(f"{where}: goal must be a non-empty string")
+        raise ConfigError(f"{where}: goal must be a non-empty string")
     subgoals = row["subgoals"]
     if not isinstance(subgoals, list) or not subgoals or not all(isinstance(s, str) for s in subgoals):
         # an empty list would divide by zero upstream; a string (the hub viewer's format) is not a list of regexes
-        raise ValueError(f"{where}: subgoals must be a non-empty list of regular expressions (strings)")
+        raise ConfigError(f"{where}: subgoals must be a non-empty list of regular expressions (strings)")
     for pattern in subgoals:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise ValueError(f"{where}: subgoal {pattern!r} is not a valid regular expression ({exc})") from None
+            raise ConfigError(f"{where}: subgoal {pattern!r} is not a valid regular expression ({exc})") from None
     if row["difficulty"] not in ("easy", "hard"):
-        raise ValueError(f"{where}: difficulty must be easy or hard, got {row['difficulty']!r}")
+        raise ConfigError(f"{where}: difficulty must be easy or hard, got {row['difficulty']!r}")
     return {"task": task, "variation": variation, "goal": row["goal"], "subgoals": list(subgoals),
             "difficulty": row["difficulty"], "group": name}
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from acbench.errors import ConfigError
 from acbench.tasks.agents.agent_task import AgentTask
 from acbench.tasks.agents.env import balanced
 from acbench.tasks.base import Sample
@@ -135,23 +136,23 @@ class ScienceWorldTask(AgentTask):
         super().__init__(profile, max_steps, max_new_tokens, LIVE_EPISODES if batch_size is None else int(batch_size),
                          scoring)
         if self.batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1 (episodes, so Java simulators, at once), got {batch_size}")
+            raise ConfigError(f"batch_size must be at least 1 (episodes, so Java simulators, at once), got {batch_size}")
         self.subset = PROFILE_SUBSET[profile] if subset is None else str(subset)
         if self.subset not in SUBSETS:
-            raise ValueError(f"unknown scienceworld subset '{self.subset}': choose from {', '.join(SUBSETS)}")
+            raise ConfigError(f"unknown scienceworld subset '{self.subset}': choose from {', '.join(SUBSETS)}")
         if isinstance(tasks, str):
             tasks = [t.strip() for t in tasks.split(",") if t.strip()]
         self.labels, self.labels_sha256 = labels, None
         if self.subset == "acbench":
             if labels is not None:
-                raise ValueError("option `labels` is AgentBoard's label file: it needs subset=agentboard")
+                raise ConfigError("option `labels` is AgentBoard's label file: it needs subset=agentboard")
             self.tasks = list(tasks or SUBSET)
             self.variations = 1 if variations is None else int(variations)
             if self.variations < 1:
-                raise ValueError("variations must be at least 1")
+                raise ConfigError("variations must be at least 1")
             return
         if variations is not None:
-            raise ValueError("option `variations` is for subset=acbench: AgentBoard's label file names each variation")
+            raise ConfigError("option `variations` is for subset=acbench: AgentBoard's label file names each variation")
         path = hub.hub_labels() if labels is None else Path(labels)  # offline and uncached: fails here, at once
         problems = agentboard.read_labels(path)  # a bad file fails here, before any model loads
         # the results key holds the file's sha256; the hub's file is named by its source, not a cache path
@@ -160,7 +161,7 @@ class ScienceWorldTask(AgentTask):
         if tasks:
             unknown = sorted(set(tasks) - {p.data["task"] for p in problems})
             if unknown:
-                raise ValueError(f"{path} has no problems of task(s) {unknown} (option tasks)")
+                raise ConfigError(f"{path} has no problems of task(s) {unknown} (option tasks)")
             problems = [p for p in problems if p.data["task"] in tasks]
         self.tasks = list(dict.fromkeys(p.data["task"] for p in problems))
         self.variations = None
@@ -168,7 +169,7 @@ class ScienceWorldTask(AgentTask):
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         if source is not None:
-            raise ValueError("scienceworld takes no data source: its tasks are built into the simulator (option "
+            raise ConfigError("scienceworld takes no data source: its tasks are built into the simulator (option "
                              "`tasks`), AgentBoard's from its label file (option `labels`, else the hub)")
         limit = limit if limit is not None else self.default_limit
         if self.subset == "agentboard":

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from acbench.engines.base import Engine, GenerationRequest
+from acbench.errors import ConfigError
 from acbench.metrics import Headline
 from acbench.scoring.embeddings import default_embedding_model, get_embedder
 from acbench.tasks.base import Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
@@ -54,7 +55,7 @@ class TEvalTask(SingleTurnTask):
                  formats: tuple[str, ...] | list[str] = ("str", "json"), scoring: str = "paper",
                  max_new_tokens: int | None = None, batch_size: int = 8):
         if profile not in PROFILES:
-            raise ValueError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
+            raise ConfigError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
         formats = tuple(formats.split(",")) if isinstance(formats, str) else tuple(formats)
         if not formats or set(formats) - {"str", "json"}:
             raise ValueError(f"formats must be a non-empty subset of ('str', 'json'), got {formats}")
