@@ -216,6 +216,7 @@ def run_episodes(
                 episode = Episode(sample, env, max_steps, make_paper(sample, env))
                 if episode.finished:  # max_steps == 0
                     store.add(episode.record(env_name))
+                    close_env(env)
                     bar.update(1)
                 else:
                     live.append(episode)
@@ -227,11 +228,20 @@ def run_episodes(
                 episode.act(output)
                 if episode.finished:
                     store.add(episode.record(env_name))
+                    close_env(episode.env)
                     bar.update(1)
                 else:
                     still.append(episode)
             live = still
     return store.records_for(samples)
+
+
+def close_env(env: Environment) -> None:
+    """Free an environment's simulator as soon as its episode ends (ScienceWorld's is a Java process each);
+    environments without outside resources have no `close`."""
+    close = getattr(env, "close", None)
+    if close is not None:
+        close()
 
 
 def replay(sample: Sample, env: Environment, paper: PaperScorer, actions: list[str], env_name: str,

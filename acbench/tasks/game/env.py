@@ -147,6 +147,12 @@ class GameEnv:
         self.last_observation = clean_observation(text)
         return self.last_observation
 
+    def close(self) -> None:
+        """Close the game's interpreter (the agent loop calls it when the episode ends)."""
+        if self._game is not None:
+            self._game.close()
+            self._game = None
+
     def valid_actions(self) -> list[str]:
         if self.backend == "textworld":
             return sorted(self._admissible)

@@ -58,6 +58,10 @@ class ScienceWorldEnv:
         self.score = 0
         self.steps = 0  # simulator steps taken: tells the paper scorer whether this turn reached the simulator
 
+    def close(self) -> None:
+        """Stop this episode's Java simulator (the agent loop calls it when the episode ends)."""
+        self._sim.close()
+
     def reset(self) -> str:
         """Load the task variation; the first observation (AgentBoard's set-up adds the inventory to it)."""
         self._sim.load(self.task, self.variation, simplificationStr=self.simplifications)

@@ -105,6 +105,25 @@ def test_generate_is_batched_across_episodes():
     assert max(calls) == 3 and sum(calls) == 12
 
 
+def test_each_environment_is_closed_when_its_episode_ends():
+    # ScienceWorld starts a Java simulator per episode: it must stop when its episode ends, not at exit
+    events = []
+    task = ToolOperationTask(max_steps=2, batch_size=1)
+    make_env = task.make_env
+
+    def tracked(sample):
+        env = make_env(sample)
+        events.append(("open", sample.id))
+        env.close = lambda: events.append(("close", sample.id))
+        return env
+
+    task.make_env = tracked
+    samples = task.load(limit=3)
+    task.run(plan_engine({}), samples, ResultStore(None))
+    ids = [s.id for s in samples]
+    assert events == [(kind, i) for i in ids for kind in ("open", "close")]  # one live simulator at a time
+
+
 def test_history_is_trimmed_to_fit_the_context():
     engine = plan_engine({}, max_context=560)  # untrimmed, the last prompts would need ~650 tokens
     task = PDDLTask(max_steps=10, max_new_tokens=48)

@@ -360,12 +360,15 @@ def test_at_most_batch_size_simulators_live_at_once(tmp_path, monkeypatch):
     live_at_start: list[int] = []
 
     class FakeSim:
-        """Counts, at each simulator start, the simulators of episodes still running (fewer than max_steps steps)."""
+        """Counts, at each simulator start, the simulators not yet closed (the loop closes an episode's at its end)."""
 
         def __init__(self, task_name, envStepLimit):
-            live_at_start.append(1 + sum(s.steps < max_steps for s in sims))
+            live_at_start.append(1 + sum(not s.closed for s in sims))
             sims.append(self)
-            self.steps = 0
+            self.steps, self.closed = 0, False
+
+        def close(self):
+            self.closed = True
 
         def load(self, task, variation, simplificationStr):
             pass
@@ -397,7 +400,7 @@ def test_at_most_batch_size_simulators_live_at_once(tmp_path, monkeypatch):
     assert task.batch_size == LIVE_EPISODES == 8
     engine = Counting(lambda request: "Action: look around")
     records = task.run(engine, task.load(), ResultStore(tmp_path / "r.jsonl")).records
-    assert len(records) == len(sims) == 20 and all(s.steps == max_steps for s in sims)
+    assert len(records) == len(sims) == 20 and all(s.steps == max_steps and s.closed for s in sims)
     assert max(live_at_start) == 8 and max(engine.widths) == 8
     # an explicit bound is kept; 0 (unbounded in the loop) is refused
     sims.clear(), live_at_start.clear()
