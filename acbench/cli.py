@@ -77,13 +77,12 @@ def cmd_run(args: argparse.Namespace, forced: dict | None = None) -> int:
 
 
 def cmd_compress(args: argparse.Namespace) -> int:
-    from acbench.compression import compress, validate_against_model
+    from acbench.compression import compress
     from acbench.models import resolve_model
 
     cfg = _config_from_args(args)
     path = resolve_model(cfg.model.name, trust_remote_code=cfg.model.trust_remote_code)
-    validate_against_model(cfg.compression, path)
-    result = compress(cfg.compression, path)
+    result = compress(cfg.compression, path)  # validates against the model before loading any weights
     print(json.dumps({"checkpoint": str(result.path), **result.stats}, indent=2, default=str))
     return 0
 

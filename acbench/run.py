@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable
 
 from acbench import __version__, tracking
-from acbench.metrics import BASE, COMPRESSED, capability_metric, mlflow_metrics, task_metrics
 from acbench.compression import CompressionResult, compress, validate_against_model
+from acbench.compression.validate import TargetLayers
 from acbench.config import RunConfig
 from acbench.engines import LazyEngine
 from acbench.engines.base import Engine
@@ -30,6 +30,7 @@ from acbench.evaluate import (
     retention,
     setup_tasks,
 )
+from acbench.metrics import BASE, COMPRESSED, capability_metric, mlflow_metrics, task_metrics
 from acbench.model_card import run_description, version_card
 from acbench.models import resolve_model
 from acbench.pairing import (
@@ -67,6 +68,7 @@ class Prepared:
     cfg: RunConfig
     model_path: Path
     setups: list[TaskSetup]
+    targets: TargetLayers  # the layers the compression acts on, validated against the model
     compared: ComparedModel | None = None  # the `model` of a reference run (method none)
 
 
@@ -75,8 +77,8 @@ def prepare(cfg: RunConfig) -> Prepared:
     setups = setup_tasks(cfg)
     tracking.check_tracking()
     model_path = resolve_model(cfg.base_model, trust_remote_code=cfg.model.trust_remote_code)  # reference or model
-    validate_against_model(cfg.compression, model_path)
-    return Prepared(cfg, model_path, setups, prepare_compared(cfg, model_path))
+    targets = validate_against_model(cfg.compression, model_path)
+    return Prepared(cfg, model_path, setups, targets, prepare_compared(cfg, model_path))
 
 
 def run_params(cfg: RunConfig) -> dict:
@@ -142,7 +144,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
 
         compressed: CompressionResult | None = None
         if compressing:
-            compressed = compress(cfg.compression, prepared.model_path)
+            compressed = compress(cfg.compression, prepared.model_path, targets=prepared.targets)
             stats = compressed.stats
             log_metrics({f"model/{k}": v for k, v in stats.items() if k not in ("compress_s", "cached")})
             log_metrics({"time/compress_s": stats["compress_s"]})

@@ -54,7 +54,15 @@ def _cell(request):
 
 
 def test_run_logs_metrics_artifacts_and_registers(tiny_model, isolated_tracking, monkeypatch):
+    from acbench.compression import run as compression_run, validate
+
+    reads = []  # the model's layers are read once per run: the run validates, compress() reuses the result
+    real = validate.targeted_layers
+    monkeypatch.setattr(validate, "targeted_layers", lambda *a, **k: reads.append(1) or real(*a, **k))
+    monkeypatch.setattr(compression_run, "validate_against_model",
+                        lambda *a: pytest.fail("compress() validated again what the run had validated"))
     outcome = run_module.run_experiment(_cfg(tiny_model), engine_factory=Scripted(tiny_model))
+    assert len(reads) == 1
 
     client = MlflowClient()
     run = client.get_run(outcome.run_id)

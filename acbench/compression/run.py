@@ -57,7 +57,8 @@ def default_cache_root() -> Path:
     return cache_dir() / "compressed"
 
 
-def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Path | None = None) -> CompressionResult:
+def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Path | None = None,
+             targets: TargetLayers | None = None) -> CompressionResult:
     """Compress the checkpoint at `model_path` as `spec` says, or return the cached result.
 
     Args:
@@ -65,12 +66,15 @@ def compress(spec: CompressionSpec, model_path: str | Path, cache_root: str | Pa
         model_path: a local transformers checkpoint (see `acbench.models.resolve_model`).
         cache_root: directory holding one `<key>/` folder per compressed checkpoint
             (default `<acbench cache>/compressed`).
+        targets: what `validate_against_model(spec, model_path)` returned, when the caller has validated
+            already (a run validates before any heavy work); None validates here.
 
     Raises:
         CompressionError: the spec cannot work on this model (raised before any weight is loaded).
     """
     model_path = Path(model_path).resolve()
-    targets = validate_against_model(spec, model_path)
+    if targets is None:
+        targets = validate_against_model(spec, model_path)
     original_mb = measure.weights_size_mb(model_path)
     if spec.method == "none":
         return CompressionResult(model_path, _original_stats(model_path, targets, original_mb))
