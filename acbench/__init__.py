@@ -5,4 +5,4 @@ Compress a model (llm-compressor), evaluate the original and the compressed mode
 everything in MLflow. Start with `acbench run --help` or `mlflow run . -P method=gptq`.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -244,3 +244,20 @@ def test_the_score_column_averages_capabilities_on_one_scale():
     assert rtn["score"] == pytest.approx((45 + 50 + 70) / 3)  # 55.0; the old mixed scales gave (45 + 0.5 + 7) / 3
     assert original["score"] == pytest.approx((60 + 80 + 90) / 3)
     assert display(table).loc[rtn.name, "score"] == "55.0"
+
+
+def test_runs_of_acbench_0_1_are_left_out_with_a_note():
+    """0.1 logged `<capability>/score` on mixed scales; averaging them with 0-100 headlines would mean nothing."""
+    from acbench.report.build import build_report
+
+    params = {"start_time": 1, "model": "m", "bits": "4", "group_size": "64", "sparsity": None, "pattern": None,
+              "profile": "quick", "tasks": "teval,worfbench", "seed": "0"}
+    old = {"run_id": "old", "method": "gptq", **params, "tool_use/score": 45.0, "workflow/score": 0.5,
+           "base/tool_use/score": 60.0, "base/workflow/score": 0.8}
+    new = {"run_id": "new", "method": "rtn", **params, "compressed/tool_use/score": 40.0,
+           "base/tool_use/score": 60.0}
+    report = build_report(["x"], runs=pd.DataFrame([old, new]))
+    assert report.legacy == 1 and list(report.runs["run_id"]) == ["new"]
+    assert set(report.table["method"]) == {"rtn", "base"}
+    assert "1 finished run(s) logged by acbench 0.1 are not in these tables" in report.markdown
+    assert build_report(["x"], runs=pd.DataFrame([new])).legacy_note == ""

@@ -14,7 +14,7 @@ import pandas as pd
 from acbench.report.figures import budget_scatter, retention_bars
 from acbench.report.format import to_html_page, to_markdown
 from acbench.report.stats_table import display_task_stats, task_stats_table
-from acbench.report.tables import budget_table, collect_runs, comparison_table, display
+from acbench.report.tables import budget_table, collect_runs, comparison_table, display, legacy_runs
 
 NOTE = ("Scores are each capability's mean task headline, every headline on 0-100 (T-Eval and LongBench as "
         "printed, WorfBench F1 and progress rates x 100, needle x 10; acbench/metrics.py); retention is compressed "
@@ -34,6 +34,15 @@ class Report:
     budget: pd.DataFrame
     figures: dict = field(default_factory=dict)
     task_stats: pd.DataFrame = field(default_factory=pd.DataFrame)
+    legacy: int = 0  # runs left out: logged by acbench 0.1 under metric names on mixed scales
+
+    @property
+    def legacy_note(self) -> str:
+        if not self.legacy:
+            return ""
+        return (f"{self.legacy} finished run(s) logged by acbench 0.1 are not in these tables: their capability "
+                "scores (`<capability>/score`) mix scales (T-Eval 0-100, WorfBench 0-1, needle 0-10) and cannot be "
+                "compared with today's 0-100 headlines. Run their configurations again to include them.\n\n")
 
     @property
     def markdown(self) -> str:
@@ -41,7 +50,7 @@ class Report:
                 f"## Same memory budget (smallest first)\n\n{to_markdown(display(self.budget))}\n")
         if len(self.task_stats):
             text += f"## Per-task statistics\n\n{to_markdown(display_task_stats(self.task_stats))}\n"
-        return text + f"{NOTE}\n"
+        return text + self.legacy_note + f"{NOTE}\n"
 
     def sections(self) -> dict[str, pd.DataFrame]:
         """The displayed tables by heading (HTML page)."""
@@ -64,13 +73,15 @@ def _jsonable(frame: pd.DataFrame) -> pd.DataFrame:
 def build_report(experiments: list[str], runs: pd.DataFrame | None = None) -> Report:
     """Query the runs (unless given) and build tables and figures."""
     runs = collect_runs(experiments) if runs is None else runs
+    legacy = legacy_runs(runs)
+    runs = runs[~legacy]
     table = comparison_table(runs)
     budget = budget_table(table)
     figures = {}
     if len(table):
         figures["retention_by_capability.png"] = retention_bars(table)
         figures["score_vs_size.png"] = budget_scatter(budget)
-    return Report(list(experiments), runs, table, budget, figures, task_stats_table(runs))
+    return Report(list(experiments), runs, table, budget, figures, task_stats_table(runs), int(legacy.sum()))
 
 
 def write_report(report: Report, out: Path, formats: list[str]) -> list[Path]:

@@ -19,6 +19,8 @@ score is on 0-100 (acbench/metrics.py), so the `score` column (their mean) avera
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from acbench import metrics as names
@@ -36,6 +38,7 @@ _LABELLED = ("model", "method", "bits", "group_size", "sparsity", "pattern", "pr
 _VARIANT = [name for name in _PARAMS if name not in _LABELLED]
 _EMPTY = ("", "''", '""')  # how `mlflow run` logs a -P parameter left at its empty default
 STATS_TAG = "acbench.stats."
+_LEGACY = re.compile(r"^([a-z_]+)/score$")  # acbench 0.1: `<capability>/score`, mixed scales
 _SKIP_KINDS = {"sweep", "sweep-invocation", "report", "grid"}
 
 
@@ -115,6 +118,15 @@ def capabilities(runs: pd.DataFrame) -> list[str]:
     """Capabilities with a `base/` or `compressed/<capability>/score` column, in a stable (paper) order."""
     found = {parsed[1] for c in runs.columns if (parsed := names.parse_capability_metric(c))}
     return [c for c in CAPABILITIES if c in found] + sorted(found - set(CAPABILITIES))
+
+
+def legacy_runs(runs: pd.DataFrame) -> pd.Series:
+    """Mask of runs logged by acbench 0.1: they hold `<capability>/score` (no role; mixed scales), a name that
+    `acbench.metrics` never writes, so their numbers cannot join the report's 0-100 headlines."""
+    old = [c for c in runs.columns if _LEGACY.match(c) and c.split("/")[0] in CAPABILITIES]
+    if not old:
+        return pd.Series(False, index=runs.index)
+    return runs[old].notna().any(axis=1)
 
 
 def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
