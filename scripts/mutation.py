@@ -8,7 +8,7 @@
 How it works: mutmut 3 reads its settings from `[tool.mutmut]` of the pyproject.toml in its working
 directory and writes a `mutants/` tree there. So that the repository is never touched, each target runs in
 its own working directory (`--workdir`, default `/tmp/acbench-mutation/<target>`) holding a copy of
-`acbench/` and `tests/` as committed (HEAD; `--worktree`: as they are now) and a generated pyproject.toml
+`acbench/`, `tests/` and MLproject as committed (HEAD; `--worktree`: as they are now) and a generated pyproject.toml
 naming the files to mutate and the few test files
 that exercise them (`pytest -x -q -p no:cacheprovider`). Only the functions matched by the target's globs
 are counted (mutmut names a mutant `acbench.evaluate.x_retention__mutmut_3`; a method
@@ -183,6 +183,7 @@ def mutmut_config(target: Target) -> str:
         [tool.mutmut]
         source_paths = ["acbench"]
         only_mutate = [{only}]
+        also_copy = [{", ".join(json.dumps(f) for f in COPIED_FILES)}]
         pytest_add_cli_args = [{", ".join(json.dumps(a) for a in args)}]
         pytest_add_cli_args_test_selection = [{tests}]
         use_git_change_detection = false
@@ -196,18 +197,25 @@ def mutmut_config(target: Target) -> str:
         """)
 
 
+# What the copy holds: the package, the tests, and the repository files tests read (test_config checks MLproject)
+COPIED_FOLDERS = ("acbench", "tests")
+COPIED_FILES = ("MLproject",)
+
+
 def prepare(name: str, target: Target, workdir: Path, worktree: bool) -> None:
-    """Copy `acbench/` and `tests/` as committed (HEAD), or as they are in the working tree (`--worktree`)."""
+    """Copy `acbench/`, `tests/` and MLproject as committed (HEAD), or as in the working tree (`--worktree`)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    for folder in ("acbench", "tests"):
+    for folder in COPIED_FOLDERS:
         if (workdir / folder).exists():
             shutil.rmtree(workdir / folder)
     if worktree:
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        for folder in ("acbench", "tests"):
+        for folder in COPIED_FOLDERS:
             shutil.copytree(REPO / folder, workdir / folder, ignore=ignore)
+        for file in COPIED_FILES:
+            shutil.copy2(REPO / file, workdir / file)
     else:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD", "acbench", "tests"],
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD", *COPIED_FOLDERS, *COPIED_FILES],
                                  check=True, stdout=subprocess.PIPE).stdout
         subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
     (workdir / "pyproject.toml").write_text(mutmut_config(target))

@@ -129,6 +129,9 @@ def test_bound_metric_names():
     assert bound_metric("retention/tool_use", "hi") == "stats/tool_use/retention_hi"
     assert bound_metric("retention/task/needle", "lo", {"needle": "long_context"}) == (
         "stats/long_context/needle/retention_lo")
-    assert bound_metric("workflow/score", "lo") == "stats/workflow/compressed_lo"
+    assert bound_metric("workflow/score", "lo") == "stats/workflow/compressed_lo"  # the name before roles
+    # `<role>/<capability>/score` (acbench/metrics.py): each role's bound under its capability
+    assert bound_metric("compressed/workflow/score", "lo") == "stats/workflow/compressed_lo"
+    assert bound_metric("base/tool_use/score", "hi") == "stats/tool_use/base_hi"
     with pytest.raises(ValueError, match="no interval bound"):
         bound_metric("model/size_mb", "lo")
