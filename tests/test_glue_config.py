@@ -128,3 +128,80 @@ def test_config_hash_is_stable_for_configs_that_predate_new_fields():
     del data["model"]["reference"]
     assert data["engine"]["tensor_parallel"] == 2
     assert tp.config_hash() == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def test_the_flat_schema_is_derived_from_the_fields_as_written_here():
+    """Every flat parameter: (section, field, kind, default, optional, choices, result). `_params()` is called
+    afresh: PARAMS itself is built once at import (and mutation testing imports before it changes the code)."""
+    from acbench.config import _kind, _params
+
+    auto = ("auto", "float32", "bfloat16", "float16")
+    expected = {
+        "actorder": ("compression", "actorder", "str", "static", True, None, True),
+        "analysis": (None, "analysis", "bool", True, False, None, False),
+        "backend": ("engine", "backend", "str", "hf", False, ("hf", "vllm"), True),
+        "batch_size": ("engine", "batch_size", "int", 16, False, None, False),
+        "bits": ("compression", "bits", "int", 4, False, None, True),
+        "calib_samples": ("compression", "calib_samples", "int", 128, False, None, True),
+        "calib_seq_len": ("compression", "calib_seq_len", "int", 512, False, None, True),
+        "calib_source": ("compression", "calib_source", "str", None, True, None, True),
+        "dampening": ("compression", "dampening", "float", 0.01, False, None, True),
+        "distributed_backend": ("engine", "distributed_backend", "str", None, True, ("mp", "ray"), False),
+        "dtype": ("model", "dtype", "str", "auto", False, auto, True),
+        "experiment": (None, "experiment", "str", "acbench", False, None, False),
+        "group_size": ("compression", "group_size", "int", 64, True, None, True),
+        "ignore": ("compression", "ignore", "list", ("lm_head",), False, None, True),
+        "kv_bits": ("engine", "kv_bits", "str", "16", False, None, True),
+        "limit": (None, "limit", "int", None, True, None, True),
+        "max_context": ("engine", "max_context", "int", None, True, None, True),
+        "method": ("compression", "method", "str", "gptq", False, None, True),
+        "model": ("model", "name", "str", "smollm2-135m", False, None, True),
+        "pattern": ("compression", "pattern", "str", "unstructured", False, None, True),
+        "pipeline_parallel": ("engine", "pipeline_parallel", "int", 1, False, None, False),
+        "profile": (None, "profile", "str", "quick", False, ("quick", "paper"), True),
+        "reference": ("model", "reference", "str", None, True, None, True),
+        "register": (None, "register_checkpoint", "bool", True, False, None, False),
+        "seed": ("compression", "seed", "int", 0, False, None, True),
+        "smoothing_strength": ("compression", "smoothing_strength", "float", 0.5, False, None, True),
+        "sparsity": ("compression", "sparsity", "float", 0.5, False, None, True),
+        "symmetric": ("compression", "symmetric", "bool", True, False, None, True),
+        "tasks": (None, "tasks", "list", ("teval", "worfbench", "needle", "pddl"), False, None, True),
+        "tensor_parallel": ("engine", "tensor_parallel", "int", 1, False, None, False),
+        "trust_remote_code": ("model", "trust_remote_code", "bool", False, False, None, False),
+    }
+    params = _params()
+    assert list(params) == sorted(expected)  # task_options has no flat form; names sorted
+    got = {n: (p.section, p.field, p.kind, p.default, p.optional, p.choices, p.result) for n, p in params.items()}
+    assert got == expected
+    assert all(name == p.name for name, p in params.items())
+    with pytest.raises(TypeError, match=r"no flat form for a field annotated <class 'dict'>: add one to "
+                                        r"acbench.config._kind"):
+        _kind(dict)
+
+
+def test_skipped_values_and_whole_fields_do_not_stop_the_parameters_after_them():
+    # an empty value, a field with no flat form: skipped or placed whole, and the next parameter still counts
+    cfg = RunConfig.from_params({"bits": None, "group_size": "", "task_options": {}, "method": "rtn"})
+    assert cfg.compression.method == "rtn" and cfg.task_options == {}
+    # a section that is not a mapping is reported by validation, together with the errors after it
+    with pytest.raises(ConfigError) as err:
+        RunConfig.from_params({"bits": "4", "batch_size": "0"}, base={"compression": 4})
+    assert "\n  compression: " in str(err.value) and "\n  engine.batch_size: Input should be greater" in str(err.value)
+
+
+def test_load_config_merges_nested_overrides_and_names_no_file_for_a_mapping():
+    from acbench.config import load_config
+
+    cfg = load_config({"task_options": {"needle": {"size": 4}}},
+                      {"task_options": {"needle": {"data": "x"}, "pddl": {"size": 2}}})
+    assert cfg.task_options == {"needle": {"size": 4, "data": "x"}, "pddl": {"size": 2}}
+    # a section only the overrides have is taken as it is
+    cfg = load_config({}, {"task_options": {"needle": {"size": 4}}, "compression": {"method": "rtn"}})
+    assert cfg.task_options == {"needle": {"size": 4}} and cfg.compression.method == "rtn"
+    # from a mapping there is no file to name: the message starts with the error itself
+    with pytest.raises(ConfigError) as err:
+        load_config({"bits": "5"})
+    assert str(err.value) == ("invalid run configuration:\n"
+                              "  compression.bits: Value error, bits must be 2, 3, 4 or 8, not 5")
+    # a list in flat form is joined by commas
+    assert load_config({"tasks": "needle,pddl"}).flat_params()["tasks"] == "needle,pddl"
