@@ -169,7 +169,7 @@ EQUIVALENT: dict[str, str] = {
         "f.read(2) after seeking to the last byte reads that one byte, as f.read(1) does",
     "acbench.evaluate.x_full_options__mutmut_14":
         "`(task is not None) or True`: with task None, getattr(None, key, default) is the default anyway",
-    "acbench.sweep.runner.x__objective__mutmut_170":
+    "acbench.sweep.runner.x__objective__mutmut_155":
         "a one-objective trial returning [value] instead of value: Optuna accepts a one-element sequence and "
         "records the same value",
 }
