@@ -79,6 +79,17 @@ TARGETS: dict[str, Target] = {
         ("acbench.compression.spec.*",),
         ("tests/compression/test_spec.py", "tests/test_glue_cache_key.py", "tests/test_error_messages.py"),
     ),
+    # each method's own facts, checks and labels, and the registry that finds them
+    "methods": Target(
+        ("acbench/compression/methods/_base.py", "acbench/compression/methods/_registry.py",
+         "acbench/compression/methods/awq.py", "acbench/compression/methods/fp8.py",
+         "acbench/compression/methods/gptq.py", "acbench/compression/methods/magnitude.py",
+         "acbench/compression/methods/rtn.py", "acbench/compression/methods/smoothquant.py",
+         "acbench/compression/methods/sparsegpt.py", "acbench/compression/methods/wanda.py"),
+        ("acbench.compression.methods.*",),
+        ("tests/compression/test_methods.py", "tests/compression/test_spec.py", "tests/compression/test_recipe.py",
+         "tests/test_glue_cache_key.py", "tests/test_error_messages.py", "tests/test_report.py::test_setting_labels"),
+    ),
     # validation against the model's layer widths
     "validate": Target(
         ("acbench/compression/validate.py",),

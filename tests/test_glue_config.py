@@ -85,11 +85,13 @@ def test_validation_errors_are_listed_one_per_line_with_their_place():
         RunConfig.from_params({}, base={"tasks": False})
     assert str(err.value) == ("invalid run configuration:\n  tasks: Value error, tasks must be task or capability "
                               "names (a comma-separated string or a list of strings), got False")
-    # a validator that fails with a TypeError (pydantic passes those through): a ConfigError with its text, not a
-    # traceback; here `group_size: [1]` in a YAML file reaches int() (the text does not name the field)
-    with pytest.raises(ConfigError) as err:
-        RunConfig.from_params({}, base={"compression": {"method": "gptq", "group_size": [1]}})
-    assert str(err.value) == "int() argument must be a string, a bytes-like object or a real number, not 'list'"
+    # `group_size: [1]` or `64.5` in a YAML file: an error naming the field (int() alone raised a TypeError that
+    # pydantic passes through without the field's name, and took 64.5 as 64)
+    for bad in ([1], 64.5, True, "x"):
+        with pytest.raises(ConfigError) as err:
+            RunConfig.from_params({}, base={"compression": {"method": "gptq", "group_size": bad}})
+        assert str(err.value) == ("invalid run configuration:\n  compression.group_size: Value error, group_size must "
+                                  f"be a positive integer, or None/-1 for per-channel; got {bad!r}")
 
 
 PARALLEL = ("tensor_parallel", "pipeline_parallel", "distributed_backend")  # engine fields added in issue 15

@@ -102,10 +102,14 @@ class CompressionSpec(BaseModel):
     def _group_size(cls, value: Any) -> int | None:
         if value is None or value == -1 or (isinstance(value, str) and value.lower() in ("none", "channel", "-1")):
             return None
-        size = int(value)
-        if size <= 0:
-            raise ValueError(f"group_size must be a positive integer, or None/-1 for per-channel; got {value}")
-        return size
+        message = f"group_size must be a positive integer, or None/-1 for per-channel; got {value!r}"
+        try:  # int() alone would take 64.5 as 64 and raise a TypeError (no field name) on a list
+            number = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+        except ValueError:
+            number = None
+        if number is None or not number.is_integer() or number <= 0:
+            raise ValueError(message)
+        return int(number)
 
     @field_validator("sparsity")
     @classmethod
