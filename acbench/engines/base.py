@@ -5,6 +5,7 @@ Tasks never import a backend; they build `GenerationRequest`s and call `engine.g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -59,8 +60,15 @@ class Engine(Protocol):
     name: str
     max_context: int
 
-    def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
-        """Complete each request; returns one string per request, stop strings removed."""
+    def generate(self, requests: list[GenerationRequest], progress: bool = True,
+                 on_result: Callable[[int, str], None] | None = None, max_batch: int | None = None) -> list[str]:
+        """Complete each request; returns one string per request, stop strings removed.
+
+        `on_result(i, text)` is called as soon as request i's text is final, before `generate` returns, so a
+        caller can save results as they come (a task hands all its requests over in one call and still resumes
+        item by item). `max_batch` caps how many requests run side by side in this call (long prompts: memory)
+        below the engine's own batch size; None: the engine's.
+        """
         ...
 
     def count_tokens(self, text: str) -> int:

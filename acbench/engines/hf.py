@@ -15,6 +15,7 @@ on left-padded batches. Compressed-tensors checkpoints load through transformers
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 
@@ -133,20 +134,29 @@ class HFEngine:
         return ids
 
     # -- generation -------------------------------------------------------------------------------
-    def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
+    def generate(self, requests: list[GenerationRequest], progress: bool = True,
+                 on_result: Callable[[int, str], None] | None = None, max_batch: int | None = None) -> list[str]:
         encoded = [(i, self._prompt_ids(r)) for i, r in enumerate(requests)]
         if self.device == "cpu":
             share_cores()  # other acbench processes on this machine may have started or finished
+        width = min(self.batch_size, max_batch or self.batch_size)  # read per call: benches change batch_size
         if self.scheduler is None:
-            return self._generate_padded(requests, encoded, progress)
-        self.scheduler.batch_size = self.batch_size  # callers (benches) may change it after loading
+            return self._generate_padded(requests, encoded, progress, on_result, width)
+        self.scheduler.batch_size = width
+        texts: list[str | None] = [None] * len(requests)
+
+        def done(i: int, ids: list[int]) -> None:
+            texts[i] = cut_at_stop(self.tokenizer.decode(ids, skip_special_tokens=True), requests[i].stop)
+            if on_result is not None:
+                on_result(i, texts[i])
+            bar.update(1)
+
         with progress_bar(total=len(requests), desc="generate", disable=not progress) as bar:
-            generated = self.scheduler.run([ids for _, ids in encoded], requests, on_done=lambda _: bar.update(1))
-        texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-        return [cut_at_stop(t, r.stop) for t, r in zip(texts, requests)]
+            self.scheduler.run([ids for _, ids in encoded], requests, on_done=done)
+        return texts  # type: ignore[return-value]
 
     def _generate_padded(self, requests: list[GenerationRequest], encoded: list[tuple[int, list[int]]],
-                         progress: bool) -> list[str]:
+                         progress: bool, on_result: Callable[[int, str], None] | None, width: int) -> list[str]:
         """Batches of one generation setting, left-padded, through `model.generate` (the pre-scheduler path)."""
         outputs: list[str | None] = [None] * len(requests)
 
@@ -157,11 +167,13 @@ class HFEngine:
         with progress_bar(total=len(requests), desc="generate", disable=not progress) as bar:
             for key, group in groupby(sorted(encoded, key=settings), key=settings):
                 group = sorted(group, key=lambda item: len(item[1]))
-                for start in range(0, len(group), self.batch_size):
-                    batch = group[start : start + self.batch_size]
+                for start in range(0, len(group), width):
+                    batch = group[start : start + width]
                     texts = self._generate_batch([ids for _, ids in batch], requests[batch[0][0]])
                     for (i, _), text in zip(batch, texts):
                         outputs[i] = text
+                        if on_result is not None:
+                            on_result(i, text)
                     bar.update(len(batch))
         return outputs  # type: ignore[return-value]
 

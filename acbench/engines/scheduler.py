@@ -145,12 +145,13 @@ class Scheduler:
 
     # -- the loop ---------------------------------------------------------------------------------
     @torch.inference_mode()
-    def run(self, prompts: Sequence[list[int]], requests: Sequence, on_done: Callable[[int], None] | None = None,
+    def run(self, prompts: Sequence[list[int]], requests: Sequence,
+            on_done: Callable[[int, list[int]], None] | None = None,
             keep_logits: bool = False) -> list[list[int]]:
         """Generated token ids (EOS included, as `generate` returns them) for each request, in order.
 
-        `requests` supply the settings (max_new_tokens, stop, temperature, seed); `on_done(i)` is called when
-        request i finishes; `keep_logits` keeps each row's float32 logits per step in `self.logits` (tests).
+        `requests` supply the settings (max_new_tokens, stop, temperature, seed); `on_done(i, ids)` is called
+        when request i finishes, with its generated ids; `keep_logits` keeps each row's float32 logits per step in `self.logits` (tests).
         """
         if any(len(p) == 0 for p in prompts):
             raise ValueError("a prompt has no tokens: nothing to condition the first output token on")
@@ -161,7 +162,7 @@ class Scheduler:
             if r.max_new_tokens <= 0:
                 results[i] = []
                 if on_done:
-                    on_done(i)
+                    on_done(i, [])
                 continue
             sample = r.temperature > 0
             gen = torch.Generator(device="cpu").manual_seed(r.seed) if sample else None
@@ -199,7 +200,7 @@ class Scheduler:
                     if self.store is not None:
                         self._store_row(k, row, layers, mask)
                     if on_done:
-                        on_done(row.index)
+                        on_done(row.index, row.generated)
                 keep = [k for k, row in enumerate(rows) if not row.done]
                 rows = [rows[k] for k in keep]
                 layers, mask = self._select(layers, mask, keep)

@@ -25,12 +25,15 @@ class ScriptedEngine:
         self.max_context = max_context
         self.requests: list[GenerationRequest] = []  # every request seen, for assertions
 
-    def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
+    def generate(self, requests: list[GenerationRequest], progress: bool = True,
+                 on_result: Callable[[int, str], None] | None = None, max_batch: int | None = None) -> list[str]:
         outputs = []
-        for request in requests:
+        for i, request in enumerate(requests):
             self.requests.append(request)
             text = self._script(request) if self._callable else self._script()
             outputs.append(cut_at_stop(text, request.stop))
+            if on_result is not None:
+                on_result(i, outputs[-1])
         return outputs
 
     def count_tokens(self, text: str) -> int:

@@ -13,6 +13,7 @@ Its request mapping and these arguments are unit-tested with a stand-in `vllm` m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
@@ -83,7 +84,10 @@ class VLLMEngine:
             seed=request.seed,
         )
 
-    def generate(self, requests: list[GenerationRequest], progress: bool = True) -> list[str]:
+    def generate(self, requests: list[GenerationRequest], progress: bool = True,
+                 on_result: Callable[[int, str], None] | None = None, max_batch: int | None = None) -> list[str]:
+        """vLLM schedules and pages its own batch (`max_batch` does not apply); results come back together,
+        so `on_result` is called for each once the call is done."""
         if not requests:
             return []
         texts: list[str] = [""] * len(requests)
@@ -99,7 +103,11 @@ class VLLMEngine:
                                          [self.sampling_params(requests[i]) for i in raw], use_tqdm=progress)
             for i, out in zip(raw, outputs):
                 texts[i] = out.outputs[0].text
-        return [cut_at_stop(text, r.stop) for text, r in zip(texts, requests)]
+        texts = [cut_at_stop(text, r.stop) for text, r in zip(texts, requests)]
+        if on_result is not None:
+            for i, text in enumerate(texts):
+                on_result(i, text)
+        return texts
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -170,7 +170,7 @@ class SingleTurnTask:
     capability = RegisteredCapability()
     headline: Headline
     version: str = "1"
-    batch_size: int = 8
+    batch_size: int | None = None  # at most this many requests side by side (long prompts: memory); None: the engine's
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         raise NotImplementedError
@@ -201,15 +201,20 @@ class SingleTurnTask:
         return {"id": sample.id, "prompt": prompt, "prediction": prediction, **fields}
 
     def run(self, engine: Engine, samples: list[Sample], store: ResultStore) -> TaskResult:
+        """Every pending item in one `generate` call, so the engine keeps its batch full until the end (a new
+        request takes the place of each finished one); each item is scored and saved as soon as its answer is
+        final, so an interrupted run resumes item by item."""
         todo = [s for s in samples if s.id not in store]
+        requests = [self.request(s, engine) for s in todo]
         with progress_bar(total=len(samples), desc=self.name, initial=len(samples) - len(todo)) as bar:
-            for start in range(0, len(todo), self.batch_size):
-                batch = todo[start : start + self.batch_size]
-                requests = [self.request(s, engine) for s in batch]
-                outputs = engine.generate(requests, progress=False)
-                for sample, request, output in zip(batch, requests, outputs):
-                    store.add(self._record(sample, list(request.messages), self.finish_output(output, request, engine)))
-                bar.update(len(batch))
+
+            def save(i: int, output: str) -> None:
+                answer = self.finish_output(output, requests[i], engine)
+                store.add(self._record(todo[i], list(requests[i].messages), answer))
+                bar.update(1)
+
+            if todo:
+                engine.generate(requests, progress=False, on_result=save, max_batch=self.batch_size)
         return self.aggregate(store.records_for(samples))
 
     def score_predictions(self, samples: list[Sample], predictions: dict[str, str]) -> TaskResult:

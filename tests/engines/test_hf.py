@@ -21,6 +21,25 @@ def test_generate_returns_one_string_per_request_in_order(tiny_engine):
     assert batched == single  # left padding and length sorting change nothing under greedy decoding
 
 
+@pytest.mark.parametrize("scheduler", ["continuous", "padded"])
+def test_each_result_is_handed_over_as_it_is_final_and_max_batch_caps_the_width(tiny_model, scheduler):
+    engine = HFEngine(tiny_model, batch_size=4, scheduler=scheduler, prefix_cache_tokens=0)
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=n) for p, n in
+                [("a", 2), ("b c d", 6), ("e f", 4), ("g", 3), ("h i j k", 5)]]
+    widths = []
+    if engine.scheduler is not None:  # rows prefilled at once never exceed the cap
+        prefill = engine.scheduler._prefill
+        engine.scheduler._prefill = lambda prompts: widths.append(len(prompts)) or prefill(prompts)
+    else:
+        batch = engine._generate_batch
+        engine._generate_batch = lambda ids, request: widths.append(len(ids)) or batch(ids, request)
+    seen = []
+    texts = engine.generate(requests, progress=False, on_result=lambda i, t: seen.append((i, t)), max_batch=2)
+    assert sorted(seen) == list(enumerate(texts))  # every request once, with the text generate returns
+    assert max(widths) <= 2 and sum(widths) == len(requests)
+    assert texts == HFEngine(tiny_model, batch_size=4, scheduler=scheduler).generate(requests, progress=False)
+
+
 def test_forward_masks_padding(tiny_engine):
     out = tiny_engine.forward(["one", "one two three four five"], max_length=16)
     lengths = out.mask.sum(dim=1).tolist()

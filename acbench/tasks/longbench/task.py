@@ -90,7 +90,7 @@ class LongBenchTask(SingleTurnTask):
     name = "longbench"
     headline = Headline("score")  # 0-100, as upstream's result.json
     version = "2"
-    batch_size = 2  # prompts of thousands of tokens: small batches keep padding and memory down
+    batch_size = 2  # prompts of thousands of tokens: at most 2 side by side keeps the KV cache's memory down
 
     def __init__(
         self,

@@ -84,7 +84,7 @@ class LongGenBenchTask(SingleTurnTask):
     name = "longgenbench"
     headline = Headline("score")  # 0-100
     version = "2"
-    batch_size = 4
+    batch_size = 4  # long prompts and long answers: at most 4 side by side keeps the KV cache's memory down
 
     def __init__(
         self,

@@ -45,6 +45,7 @@ class TEvalTask(SingleTurnTask):
         scoring: "paper" (upstream's rules, the default) or "strict"; picks the headline only, since every
             item is scored both ways.
         max_new_tokens: one budget for every item instead of the profile's.
+        batch_size: at most this many items side by side (None: the engine's batch size).
     """
 
     name = "teval"
@@ -53,7 +54,7 @@ class TEvalTask(SingleTurnTask):
 
     def __init__(self, profile: str = "quick", embedding_model=None,
                  formats: tuple[str, ...] | list[str] = ("str", "json"), scoring: str = "paper",
-                 max_new_tokens: int | None = None, batch_size: int = 8):
+                 max_new_tokens: int | None = None, batch_size: int | None = None):
         if profile not in PROFILES:
             raise ConfigError(f"unknown profile {profile!r}; choose from {sorted(PROFILES)}")
         formats = tuple(formats.split(",")) if isinstance(formats, str) else tuple(formats)
