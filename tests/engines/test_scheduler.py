@@ -272,3 +272,14 @@ def test_prefill_padding_columns_hold_zeros_and_positions_skip_them(engine):
     for prompt, row in zip(prompts, logits):
         alone = fresh._prefill([prompt])[2][0]
         assert row.sub(alone).abs().max() < 1e-4  # padding and reuse do not move positions or values
+
+
+def test_prefill_groups_keep_padding_within_the_slack():
+    from acbench.engines.scheduler import similar_lengths
+
+    # 250, 260, 270: padded 3 x 270 = 810 <= 1.25 x 780; a 500 would pad to 4 x 500 = 2000 > 1.25 x 1280
+    assert similar_lengths([250, 260, 270, 500, 520, 1000, 1000, 1100]) == [range(0, 3), range(3, 5), range(5, 8)]
+    assert similar_lengths([10] * 5) == [range(0, 5)]  # equal lengths: one forward
+    assert similar_lengths([1, 2]) == [range(0, 1), range(1, 2)]  # 2 x 2 = 4 > 1.25 x 3
+    assert similar_lengths([]) == []
+    assert similar_lengths([4, 5], slack=2.0) == [range(0, 2)]
