@@ -238,10 +238,10 @@ def _objective(where: str, item: Any) -> Objective:
     metric = str(item["metric"])
     if item.get("bound") is not None:
         from acbench.stats.naming import bound_metric
-        from acbench.tasks.registry import TASKS
+        from acbench.tasks.registry import TASKS, capability_of
 
         try:
-            metric = bound_metric(metric, str(item["bound"]), {name: cap for name, (cap, _) in TASKS.items()})
+            metric = bound_metric(metric, str(item["bound"]), {name: capability_of(name) for name in TASKS})
         except ValueError as err:
             raise ConfigError(f"{where}: objective '{item['metric']}': {err}") from None
     return Objective(metric, direction)
