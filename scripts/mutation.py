@@ -183,6 +183,21 @@ EQUIVALENT: dict[str, str] = {
     "acbench.sweep.runner.x__objective__mutmut_155":
         "a one-objective trial returning [value] instead of value: Optuna accepts a one-element sequence and "
         "records the same value",
+    # acbench/compression/methods
+    "acbench.compression.methods._base.x_weight_args__mutmut_22":
+        "`group_size if grouped or True`: when not grouped spec.group_size is None, the value of the else branch",
+    "acbench.compression.methods._base.xǁPruningMethodǁcheck__mutmut_11":
+        "`>= 1e-9` for `> 1e-9`: differs only where |sparsity - (1 - n/m)| is the float 1e-9 exactly, and no "
+        "float sparsity is (checked for every n:m with m <= 64: near 1 - n/m >= 1/64 floats differ by multiples of "
+        "2**-59, and the float 1e-9 is an odd multiple of 2**-82)",
+    **{f"acbench.compression.methods.{module}.xǁ{cls}ǁmodifiers__mutmut_{n}":
+       f"targets=['Linear'] dropped: {where}'s default targets are ['Linear'] (llmcompressor 0.14.0.1), the "
+       "same modifier" for module, cls, n, where in (
+           ("fp8", "FP8", 4, "QuantizationModifier (QuantizationMixin)"),
+           ("smoothquant", "SmoothQuant", 6, "GPTQModifier (QuantizationMixin)"),
+           ("wanda", "Wanda", 7, "WandaPruningModifier (SparsityModifierBase)"),
+           ("sparsegpt", "SparseGPT", 9, "SparseGPTModifier (SparsityModifierBase)"),
+           ("magnitude", "Magnitude", 7, "our OneShotMagnitudePruningModifier (_modifiers.py)"))},
 }
 
 

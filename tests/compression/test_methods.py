@@ -227,3 +227,111 @@ def test_registration_rejects_malformed_methods():
         register_method(Muddled)
     assert [m.name for m in registered_methods()] == ["rtn", "gptq", "awq", "smoothquant", "fp8", "magnitude",
                                                       "wanda", "sparsegpt"]
+
+
+# ---- the kinds' shared helpers, checks and labels, by hand --------------------------------------------------
+def test_pruning_ignore_adds_a_dot_tolerant_variant_of_every_entry():
+    from acbench.compression.methods._base import pruning_ignore
+
+    assert pruning_ignore(("lm_head", "model.norm", "re:.*gate$", r"re:model\.layers\.0\..*")) == [
+        "lm_head", "model.norm", "re:.*gate$", r"re:model\.layers\.0\..*",  # the entries as given, first
+        r"re:lm_head\.?$",  # a plain name: escaped, anchored, with an optional trailing dot
+        r"re:model\.norm\.?$",  # its dots escaped
+        r"re:.*gate\.?$",  # a pattern's own `$` moves after the optional dot
+        r"re:model\.layers\.0\..*\.?$",  # a pattern without `$` is kept whole and anchored
+    ]
+    assert pruning_ignore([]) == []
+    # what the variants are for: SparsityModifierBase names a module "lm_head." (a trailing dot)
+    import re
+
+    variants = pruning_ignore(["lm_head", "re:.*gate$"])[2:]
+    assert [bool(re.match(v.removeprefix("re:"), "lm_head.")) for v in variants] == [True, False]
+    assert [bool(re.match(v.removeprefix("re:"), "model.layers.3.mlp.gate.")) for v in variants] == [False, True]
+    assert not any(re.match(v.removeprefix("re:"), "lm_heads.") for v in variants)
+
+
+def test_weight_args_and_the_integer_scheme_are_these_dicts():
+    from acbench.compression.methods._base import int_weight_scheme, weight_args
+
+    grouped = CompressionSpec(method="rtn", bits=3, group_size=32, symmetric=False)
+    assert weight_args(grouped) == {"num_bits": 3, "type": "int", "symmetric": False, "strategy": "group",
+                                    "group_size": 32}
+    per_channel = CompressionSpec(method="gptq", bits=8, group_size=None)
+    assert weight_args(per_channel) == {"num_bits": 8, "type": "int", "symmetric": True, "strategy": "channel",
+                                        "group_size": None}
+    assert int_weight_scheme(grouped) == {"group_0": {"targets": ["Linear"], "weights": {
+        "num_bits": 3, "type": "int", "symmetric": False, "strategy": "group", "group_size": 32}}}
+
+
+def test_every_methods_label_piece():
+    from acbench.compression.methods import LabelArgs
+
+    def label(name, bits="4", group_size=None, sparsity=None, pattern=None):
+        return get_method(name).label(LabelArgs(bits, group_size, sparsity, pattern))
+
+    assert label("rtn", "3", "32") == "W3 g32" and label("gptq", "8") == "W8 per-channel"
+    assert label("awq", "4", "128") == "W4 g128"
+    assert label("fp8", "8", "64") == "FP8" and label("smoothquant", "8") == "W8A8"
+    for name in ("magnitude", "wanda", "sparsegpt"):
+        assert label(name, pattern="2:4", sparsity=0.5) == "2:4"
+        assert label(name, sparsity=0.7) == "70%"  # 0.7 * 101 would round to 71
+        assert label(name, sparsity="0.25") == "25%"  # read back from MLflow as text
+        assert label(name) == "pruned"  # no sparsity logged
+
+
+def test_the_base_method_says_what_it_lacks():
+    from acbench.compression.methods import LabelArgs
+
+    class Bare(Method):
+        name = "bare"
+        kind = "quantization"
+
+    with pytest.raises(NotImplementedError, match="^method 'bare' builds no modifiers$"):
+        Bare().modifiers(CompressionSpec())
+    with pytest.raises(NotImplementedError, match="^method 'bare' has no label$"):
+        Bare().label(LabelArgs("4", None, None, None))
+    assert repr(Bare()) == "<quantization method 'bare'>"
+
+
+@pytest.mark.parametrize("method", ["fp8", "smoothquant"])
+def test_per_channel_symmetric_only_methods(method):
+    # group_size written out at its default (64) is no request for groups; another one is
+    assert CompressionSpec(method=method, group_size=64).group_size == 64
+    assert CompressionSpec(method=method, group_size=None).group_size is None
+    assert f"method '{method}' quantizes weights per channel; group_size does not apply (leave it unset)" in (
+        _error(method=method, group_size=128))
+    assert CompressionSpec(method=method, symmetric=True).symmetric is True
+    assert f"method '{method}' is symmetric only; symmetric=False does not apply" in (
+        _error(method=method, symmetric=False))
+
+
+def test_registration_messages_and_limits():
+    class Nameless(QuantizationMethod):
+        bits = (4,)
+
+    class Nothing(PruningMethod):
+        name = "none"
+
+    class Again(PruningMethod):
+        name = "wanda"
+
+    class BadDefault(QuantizationMethod):
+        name = "baddefault"
+        bits = (4,)
+        default_bits = 8
+
+    class AllWidths(QuantizationMethod):  # every storable width, and no default bits: both allowed
+        name = "allwidths"
+        bits = (2, 3, 4, 8)
+
+    with pytest.raises(ValueError, match=r"^method name None: need a lowercase identifier \(no '\+'\), other than"):
+        register_method(Nameless)
+    with pytest.raises(ValueError, match=r"^method name 'none': need a lowercase identifier"):
+        register_method(Nothing)
+    with pytest.raises(ValueError, match=r"^method 'wanda' is already registered \(Wanda\)$"):
+        register_method(Again)
+    with pytest.raises(ValueError, match=r"^method 'baddefault': default_bits 8 is not one of its bits \(4,\)$"):
+        register_method(BadDefault)
+    with _registered(AllWidths):
+        assert get_method("allwidths").bits == (2, 3, 4, 8) and get_method("allwidths").default_bits is None
+    assert "allwidths" not in all_methods() and "baddefault" not in all_methods()
