@@ -191,12 +191,12 @@ EQUIVALENT: dict[str, str] = {
         "float sparsity is (checked for every n:m with m <= 64: near 1 - n/m >= 1/64 floats differ by multiples of "
         "2**-59, and the float 1e-9 is an odd multiple of 2**-82)",
     **{f"acbench.compression.methods.{module}.xǁ{cls}ǁmodifiers__mutmut_{n}":
-       f"targets=['Linear'] dropped: {where}'s default targets are ['Linear'] (llmcompressor 0.14.0.1), the "
-       "same modifier" for module, cls, n, where in (
-           ("fp8", "FP8", 4, "QuantizationModifier (QuantizationMixin)"),
-           ("smoothquant", "SmoothQuant", 6, "GPTQModifier (QuantizationMixin)"),
-           ("wanda", "Wanda", 7, "WandaPruningModifier (SparsityModifierBase)"),
-           ("sparsegpt", "SparseGPT", 9, "SparseGPTModifier (SparsityModifierBase)"),
+       f"targets=['Linear'] dropped: the default targets of {where} are ['Linear'], the same modifier"
+       for module, cls, n, where in (
+           ("fp8", "FP8", 4, "QuantizationModifier (QuantizationMixin, llmcompressor 0.14.0.1)"),
+           ("smoothquant", "SmoothQuant", 6, "GPTQModifier (QuantizationMixin, llmcompressor 0.14.0.1)"),
+           ("wanda", "Wanda", 7, "WandaPruningModifier (SparsityModifierBase, llmcompressor 0.14.0.1)"),
+           ("sparsegpt", "SparseGPT", 9, "SparseGPTModifier (SparsityModifierBase, llmcompressor 0.14.0.1)"),
            ("magnitude", "Magnitude", 7, "our OneShotMagnitudePruningModifier (_modifiers.py)"))},
 }
 
