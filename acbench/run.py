@@ -102,12 +102,12 @@ def make_engine(cfg: RunConfig, path: Path, kv_bits: str = "16") -> LazyEngine:
                       **parallel)
 
 
-def _log_task(role: str, logged: dict[str, float]):
-    """A callback that logs one finished task's metrics (`<role>/<capability>/<task>/...`, acbench.metrics),
-    records and figures right away; what it logged goes into `logged`."""
+def _log_task(role: str, log_metrics: Callable[[dict[str, float]], None]):
+    """A callback that logs one finished task's metrics (`<role>/<capability>/<task>/...`, acbench.metrics)
+    through the run's `log_metrics`, and its records and figures, right away."""
 
     def on_result(name, result, seconds):
-        logged.update(tracking.log_metrics({**task_metrics(role, result), f"time/{role}/eval_{name}_s": seconds}))
+        log_metrics({**task_metrics(role, result), f"time/{role}/eval_{name}_s": seconds})
         tracking.log_records(result.records, f"results/{role}/{name}.jsonl")
         for fig_name, figure in result.figures.items():
             tracking.log_figure(figure, f"figures/{role}/{fig_name}")
@@ -131,8 +131,9 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         outcome = RunOutcome(run_id)
         logged: dict[str, float] = {}  # every metric logged so far, under its MLflow name
 
-        def log_metrics(metrics: dict[str, float]) -> None:
-            logged.update(tracking.log_metrics(metrics))
+        def log_metrics(metrics: dict[str, float], model_id: str | None = None) -> None:
+            logged.update(tracking.log_metrics(metrics, model_id=model_id))
+
         tracking.claim_run()  # owner tags; runs of this host whose process died (kill -9) are marked KILLED
         tracking.log_params(run_params(cfg))
         for setup in prepared.setups:
@@ -159,7 +160,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         model_key = _model_key(cfg, prepared.model_path)
         base_engine = engine_factory(cfg, prepared.model_path, "16")
         start = time.perf_counter()
-        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task(BASE, logged))
+        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task(BASE, log_metrics))
         log_metrics({"time/eval_base_s": time.perf_counter() - start})
         outcome.metrics.update({capability_metric(BASE, c): v for c, v in capability_scores(base).items()})
 
@@ -168,7 +169,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             comp_engine = engine_factory(cfg, other[0], cfg.engine.kv_bits)
             start = time.perf_counter()
             comp = evaluate_model(comp_engine, other[1],
-                                  prepared.setups, _log_task(COMPRESSED, logged))
+                                  prepared.setups, _log_task(COMPRESSED, log_metrics))
             log_metrics({"time/eval_s": time.perf_counter() - start})
             outcome.metrics.update({capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()})
             run_stats = compare_results(base, comp, resamples=STATS_RESAMPLES, seed=STATS_SEED)
@@ -182,7 +183,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             outcome.checkpoint = compressed.path if compressed is not None else other[0]
             if cfg.register_checkpoint and compressed is not None:
                 _register(cfg, outcome, compressed)
-        logged.update(tracking.log_metrics(outcome.metrics, model_id=outcome.model_id))  # linked to the model
+        log_metrics(outcome.metrics, model_id=outcome.model_id)  # linked to the logged model, if any
         tracking.set_description(run_description(cfg, outcome.metrics))
         outcome.metrics = logged  # everything logged, under the names MLflow holds (acbench.metrics.mlflow_name)
     return outcome
@@ -194,7 +195,7 @@ def _register(cfg: RunConfig, outcome: RunOutcome, compressed: CompressionResult
                     "config_hash": cfg.config_hash(), "compression_key": compressed.key}
     outcome.model_id = tracking.log_checkpoint_model(compressed.path, params=version_tags)
     sizes = {f"model/{k}": v for k, v in compressed.stats.items() if k not in ("compress_s", "cached")}
-    outcome.metrics.update(tracking.log_metrics(sizes, model_id=outcome.model_id))
+    tracking.log_metrics(sizes, model_id=outcome.model_id)  # the run has them already: here linked to the model
     card = version_card(cfg, {**outcome.metrics, **sizes}, tracking.run_link(outcome.run_id), compressed.key)
     outcome.model_version = tracking.register_checkpoint(
         compressed.path, registered_name(cfg.model.name), version_tags, model_id=outcome.model_id, description=card)
