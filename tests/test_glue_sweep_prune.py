@@ -60,6 +60,15 @@ def real_run(engines):
     return functools.partial(run_experiment, engine_factory=engines)
 
 
+def _sweep(folder, model, study, engines, groups, bits, trials=1, extra=""):
+    """run_sweep over the real run on a space of the given group sizes and bits."""
+    from acbench.sweep.runner import run_sweep
+
+    path = folder / "space.yaml"
+    path.write_text(SPACE.format(model=model, groups=groups, bits=bits) + extra)
+    return run_sweep(path, study_name=study, trials=trials, run=real_run(engines))
+
+
 def _trials(study_name):
     import optuna
 
@@ -73,12 +82,8 @@ def test_invalid_combinations_are_pruned_by_the_real_run(tiny_model, isolated_tr
     import mlflow
     from optuna.trial import TrialState
 
-    from acbench.sweep.runner import run_sweep
-
     engines = Engines(tiny_model)
-    path = isolated_tracking / "space.yaml"
-    path.write_text(SPACE.format(model=tiny_model, groups="[32, 48]", bits="[4, 5]"))
-    result = run_sweep(path, study_name="glue", trials=4, run=real_run(engines))
+    result = _sweep(isolated_tracking, tiny_model, "glue", engines, "[32, 48]", "[4, 5]", trials=4)
 
     assert sorted(state for _, state in result.ran) == ["COMPLETE", "PRUNED", "PRUNED", "PRUNED"]
     assert result.counts == {"COMPLETE": 1, "PRUNED": 3}
@@ -112,12 +117,8 @@ def test_invalid_combinations_are_pruned_by_the_real_run(tiny_model, isolated_tr
 def test_a_value_error_inside_a_started_run_fails_the_trial(tiny_model, isolated_tracking, monkeypatch):
     from optuna.trial import TrialState
 
-    from acbench.sweep.runner import run_sweep
-
     engines = Engines(tiny_model, fail_compressed=True)
-    path = isolated_tracking / "space.yaml"
-    path.write_text(SPACE.format(model=tiny_model, groups="[32]", bits="[4]"))
-    result = run_sweep(path, study_name="failing", trials=1, run=real_run(engines))
+    result = _sweep(isolated_tracking, tiny_model, "failing", engines, "[32]", "[4]")
     assert result.ran == [(0, "FAIL")] and result.counts == {"FAIL": 1}
     trial = _trials("failing")[(32, 4)]
     assert trial.state == TrialState.FAIL and "reason" not in trial.user_attrs
@@ -130,12 +131,8 @@ def test_with_seeds_an_invalid_combination_is_pruned_before_any_seed_runs(tiny_m
                                                                          monkeypatch, seeds):
     from optuna.trial import TrialState
 
-    from acbench.sweep.runner import run_sweep
-
     engines = Engines(tiny_model)
-    path = isolated_tracking / "space.yaml"
-    path.write_text(SPACE.format(model=tiny_model, groups="[48]", bits="[4]") + f"seeds: {seeds}\n")
-    result = run_sweep(path, study_name="seeded", trials=1, run=real_run(engines))
+    result = _sweep(isolated_tracking, tiny_model, "seeded", engines, "[48]", "[4]", extra=f"seeds: {seeds}\n")
     assert result.ran == [(0, "PRUNED")]
     assert _trials("seeded")[(48, 4)].state == TrialState.PRUNED
     assert engines.compressed_paths == [] and not (isolated_tracking / "cache" / "results").exists()
@@ -146,7 +143,6 @@ def test_a_bug_in_a_task_loader_fails_the_trial_instead_of_pruning_it(tiny_model
     # invalid combination of sampled params: the trial FAILs with its reason and nothing is pruned.
     from optuna.trial import TrialState
 
-    from acbench.sweep.runner import run_sweep
     from acbench.tasks.needle.task import NeedleTask
 
     def broken_load(self, source=None, limit=None):
@@ -154,9 +150,7 @@ def test_a_bug_in_a_task_loader_fails_the_trial_instead_of_pruning_it(tiny_model
 
     monkeypatch.setattr(NeedleTask, "load", broken_load)
     engines = Engines(tiny_model)
-    path = isolated_tracking / "space.yaml"
-    path.write_text(SPACE.format(model=tiny_model, groups="[32]", bits="[4]"))
-    result = run_sweep(path, study_name="buggy", trials=1, run=real_run(engines))
+    result = _sweep(isolated_tracking, tiny_model, "buggy", engines, "[32]", "[4]")
     assert result.ran == [(0, "FAIL")] and result.counts == {"FAIL": 1}
     trial = _trials("buggy")[(32, 4)]
     assert trial.state == TrialState.FAIL and "reason" not in trial.user_attrs
