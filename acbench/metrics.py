@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from acbench.errors import ConfigError
+
 if TYPE_CHECKING:
     from acbench.tasks.base import TaskResult
 
@@ -44,7 +46,7 @@ STRICT_SUFFIX = "_strict"
 def check_scoring(scoring: str) -> str:
     """Validate a task's `scoring` option."""
     if scoring not in SCORING_MODES:
-        raise ValueError(f"scoring must be one of {list(SCORING_MODES)}, got {scoring!r}")
+        raise ConfigError(f"scoring must be one of {list(SCORING_MODES)}, got {scoring!r}")
     return scoring
 
 

@@ -80,7 +80,8 @@ def test_bad_task_options_are_user_errors():
     cases = [({"needle": {"bogus": 1}}, "task 'needle' has no option(s) ['bogus']"),
              ({"needle": {"depths": [150]}}, "depths are percentages in [0, 100], got (150.0,)"),
              ({"longgenbench": {"prompt_format": "x"}}, "prompt_format must be 'acbench' or 'paper', got 'x'"),
-             ({"pddl": {"max_steps": 0}}, "max_steps and max_new_tokens must be at least 1")]
+             ({"pddl": {"max_steps": 0}}, "max_steps and max_new_tokens must be at least 1"),
+             ({"teval": {"scoring": "best"}}, "scoring must be one of ['paper', 'strict'], got 'best'")]
     for options, text in cases:
         cfg = RunConfig.from_params({"method": "none", "tasks": next(iter(options))}, base={"task_options": options})
         with pytest.raises(ACBenchError) as err:
