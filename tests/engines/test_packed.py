@@ -1,0 +1,146 @@
+"""Prepacked oneDNN linears (acbench/engines/packed.py): same numbers as F.linear, only inside engine calls."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import torch
+
+from acbench.engines import packed as packed_module
+from acbench.engines.base import GenerationRequest
+from acbench.engines.hf import HFEngine
+from acbench.engines.packed import PackedLinears, eligible
+
+PROMPTS = ["List three tools for booking a flight.", "What is 17 times 23?", "Name a colour."]
+
+
+def linears(model):
+    return [m for m in model.modules() if type(m) is torch.nn.Linear]
+
+
+def scaled_engine(tiny_model, **options):
+    """The tiny model with layer weights x5 (its plain outputs are all newlines, a weak check otherwise)."""
+    engine = HFEngine(tiny_model, batch_size=3, **options)
+    with torch.no_grad():
+        for name, weight in engine.model.named_parameters():
+            if weight.dim() == 2 and ".layers." in name:
+                weight.mul_(5)
+    return engine
+
+
+def test_packed_forward_matches_f_linear_and_is_undone_outside_the_block(tiny_model):
+    engine = HFEngine(tiny_model)
+    ids = engine.tokenizer(PROMPTS, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        plain = engine.model(**ids).logits
+        with engine.packed.active():
+            assert all("forward" in vars(m) for m in linears(engine.model))  # every layer runs packed here
+            packed = engine.model(**ids).logits
+    assert not any("forward" in vars(m) for m in linears(engine.model))
+    assert len(engine.packed.packs) == len(linears(engine.model)) > 0
+    assert packed.shape == plain.shape
+    torch.testing.assert_close(packed, plain, rtol=0, atol=1e-4)
+
+
+def test_engine_outputs_equal_with_and_without_packing(tiny_model):
+    requests = [GenerationRequest.from_prompt(p, max_new_tokens=12) for p in PROMPTS]
+    with_pack = scaled_engine(tiny_model)
+    without = scaled_engine(tiny_model, pack_weights=False)
+    assert without.packed is None
+    assert with_pack.generate(requests, progress=False) == without.generate(requests, progress=False)
+    a, b = with_pack.forward(PROMPTS), without.forward(PROMPTS)
+    torch.testing.assert_close(a.logits, b.logits, rtol=0, atol=1e-4)
+
+
+def test_a_weight_changed_after_packing_is_packed_again(tiny_model):
+    engine = HFEngine(tiny_model)
+    layer = engine.model.lm_head
+    x = torch.randn(2, layer.in_features)
+    with torch.inference_mode(), engine.packed.active():
+        before = layer(x)
+    with torch.no_grad():
+        layer.weight.mul_(2)  # in place: same storage, new version
+    with torch.inference_mode(), engine.packed.active():
+        after = layer(x)
+    torch.testing.assert_close(after, 2 * before, rtol=1e-5, atol=1e-5)
+    layer.weight = torch.nn.Parameter(torch.zeros_like(layer.weight))  # replaced: new storage
+    with torch.inference_mode(), engine.packed.active():
+        assert torch.count_nonzero(layer(x)) == 0
+
+
+def test_grad_enabled_calls_use_f_linear_and_backpropagate(tiny_model):
+    engine = HFEngine(tiny_model)
+    layer = engine.model.lm_head
+    x = torch.randn(2, layer.in_features, requires_grad=True)
+    with engine.packed.active():
+        layer(x).sum().backward()
+    assert x.grad is not None and torch.count_nonzero(x.grad) > 0
+
+
+def test_wrapped_and_non_float32_layers_are_left_alone():
+    wrapped = torch.nn.Linear(8, 4)
+    wrapped.forward = lambda x: x  # a per-instance forward, as compressed-tensors' activation quantization
+    half = torch.nn.Linear(8, 4).to(torch.bfloat16)
+
+    class Sub(torch.nn.Linear):
+        pass
+
+    assert not eligible(wrapped) and not eligible(half) and not eligible(Sub(8, 4))
+    assert eligible(torch.nn.Linear(8, 4))
+    model = torch.nn.Sequential(wrapped, torch.nn.Linear(4, 4), half)
+    packs = PackedLinears(model)
+    assert packs.modules == [model[1]]
+    with packs.active():
+        assert vars(wrapped)["forward"](1) == 1  # its own wrapper, untouched
+        assert "forward" in vars(model[1])
+    assert "forward" in vars(wrapped) and "forward" not in vars(model[1])
+
+
+def test_nested_blocks_patch_once_and_restore_once():
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4))
+    packs = PackedLinears(model)
+    with packs.active():
+        first = vars(model[0])["forward"]
+        with packs.active():
+            assert vars(model[0])["forward"] is first
+        assert vars(model[0])["forward"] is first  # the inner block did not undo the outer one
+    assert "forward" not in vars(model[0])
+
+
+def test_packing_is_skipped_with_a_reason_when_memory_is_short(monkeypatch, caplog):
+    monkeypatch.setattr(packed_module, "available_memory", lambda: 1000)  # bytes
+    model = torch.nn.Sequential(torch.nn.Linear(64, 64))
+    packs = PackedLinears(model)
+    with caplog.at_level(logging.INFO, logger="acbench.engines.packed"), packs.active():
+        assert "forward" not in vars(model[0])
+    assert "more than half" in packs.disabled and "F.linear" in caplog.text
+
+
+def test_packing_is_skipped_where_the_probe_fails(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("could not create a primitive descriptor\nmore detail")
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_linear_pointwise", broken, raising=False)
+    assert packed_module.probe() == "oneDNN linear failed: could not create a primitive descriptor"
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4))
+    packs = PackedLinears(model)
+    with packs.active():
+        assert "forward" not in vars(model[0])
+    assert packs.disabled.startswith("oneDNN linear failed")
+
+
+def test_probe_rejects_ops_that_disagree_with_f_linear(monkeypatch):
+    real = torch.ops.mkldnn._linear_pointwise
+    monkeypatch.setattr(torch.ops.mkldnn, "_linear_pointwise", lambda *a: real(*a) + 1e-2, raising=False)
+    assert packed_module.probe() == "oneDNN linear disagrees with F.linear"
+
+
+@pytest.mark.parametrize("shape", [(5, 8), (2, 3, 8), (0, 8)])
+def test_packed_layer_takes_any_leading_shape(shape):
+    layer = torch.nn.Linear(8, 6)
+    packs = PackedLinears(torch.nn.Sequential(layer))
+    x = torch.randn(*shape)
+    with torch.inference_mode(), packs.active():
+        got = layer(x)
+    torch.testing.assert_close(got, torch.nn.functional.linear(x, layer.weight, layer.bias), rtol=0, atol=1e-5)
