@@ -24,7 +24,7 @@ import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
 from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
-from acbench.engines.packed import PackedLinears
+from acbench.engines.cpu_kernels import CPUKernels
 from acbench.models import load_model
 from acbench.progress import progress_bar
 from acbench.threads import share_cores
@@ -61,7 +61,7 @@ class HFEngine:
         kv_bits: str = "16",
         scheduler: str = "continuous",
         prefix_cache_tokens: int | None = None,
-        pack_weights: bool = True,
+        cpu_kernels: bool = True,
     ):
         from acbench.engines.kv import check_head_dim, parse_kv_bits
 
@@ -79,9 +79,9 @@ class HFEngine:
         if scheduler not in ("continuous", "padded"):
             raise ValueError(f"scheduler must be 'continuous' or 'padded', got '{scheduler}'")
         self.scheduler = self._make_scheduler(prefix_cache_tokens) if scheduler == "continuous" else None
-        # CPU float32 linear layers run through oneDNN's prepacked weights during engine calls (1.6-1.8x on
-        # SmolLM2 here); the model is plain transformers outside them. See acbench/engines/packed.py.
-        self.packed = PackedLinears(self.model) if self.device == "cpu" and pack_weights else None
+        # During engine calls on the CPU: float32 linears through oneDNN's prepacked weights, and GQA attention
+        # without copying key/value heads; the model is plain transformers outside them (cpu_kernels.py).
+        self.kernels = CPUKernels(self.model) if self.device == "cpu" and cpu_kernels else None
 
     def _make_scheduler(self, prefix_cache_tokens: int | None):
         """The continuous-batching scheduler, or None (padded path) where it cannot run this engine, said why."""
@@ -140,12 +140,12 @@ class HFEngine:
         return ids
 
     # -- generation -------------------------------------------------------------------------------
-    def _packed(self):
-        return self.packed.active() if self.packed is not None else nullcontext()
+    def _kernels(self):
+        return self.kernels.active() if self.kernels is not None else nullcontext()
 
     def generate(self, requests: list[GenerationRequest], progress: bool = True,
                  on_result: Callable[[int, str], None] | None = None, max_batch: int | None = None) -> list[str]:
-        with self._packed():
+        with self._kernels():
             return self._generate(requests, progress, on_result, max_batch)
 
     def _generate(self, requests: list[GenerationRequest], progress: bool,
@@ -219,7 +219,7 @@ class HFEngine:
 
     # -- logits for the analyses ------------------------------------------------------------------
     def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
-        with self._packed():
+        with self._kernels():
             return self._forward(texts, max_length)
 
     @torch.inference_mode()

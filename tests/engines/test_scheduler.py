@@ -12,6 +12,7 @@ from acbench.engines.base import GenerationRequest
 from acbench.engines.hf import HFEngine
 from acbench.engines.scheduler import (
     PREFIX_MIN_TOKENS,
+    GrowingLayer,
     PrefixStore,
     Scheduler,
     default_prefix_tokens,
@@ -122,6 +123,52 @@ def test_rows_leave_when_done_and_waiting_requests_join(engine):
     assert [len(t) for t in tokens] == [20, 2, 2, 2, 2]
     assert len(set(map(tuple, tokens[1:]))) == 1  # same prompt, same greedy tokens wherever they ran
     assert sizes == [2] * 4 + [1] * 15
+
+
+def test_growing_layer_appends_in_place_and_never_writes_a_tensor_it_did_not_make():
+    torch.manual_seed(0)
+    layer = GrowingLayer()
+    steps = [torch.randn(2, 3, n, 4) for n in (5, 1, 1, 1)]
+    keys = []
+    for step in steps:
+        k, v = layer.update(step, -step)
+        keys.append(k)
+    torch.testing.assert_close(k, torch.cat(steps, dim=-2), rtol=0, atol=0)
+    torch.testing.assert_close(v, -torch.cat(steps, dim=-2), rtol=0, atol=0)
+    buffer = layer.buffers["keys"][0]
+    assert buffer.shape[-2] == 5 + 64  # allocated once, at the 5-token prefill, with 64 spare columns
+    assert all(k.data_ptr() == buffer.data_ptr() for k in keys)  # every later step wrote in place
+    assert [k.shape[-2] for k in keys] == [5, 6, 7, 8]
+    torch.testing.assert_close(keys[0], steps[0], rtol=0, atol=0)  # an earlier view still reads its own tokens
+
+    # keys set from outside (a joined batch): copied into a new buffer, the outside tensor left untouched
+    outside = torch.zeros(2, 3, 20, 4)
+    layer.keys, layer.values = outside[:, :, :10], outside[:, :, :10]
+    k, _ = layer.update(torch.ones(2, 3, 1, 4), torch.ones(2, 3, 1, 4))
+    assert torch.count_nonzero(outside) == 0 and k.shape[-2] == 11 and k.data_ptr() != outside.data_ptr()
+
+    # a full buffer grows into a new one with the same values
+    full = GrowingLayer()
+    full.update(torch.randn(1, 1, 10, 2), torch.randn(1, 1, 10, 2))
+    before = full.keys.clone()
+    k, _ = full.update(torch.randn(1, 1, 70, 2), torch.randn(1, 1, 70, 2))
+    assert k.shape[-2] == 80 and full.buffers["keys"][0].shape[-2] == 80 + 64
+    torch.testing.assert_close(k[:, :, :10], before, rtol=0, atol=0)
+
+
+def test_decode_steps_append_to_the_last_cache_instead_of_copying_it(engine):
+    """One cache per prefill and per change of rows; decode steps reuse it (no copy of the whole cache)."""
+    ids = [engine._prompt_ids(GenerationRequest.from_prompt(p)) for p in ("a short one", "a longer prompt here")]
+    scheduler = Scheduler(engine.model, engine.tokenizer, batch_size=2)
+    scheduler.eos = set()
+    made = []
+    new_cache = scheduler.new_cache
+    scheduler.new_cache = lambda: made.append(1) or new_cache()
+    tokens = scheduler.run(ids, [GenerationRequest.from_prompt("", max_new_tokens=n) for n in (12, 4)])
+    assert [len(t) for t in tokens] == [12, 4]
+    # prefill of both (1 forward: similar lengths), then 11 decode steps; a row leaves after step 3
+    assert len(made) == 2  # the prefill's cache, and a new one after the short row left
+    assert scheduler._last_cache is None  # released when the run ends
 
 
 def test_sampling_is_reproducible_per_request_seed(diverse):

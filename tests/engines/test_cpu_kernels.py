@@ -1,4 +1,5 @@
-"""Prepacked oneDNN linears (acbench/engines/packed.py): same numbers as F.linear, only inside engine calls."""
+"""CPU kernels of engine calls (acbench/engines/cpu_kernels.py): prepacked oneDNN linears and in-place GQA
+attention give the plain model's numbers, and only inside engine calls."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import logging
 import pytest
 import torch
 
-from acbench.engines import packed as packed_module
+from acbench.engines import cpu_kernels as kernels_module
 from acbench.engines.base import GenerationRequest
 from acbench.engines.hf import HFEngine
-from acbench.engines.packed import PackedLinears, eligible
+from acbench.engines.cpu_kernels import GQA_SDPA, PackedLinears, eligible, gqa_sdpa_attention
 
 PROMPTS = ["List three tools for booking a flight.", "What is 17 times 23?", "Name a colour."]
 
@@ -29,16 +30,23 @@ def scaled_engine(tiny_model, **options):
     return engine
 
 
-def test_packed_forward_matches_f_linear_and_is_undone_outside_the_block(tiny_model):
+def test_kernels_match_the_plain_model_and_are_undone_outside_the_block(tiny_model, monkeypatch):
     engine = HFEngine(tiny_model)
-    ids = engine.tokenizer(PROMPTS, return_tensors="pt", padding=True)
+    ids = engine.tokenizer(PROMPTS, return_tensors="pt", padding=True)  # padded: a mask reaches attention
+    assert engine.model.config.num_key_value_heads < engine.model.config.num_attention_heads  # GQA
     with torch.inference_mode():
         plain = engine.model(**ids).logits
-        with engine.packed.active():
+        with engine.kernels.active():
             assert all("forward" in vars(m) for m in linears(engine.model))  # every layer runs packed here
+            assert engine.model.config._attn_implementation == GQA_SDPA
+            # the in-place GQA path itself, not transformers' SDPA (which copies heads), computes attention
+            from transformers.integrations import sdpa_attention
+            monkeypatch.setattr(sdpa_attention, "sdpa_attention_forward", None)
             packed = engine.model(**ids).logits
+            monkeypatch.undo()
     assert not any("forward" in vars(m) for m in linears(engine.model))
-    assert len(engine.packed.packs) == len(linears(engine.model)) > 0
+    assert engine.model.config._attn_implementation == "sdpa"
+    assert len(engine.kernels.linears.packs) == len(linears(engine.model)) > 0
     assert packed.shape == plain.shape
     torch.testing.assert_close(packed, plain, rtol=0, atol=1e-4)
 
@@ -46,8 +54,8 @@ def test_packed_forward_matches_f_linear_and_is_undone_outside_the_block(tiny_mo
 def test_engine_outputs_equal_with_and_without_packing(tiny_model):
     requests = [GenerationRequest.from_prompt(p, max_new_tokens=12) for p in PROMPTS]
     with_pack = scaled_engine(tiny_model)
-    without = scaled_engine(tiny_model, pack_weights=False)
-    assert without.packed is None
+    without = scaled_engine(tiny_model, cpu_kernels=False)
+    assert without.kernels is None
     assert with_pack.generate(requests, progress=False) == without.generate(requests, progress=False)
     a, b = with_pack.forward(PROMPTS), without.forward(PROMPTS)
     torch.testing.assert_close(a.logits, b.logits, rtol=0, atol=1e-4)
@@ -57,15 +65,15 @@ def test_a_weight_changed_after_packing_is_packed_again(tiny_model):
     engine = HFEngine(tiny_model)
     layer = engine.model.lm_head
     x = torch.randn(2, layer.in_features)
-    with torch.inference_mode(), engine.packed.active():
+    with torch.inference_mode(), engine.kernels.active():
         before = layer(x)
     with torch.no_grad():
         layer.weight.mul_(2)  # in place: same storage, new version
-    with torch.inference_mode(), engine.packed.active():
+    with torch.inference_mode(), engine.kernels.active():
         after = layer(x)
     torch.testing.assert_close(after, 2 * before, rtol=1e-5, atol=1e-5)
     layer.weight = torch.nn.Parameter(torch.zeros_like(layer.weight))  # replaced: new storage
-    with torch.inference_mode(), engine.packed.active():
+    with torch.inference_mode(), engine.kernels.active():
         assert torch.count_nonzero(layer(x)) == 0
 
 
@@ -73,7 +81,7 @@ def test_grad_enabled_calls_use_f_linear_and_backpropagate(tiny_model):
     engine = HFEngine(tiny_model)
     layer = engine.model.lm_head
     x = torch.randn(2, layer.in_features, requires_grad=True)
-    with engine.packed.active():
+    with engine.kernels.active():
         layer(x).sum().backward()
     assert x.grad is not None and torch.count_nonzero(x.grad) > 0
 
@@ -109,10 +117,10 @@ def test_nested_blocks_patch_once_and_restore_once():
 
 
 def test_packing_is_skipped_with_a_reason_when_memory_is_short(monkeypatch, caplog):
-    monkeypatch.setattr(packed_module, "available_memory", lambda: 1000)  # bytes
+    monkeypatch.setattr(kernels_module, "available_memory", lambda: 1000)  # bytes
     model = torch.nn.Sequential(torch.nn.Linear(64, 64))
     packs = PackedLinears(model)
-    with caplog.at_level(logging.INFO, logger="acbench.engines.packed"), packs.active():
+    with caplog.at_level(logging.INFO, logger="acbench.engines.cpu_kernels"), packs.active():
         assert "forward" not in vars(model[0])
     assert "more than half" in packs.disabled and "F.linear" in caplog.text
 
@@ -122,7 +130,7 @@ def test_packing_is_skipped_where_the_probe_fails(monkeypatch):
         raise RuntimeError("could not create a primitive descriptor\nmore detail")
 
     monkeypatch.setattr(torch.ops.mkldnn, "_linear_pointwise", broken, raising=False)
-    assert packed_module.probe() == "oneDNN linear failed: could not create a primitive descriptor"
+    assert kernels_module.probe() == "oneDNN linear failed: could not create a primitive descriptor"
     model = torch.nn.Sequential(torch.nn.Linear(4, 4))
     packs = PackedLinears(model)
     with packs.active():
@@ -133,7 +141,7 @@ def test_packing_is_skipped_where_the_probe_fails(monkeypatch):
 def test_probe_rejects_ops_that_disagree_with_f_linear(monkeypatch):
     real = torch.ops.mkldnn._linear_pointwise
     monkeypatch.setattr(torch.ops.mkldnn, "_linear_pointwise", lambda *a: real(*a) + 1e-2, raising=False)
-    assert packed_module.probe() == "oneDNN linear disagrees with F.linear"
+    assert kernels_module.probe() == "oneDNN linear disagrees with F.linear"
 
 
 @pytest.mark.parametrize("shape", [(5, 8), (2, 3, 8), (0, 8)])
@@ -144,3 +152,33 @@ def test_packed_layer_takes_any_leading_shape(shape):
     with torch.inference_mode(), packs.active():
         got = layer(x)
     torch.testing.assert_close(got, torch.nn.functional.linear(x, layer.weight, layer.bias), rtol=0, atol=1e-5)
+
+
+def test_gqa_attention_equals_copied_heads_and_defers_what_it_does_not_handle(monkeypatch):
+    from transformers.integrations import sdpa_attention
+
+    torch.manual_seed(0)
+    module = torch.nn.Module()
+    module.num_key_value_groups, module.is_causal = 3, True
+    query, key, value = torch.randn(2, 6, 5, 8), torch.randn(2, 2, 5, 8), torch.randn(2, 2, 5, 8)
+    mask = torch.ones(2, 1, 5, 5, dtype=torch.bool).tril()
+    mask[0, :, :, 0] = False  # a left-padded row
+    mask[0, :, 0, 0] = True
+    for m in (mask, None):
+        got, _ = gqa_sdpa_attention(module, query, key, value, m, scaling=0.3)
+        want, _ = sdpa_attention.sdpa_attention_forward(module, query, key, value, m, scaling=0.3)
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-6)
+        assert got.shape == (2, 5, 6, 8)
+    calls = []
+    monkeypatch.setattr(sdpa_attention, "sdpa_attention_forward", lambda *a, **k: calls.append(k) or ("theirs", None))
+    assert gqa_sdpa_attention(module, query, key, value, mask, position_bias=torch.zeros(1))[0] == "theirs"
+    assert gqa_sdpa_attention(module, query, key, value, mask, position_ids=torch.arange(5))[0] != "theirs"
+    assert len(calls) == 1 and "position_bias" in calls[0]
+
+
+def test_a_model_on_eager_attention_keeps_it(tiny_model):
+    engine = HFEngine(tiny_model)
+    engine.model.set_attn_implementation("eager")
+    with engine.kernels.active():
+        assert engine.model.config._attn_implementation == "eager"
+    assert engine.model.config._attn_implementation == "eager"
