@@ -5,7 +5,8 @@
 Compresses the embedded model once (cached), then alternates three contenders on the same greedy requests:
 the original model, the compressed one as acbench runs it (weight-only layers as dense layers, see
 `acbench.models.run_dense`), and the compressed one through compressed-tensors' per-call wrapper (plain
-`from_pretrained`, the path before 2026-11-30). Goal: compressed <= 1.1x the original's time.
+`from_pretrained`, the path before 2026-11-30, on transformers' kernels). The first two run with the engine's
+CPU kernels (acbench/engines/cpu_kernels.py). Goal: compressed <= 1.1x the original's time.
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ def main() -> None:
     checkpoint = compress(CompressionSpec(method=args.method, bits=args.bits), original).path
     base = HFEngine(original)
     dense = HFEngine(checkpoint)
-    wrapped = HFEngine(checkpoint)
+    wrapped = HFEngine(checkpoint, cpu_kernels=False)
     import torch
     from transformers import AutoModelForCausalLM
 
     wrapped.model = AutoModelForCausalLM.from_pretrained(checkpoint, dtype=torch.float32).eval()
+    wrapped.scheduler = wrapped._make_scheduler(None)  # the scheduler runs the model it was made with
     requests = [GenerationRequest.from_prompt(p, max_new_tokens=args.max_new_tokens) for p in prompts(args.prompts)]
     seconds, outputs = alternate({
         "original model": lambda: base.generate(requests, progress=False),

@@ -9,9 +9,9 @@ Contenders (one loaded model, the same chat-templated prompts, greedy decoding):
 - lm-evaluation-harness's HF backend, `HFLM.generate_until` (only if `lm_eval` is installed:
   `.venv/bin/pip install -e ".[bench]"`);
 - acbench's `HFEngine.generate` through its continuous-batching scheduler (acbench/engines/scheduler.py),
-  prefix store emptied before each repeat (so a repeat never reuses the previous repeat's prompts), its
-  linear layers through oneDNN's prepacked weights (acbench/engines/packed.py);
-- the same engine with plain `F.linear` layers (what the packing alone is worth);
+  prefix store emptied before each repeat (so a repeat never reuses the previous repeat's prompts), with
+  its CPU kernels (acbench/engines/cpu_kernels.py: prepacked oneDNN linears, GQA attention without copies);
+- the same engine on transformers' own kernels (what those kernels alone are worth);
 - acbench's padded path (`scheduler="padded"`: `model.generate` on left-padded batches, the engine before
   the scheduler, and its path for kv_bits != 16).
 `--shared-head` puts the same few-shot block before every question (a shared prompt head, as in T-Eval or
@@ -84,17 +84,17 @@ def batched_generate(engine: HFEngine, ids: list[list[int]], max_new: int, batch
     return out
 
 
-def acbench(engine: HFEngine, scheduler, requests: list[GenerationRequest], packed=True) -> list[str]:
+def acbench(engine: HFEngine, scheduler, requests: list[GenerationRequest], kernels=True) -> list[str]:
     """`HFEngine.generate` through `scheduler` (None: the padded path), starting from an empty prefix store;
-    `packed=False`: its linear layers through plain `F.linear`."""
+    `kernels=False`: on transformers' own kernels (F.linear, SDPA with copied key/value heads)."""
     engine.scheduler = scheduler
     if scheduler is not None and scheduler.store is not None:
         scheduler.store.clear()
-    packs, engine.packed = engine.packed, engine.packed if packed else None
+    own, engine.kernels = engine.kernels, engine.kernels if kernels else None
     try:
         return engine.generate(requests, progress=False)
     finally:
-        engine.packed = packs
+        engine.kernels = own
 
 
 def lm_eval_contender(engine: HFEngine, texts: list[str], max_new: int, batch_size: int):
@@ -137,7 +137,7 @@ def main() -> None:
         "one-at-a-time generate": lambda: one_at_a_time(engine, ids, n),
         f"batched generate (batch {best})": lambda: batched_generate(engine, ids, n, best),
         "acbench engine": lambda: acbench(engine, scheduler, requests),
-        "acbench engine, F.linear layers": lambda: acbench(engine, scheduler, requests, packed=False),
+        "acbench engine, transformers kernels": lambda: acbench(engine, scheduler, requests, kernels=False),
         "acbench padded path (before)": lambda: acbench(engine, None, requests),
     }
     lm_eval = lm_eval_contender(engine, texts, n, best)
@@ -161,7 +161,7 @@ def main() -> None:
             print(ratio_line(f"{name} / one-at-a-time generate", base, seconds[name]))
     print(ratio_line("acbench engine / acbench padded path (before)", seconds["acbench padded path (before)"],
                      seconds["acbench engine"]))
-    print(ratio_line("acbench engine / its F.linear layers", seconds["acbench engine, F.linear layers"],
+    print(ratio_line("acbench engine / on transformers kernels", seconds["acbench engine, transformers kernels"],
                      seconds["acbench engine"]))
     if lm_eval is not None:
         print(ratio_line("acbench engine / lm-eval HF generate_until", seconds["lm-eval HF generate_until"],
