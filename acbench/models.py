@@ -154,6 +154,8 @@ def load_model(path: str | Path, dtype: str = "auto", device: str = "cpu", trust
         path, dtype=torch_dtype, trust_remote_code=trust_remote_code, attn_implementation=attn, **extra
     )
     model.to(device).eval()
+    if extra:
+        drop_same_device_offload(model)
     run_dense(model)
     return model, tokenizer
 
@@ -166,6 +168,29 @@ def _is_compressed_tensors(path: str | Path) -> bool:
         return False
     quant = json.loads(config.read_text()).get("quantization_config") or {}
     return quant.get("quant_method") == "compressed-tensors"
+
+
+def drop_same_device_offload(model) -> int:
+    """Undo compressed-tensors' offloading where a module's weights are "offloaded" to the device they run on;
+    returns how many modules.
+
+    Loading a compressed-tensors checkpoint wraps every module (274 on SmolLM2) in its offload layer: each
+    forward goes through a wrapper and each weight read through a cache lookup. With the CPU as both onload
+    and offload device that buys nothing, and it cost the W4A16 model a third of its speed here (a 16-row
+    decode step 67 ms against the original's 51 ms). Modules offloaded to another device keep it.
+    """
+    from compressed_tensors.offload.cache import OffloadCache
+    from compressed_tensors.offload.module import remove_module_offload
+
+    dropped = 0
+    for module in model.modules():
+        cache = module._parameters
+        if isinstance(cache, OffloadCache) and str(cache.onload_device) == str(cache.offload_device):
+            remove_module_offload(module, onload_tensors=True)
+            if getattr(vars(module).get("forward"), "__func__", None) is type(module).forward:
+                del module.forward  # the class's own forward, bound per instance: drop the indirection
+            dropped += 1
+    return dropped
 
 
 def run_dense(model) -> int:

@@ -83,9 +83,16 @@ def probe() -> str | None:
     return None
 
 
+def runs_own_forward(module: torch.nn.Module) -> bool:
+    """No per-instance forward, or one that is just the class's own bound to the module (loaders that dispatch
+    a model sometimes set that on the output head): nothing would be skipped by replacing it."""
+    own = vars(module).get("forward")
+    return own is None or (getattr(own, "__func__", None) is type(module).forward and own.__self__ is module)
+
+
 def eligible(module: torch.nn.Module) -> bool:
     weight = getattr(module, "weight", None)
-    return (type(module) is torch.nn.Linear and "forward" not in vars(module) and weight is not None
+    return (type(module) is torch.nn.Linear and runs_own_forward(module) and weight is not None
             and weight.dtype == torch.float32 and weight.device.type == "cpu")
 
 
@@ -139,15 +146,18 @@ class PackedLinears:
         self._depth += 1
         try:
             for m in self.modules:
-                if "forward" in vars(m):  # wrapped since we looked (a quantization hook): leave it alone
+                if not runs_own_forward(m):  # wrapped since we looked (a quantization hook): leave it alone
                     continue
+                patched.append((m, vars(m).get("forward")))
                 m.forward = _packed_forward(m, self.packs[id(m)][1])
-                patched.append(m)
             yield
         finally:
             self._depth -= 1
-            for m in patched:
-                del m.forward
+            for m, before in patched:
+                if before is None:
+                    del m.forward
+                else:
+                    m.forward = before
 
 
 def _packed_forward(module: torch.nn.Linear, pack: torch.Tensor):

@@ -31,3 +31,12 @@ def test_loaded_compressed_model_matches_the_wrapped_path(tiny_model, cache_root
     assert len(quantized) == 14  # 2 layers x 7 linear layers; lm_head stays unquantized
     wrapped = sum("forward" in vars(m) for m in quantized)
     assert wrapped == (0 if expected == "dense" else len(quantized))
+    # compressed-tensors' CPU-to-CPU offload layer is gone from every module (a wrapper per call, a cache
+    # lookup per weight read); the reference, loaded the plain way, still has it
+    from compressed_tensors.offload.cache import OffloadCache
+
+    def offloaded(m):
+        return sum(isinstance(x._parameters, OffloadCache) or hasattr(x, "_original_forward_func") for x in m.modules())
+
+    assert offloaded(model) == 0 and offloaded(reference) > 0
+    assert sum("forward" in vars(m) for m in model.modules()) == wrapped
