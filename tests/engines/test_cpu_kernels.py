@@ -11,6 +11,7 @@ import torch
 from acbench.engines import cpu_kernels as kernels_module
 from acbench.engines.base import GenerationRequest
 from acbench.engines.hf import HFEngine
+from tests.engines.test_scheduler import make_diverse
 from acbench.engines.cpu_kernels import GQA_SDPA, PackedLinears, eligible, gqa_sdpa_attention
 
 PROMPTS = ["List three tools for booking a flight.", "What is 17 times 23?", "Name a colour."]
@@ -18,16 +19,6 @@ PROMPTS = ["List three tools for booking a flight.", "What is 17 times 23?", "Na
 
 def linears(model):
     return [m for m in model.modules() if type(m) is torch.nn.Linear]
-
-
-def scaled_engine(tiny_model, **options):
-    """The tiny model with layer weights x5 (its plain outputs are all newlines, a weak check otherwise)."""
-    engine = HFEngine(tiny_model, batch_size=3, **options)
-    with torch.no_grad():
-        for name, weight in engine.model.named_parameters():
-            if weight.dim() == 2 and ".layers." in name:
-                weight.mul_(5)
-    return engine
 
 
 def test_kernels_match_the_plain_model_and_are_undone_outside_the_block(tiny_model, monkeypatch):
@@ -53,8 +44,8 @@ def test_kernels_match_the_plain_model_and_are_undone_outside_the_block(tiny_mod
 
 def test_engine_outputs_equal_with_and_without_packing(tiny_model):
     requests = [GenerationRequest.from_prompt(p, max_new_tokens=12) for p in PROMPTS]
-    with_pack = scaled_engine(tiny_model)
-    without = scaled_engine(tiny_model, cpu_kernels=False)
+    with_pack = make_diverse(tiny_model)
+    without = make_diverse(tiny_model, cpu_kernels=False)
     assert without.kernels is None
     assert with_pack.generate(requests, progress=False) == without.generate(requests, progress=False)
     a, b = with_pack.forward(PROMPTS), without.forward(PROMPTS)
