@@ -146,16 +146,17 @@ def load_model(path: str | Path, dtype: str = "auto", device: str = "cpu", trust
     # transformers 5.17 / torch 2.13 on SmolLM2); eager attention matches one-at-a-time generation there.
     attn = "eager" if device == "cpu" and torch_dtype == torch.bfloat16 else None
     extra = {}
-    if _is_compressed_tensors(path):
+    compressed = _is_compressed_tensors(path)
+    if compressed:
         from transformers import CompressedTensorsConfig
 
         extra["quantization_config"] = CompressedTensorsConfig(dequantize=True)
     model = AutoModelForCausalLM.from_pretrained(
         path, dtype=torch_dtype, trust_remote_code=trust_remote_code, attn_implementation=attn, **extra
     )
+    if compressed:
+        drop_same_device_offload(model)  # before .to(device): the weights are plain tensors when they move
     model.to(device).eval()
-    if extra:
-        drop_same_device_offload(model)
     run_dense(model)
     return model, tokenizer
 
