@@ -183,12 +183,14 @@ def drop_same_device_offload(model) -> int:
     from compressed_tensors.offload.cache import OffloadCache
     from compressed_tensors.offload.module import remove_module_offload
 
+    from acbench.engines.cpu_kernels import runs_own_forward
+
     dropped = 0
     for module in model.modules():
         cache = module._parameters
         if isinstance(cache, OffloadCache) and str(cache.onload_device) == str(cache.offload_device):
             remove_module_offload(module, onload_tensors=True)
-            if getattr(vars(module).get("forward"), "__func__", None) is type(module).forward:
+            if "forward" in vars(module) and runs_own_forward(module):
                 del module.forward  # the class's own forward, bound per instance: drop the indirection
             dropped += 1
     return dropped
