@@ -108,6 +108,18 @@ def episode_metrics(env: str, records: list[dict]) -> dict[str, float]:
     groups = sorted({r.get("group") for r in records if r.get("group")})
     if len(groups) > 1:
         splits += [("group", g) for g in groups]
+    metrics.update(_split_metrics(env, records, splits))
+    return metrics
+
+
+def group_metrics(env: str, records: list[dict]) -> dict[str, float]:
+    """`<env>/<group>/progress_rate` and `success_rate` (and `_strict`) for every group, even a single one."""
+    return _split_metrics(env, records, [("group", g) for g in sorted({r.get("group") for r in records
+                                                                        if r.get("group")})])
+
+
+def _split_metrics(env: str, records: list[dict], splits: list[tuple[str, str]]) -> dict[str, float]:
+    metrics = {}
     for key, value in splits:
         part = [r for r in records if r.get(key) == value]
         if part:
