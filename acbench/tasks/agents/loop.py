@@ -8,6 +8,10 @@ writes one action per turn: the first line after `Action:` (or its first non-emp
 forgets the prefix). `check valid actions` answers with the environment's valid actions. When the
 prompt would not fit the context, the oldest turns are dropped first.
 
+An environment with a `layout` (AgentBoard's subsets: agentboard.py) builds the messages itself (a system
+message and one user message rebuilt each step), reads the action with `extract_action`, and, with
+`answers_check`, answers `check valid actions` itself.
+
 At each step the pending requests of all live episodes go to the engine in ONE `generate` call, so a
 suite is not run one episode at a time. Each finished episode is written to the store at once, so an
 interrupted run resumes by skipping finished episodes.

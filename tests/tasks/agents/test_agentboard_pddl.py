@@ -233,3 +233,39 @@ def test_task_runs_agentboard_games_with_per_game_metrics(tmp_path, fake_checkou
     assert metrics["pddl/blockworld/progress_rate"] == 1.0 and metrics["pddl/blockworld/success_rate"] == 1.0
     assert metrics["pddl/tyreworld/progress_rate"] == pytest.approx(1 / 3)
     assert metrics["pddl/progress_rate"] == pytest.approx((1 + 1 / 3) / 2)
+
+
+def test_saved_actions_replay_without_a_model(fake_checkout):
+    task = PDDLTask(subset="agentboard", agentboard=str(fake_checkout.root), domains="blockworld", max_steps=30)
+    samples = task.load(str(TEST_GAMES))
+    plan = "check valid actions\nunstack green red\nputdown green\npickup red\nstack red blue"
+    result = task.score_predictions(samples, {"blockworld/t1": plan})
+    record = result.records[0]
+    assert [t["progress"] for t in record["trajectory"]] == [0.0, 0.0, 0.0, 0.0, 0.5]
+    assert record["steps"] == 5 and record["grounding_acc"] == 1.0 and not record["success"]
+    assert result.metrics["pddl/blockworld/progress_rate"] == 0.5
+
+
+def test_labels_follow_agentboards_order_over_the_four_games(tmp_path):
+    labels = tmp_path / "test.jsonl"
+    # gripper 20, blockworld 10, barman 20, tyreworld 10: blockworld's first problem is line 21, tyreworld's line 51
+    rows = ["hard"] * 60
+    rows[20], rows[50] = "easy", "easy"
+    labels.write_text("\n".join(json.dumps({"difficulty": d}) for d in rows))
+    samples = agentboard_samples(TEST_GAMES, ["blockworld", "tyreworld"], labels)
+    assert [(s.id, s.data["difficulty"]) for s in samples] == [("blockworld/t1", "easy"), ("tyreworld/t1", "easy")]
+    labels.write_text("\n".join(json.dumps({"difficulty": d}) for d in rows[:59]))
+    with pytest.raises(AgentBoardFilesError, match="59 labels"):
+        agentboard_samples(TEST_GAMES, ["blockworld"], labels)
+    assert agentboard_samples(TEST_GAMES, ["blockworld"])[0].data["difficulty"] is None  # unlabelled
+
+
+def test_paper_profile_picks_agentboard_only_where_a_checkout_is_named(monkeypatch, fake_checkout):
+    monkeypatch.delenv("ACBENCH_AGENTBOARD_DIR", raising=False)
+    assert PDDLTask(profile="paper").subset == "acbench" and PDDLTask().subset == "acbench"
+    monkeypatch.setenv("ACBENCH_AGENTBOARD_DIR", str(fake_checkout.root))
+    task = PDDLTask(profile="paper")
+    assert task.subset == "agentboard" and task.max_steps == 30 and task.default_limit is None
+    assert PDDLTask().subset == "acbench"  # quick: our suite unless asked
+    with pytest.raises(ValueError, match="unknown pddl subset"):
+        PDDLTask(subset="upstream")
