@@ -37,8 +37,8 @@ class PDDLTask(AgentTask):
         problems: problem files for `domain`: a list of paths, a glob, or a folder.
         subset: `acbench` (our prompt and observations) or `agentboard` (AgentBoard's 60 problems, prompts,
             observation sentences and rules: agentboard_pddl.py; every problem, whatever the profile's limit).
-            None: `agentboard` on the paper profile when a checkout is named (option or $ACBENCH_AGENTBOARD_DIR),
-            else `acbench`.
+            None: `agentboard` when option `agentboard` or `labels` is given, or on the paper profile when
+            $ACBENCH_AGENTBOARD_DIR is set; else `acbench`.
         agentboard: the AgentBoard checkout (prompts and environment texts are read from it at run time);
             None: $ACBENCH_AGENTBOARD_DIR. Its problems are the default data source.
         labels: AgentBoard's data/pddl/test.jsonl (difficulty per problem); None: the problems are unlabelled.
@@ -56,9 +56,9 @@ class PDDLTask(AgentTask):
         if (domain is None) != (problems is None):
             raise ConfigError("options `domain` and `problems` go together: a domain file and its problems")
         self.domain, self.problems = domain, problems
-        named = agentboard is not None or bool(os.environ.get(ENV_VAR))
-        self.subset = str(subset) if subset is not None else ("agentboard" if profile == "paper" and named
-                                                              else "acbench")
+        asked = agentboard is not None or labels is not None
+        named = profile == "paper" and bool(os.environ.get(ENV_VAR))
+        self.subset = str(subset) if subset is not None else ("agentboard" if asked or named else "acbench")
         if self.subset not in ("acbench", "agentboard"):
             raise ConfigError(f"unknown pddl subset '{self.subset}': choose from acbench, agentboard")
         self.agentboard, self.labels, self.prompt_sha256 = None, None, None

@@ -267,5 +267,6 @@ def test_paper_profile_picks_agentboard_only_where_a_checkout_is_named(monkeypat
     task = PDDLTask(profile="paper")
     assert task.subset == "agentboard" and task.max_steps == 30 and task.default_limit is None
     assert PDDLTask().subset == "acbench"  # quick: our suite unless asked
+    assert PDDLTask(agentboard=str(fake_checkout.root)).subset == "agentboard"  # naming a checkout asks for it
     with pytest.raises(ValueError, match="unknown pddl subset"):
         PDDLTask(subset="upstream")
