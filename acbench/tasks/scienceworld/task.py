@@ -168,8 +168,10 @@ class ScienceWorldTask(AgentTask):
         self.labels, self.labels_sha256 = labels, None
         self.agentboard, self.prompt_sha256, self._checkout = None, None, None
         if self.subset == "acbench":
-            if labels is not None or agentboard is not None:
-                raise ConfigError("options `labels` and `agentboard` are AgentBoard's: they need subset=agentboard")
+            if labels is not None:
+                raise ConfigError("option `labels` is AgentBoard's label file: it needs subset=agentboard")
+            if agentboard is not None:
+                raise ConfigError("option `agentboard` (an AgentBoard checkout, for its prompt) needs subset=agentboard")
             self.tasks = list(tasks or SUBSET)
             self.variations = 1 if variations is None else int(variations)
             if self.variations < 1:

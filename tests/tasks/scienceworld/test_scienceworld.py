@@ -440,7 +440,7 @@ def test_agentboard_prompt_needs_its_files_and_the_subset(tmp_path):
     labels = _write(tmp_path / "test.jsonl", [_label("boil", 0, ["kitchen"])])
     with pytest.raises(ValueError, match="scienceworld_base.json"):
         make_task("scienceworld", subset="agentboard", labels=labels, agentboard=str(tmp_path))
-    with pytest.raises(ValueError, match="need subset=agentboard"):
+    with pytest.raises(ValueError, match="checkout, for its prompt.* needs subset=agentboard"):
         make_task("scienceworld", subset="acbench", agentboard=_checkout(tmp_path / "ab"))
 
 
