@@ -27,7 +27,7 @@ TEST_GAMES = FIXTURES / "agentboard_pddl"
 CHECKOUT = os.environ.get("ACBENCH_AGENTBOARD_DIR")
 needs_checkout = pytest.mark.skipif(
     not CHECKOUT or not (Path(CHECKOUT) / "agentboard/environment/pddl_env/pddl_env.py").is_file(),
-    reason="no AgentBoard checkout in $ACBENCH_AGENTBOARD_DIR")
+    reason="no AgentBoard checkout in $ACBENCH_AGENTBOARD_DIR (its repository is not reachable from CI)")
 
 # a stand-in checkout with acbench's own wording, in AgentBoard's file layout
 FAKE_ENV = '''
