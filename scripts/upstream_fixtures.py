@@ -3,7 +3,7 @@
     python scripts/upstream_fixtures.py                          # clones from GitHub into ~/.cache/acbench-upstream
     python scripts/upstream_fixtures.py --source THUDM/LongBench=/path/to/a/clone --source pprp/ACBench=/path/...
 
-For each evaluator below, at its pinned commit (the commits of /work/shared/specs/paper-scoring.md), this
+For each evaluator below, at its pinned commit (the commits NOTICE and the task READMEs name), this
 checks the repository out into a cache outside this one (`--cache`; `--source OWNER/NAME=PATH` takes a local
 clone or bare git directory instead of GitHub), makes a scratch virtual environment there with the metric
 libraries upstream imports (rouge 1.0.1, jieba 0.42.1, fuzzywuzzy 0.18.0 without python-Levenshtein,
