@@ -1,6 +1,6 @@
 """The three real-world agent tasks (AgentBoard style): PDDL planning, Tool-Query, Tool-Operation.
 
-    acbench eval --tasks real_world                       # all three, quick profile
+    acbench evaluate --tasks real_world                    # all three, quick profile
     task = PDDLTask(profile="paper", domain="d.pddl", problems="probs/*.pddl")
 
 Each is multi-turn (see loop.py); metrics are described in agent_task.py and README.md.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 
 import pytest
 
@@ -145,13 +144,12 @@ def test_bad_options_are_clear_errors(tmp_path):
         make_task("game").load(source="x.jsonl")
 
 
-def test_megabyte_action_is_handled_fast():
+def test_megabyte_action_is_handled_in_linear_work(no_hang):
     task = make_task("game", max_steps=2)
     samples = [s for s in task.load() if s.id == "tw-easy-1"]
     junk = {"tw-easy-1": ["a" * 1_000_000, "é, " * 350_000]}
-    start = time.perf_counter()
-    record = _play(task, samples, junk).records[0]
-    assert time.perf_counter() - start < 1.0
+    with no_hang():
+        record = _play(task, samples, junk).records[0]
     assert record["steps"] == 2 and record["progress_rate"] == 0.0 and record["progress_rate_strict"] == 0.0
     assert record["trajectory"][0]["valid_strict"] is False
 
