@@ -81,6 +81,9 @@ class TaskResult:
     `items` decomposes `metrics[main]` item by item (see `ItemScore`), with `group_weights` (empty: equal).
     `floor` is the headline a model scores by chance (0 unless the task has choices), on the headline's scale;
     `binary` says every item value is 0 or one fixed maximum (exact McNemar applies).
+    `scale_maximum` is what a correct reference answer scores on the raw headline, where the paper's rule
+    cannot reach the headline's nominal maximum on a correct answer (needle: about 7.3 of 10); the common
+    0-100 scale then divides by it (acbench.metrics.on_common_scale). None: the nominal maximum.
     """
 
     task: str
@@ -93,6 +96,7 @@ class TaskResult:
     group_weights: dict[str, float] = field(default_factory=dict)
     floor: float = 0.0
     binary: bool = False
+    scale_maximum: float | None = None
 
     @property
     def score(self) -> float:

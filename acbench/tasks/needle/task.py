@@ -231,5 +231,8 @@ class NeedleTask(SingleTurnTask):
         items = [ItemScore(str(r["id"]), r["score"] if self.scoring == "paper" else 100.0 * r["score_strict"])
                  for r in records]
         figures = {"needle_heatmap.png": heatmap_figure(records)} if records else {}
+        # the paper's rule gives a correct short answer ~7.3 of 10: the common scale's 100 is what the reference
+        # answer (the heatmap phrase) scores, so needle is not capped near 73 beside tasks that reach 100
+        reference = cell_score(self.needle, self.heatmap_answer) if self.scoring == "paper" else None
         return TaskResult(self.name, self.capability, records, metrics, headline_key("needle/score", self.scoring),
-                          figures, items=items)
+                          figures, items=items, scale_maximum=reference or None)
