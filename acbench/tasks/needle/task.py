@@ -64,6 +64,7 @@ class NeedleTask(SingleTurnTask):
     headline = Headline("score", maximum=10.0, strict_maximum=100.0)  # paper 0-10 (upstream), strict 0-100
     version = "2"
     batch_size: int | None = None  # set per grid in __init__: long haystacks run 4 at a time (memory)
+    recorded_fields = ("context_tokens", "needle_depth")  # set by request(), read by score()
 
     def __init__(
         self,
