@@ -22,6 +22,7 @@ from acbench import metrics as names
 from acbench.config import RunConfig
 from acbench.engines.base import Engine
 from acbench.models import cache_dir
+from acbench.stats.split import split_ids
 from acbench.tasks.base import ResultStore, TaskResult
 from acbench.tasks.registry import capability_of, make_task, task_class
 
@@ -73,6 +74,9 @@ def setup_tasks(cfg: RunConfig) -> list[TaskSetup]:
         task = make_task(name, profile=cfg.profile, **options)
         source = cfg.task_options.get(name, {}).get("data")
         samples = task.load(source=source, limit=cfg.limit)
+        if cfg.split != "all":  # a sweep's selection or confirmation half (acbench/stats/split.py)
+            keep = set(split_ids(name, [s.id for s in samples], cfg.split))
+            samples = [s for s in samples if s.id in keep]
         full = full_options(name, options, task)
         blob = json.dumps(
             {"task": name, "version": getattr(task, "version", "1"), "profile": cfg.profile, "limit": cfg.limit,

@@ -31,6 +31,8 @@ def paired_test(task: PairedTask, resamples: int = 9999, seed: int = 0) -> tuple
     """
     if np.array_equal(task.base, task.comp):
         return 1.0, "identical"
+    if task.n < 2:  # one item that differs: no test can say anything (a permutation test has two patterns)
+        return 1.0, "too_few_items"
     weights = task.item_weights()
     if task.binary and np.allclose(weights, weights[0]):
         return mcnemar_exact(task.base > 0, task.comp > 0), "mcnemar_exact"
