@@ -31,11 +31,11 @@ def paired_test(task: PairedTask, resamples: int = 9999, seed: int = 0) -> tuple
     """
     if np.array_equal(task.base, task.comp):
         return 1.0, "identical"
-    if task.n < 2:  # one item that differs: no test can say anything (a permutation test has two patterns)
-        return 1.0, "too_few_items"
     weights = task.item_weights()
     if task.binary and np.allclose(weights, weights[0]):
         return mcnemar_exact(task.base > 0, task.comp > 0), "mcnemar_exact"
+    if task.n < 2:  # one item that differs: no test can say anything (a permutation test has two patterns)
+        return 1.0, "too_few_items"
     result = stats.permutation_test(
         (task.effective(task.base), task.effective(task.comp)), _mean_difference, permutation_type="samples",
         vectorized=True, n_resamples=resamples, alternative="two-sided", rng=np.random.default_rng(seed))
