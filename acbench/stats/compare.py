@@ -39,13 +39,13 @@ class TaskStats:
     n: int = 0
     floor: float = 0.0
     intervals: dict[str, Interval] = field(default_factory=dict)  # QUANTITIES; no retention at the floor
-    undefined: dict[str, float] = field(default_factory=dict)  # retention -> share of draws where it is NaN
     p_value: float = float("nan")
     test: str = ""
     p_holm: float = float("nan")
     p_floor: float = float("nan")
     floor_test: str = ""
     mde: float = float("nan")
+    undefined: dict[str, float] = field(default_factory=dict)  # retention -> share of draws where it is NaN
 
     @property
     def has_stats(self) -> bool:
@@ -70,11 +70,11 @@ class RunStats:
     tasks: dict[str, TaskStats]
     capabilities: dict[str, dict[str, Interval]]
     overall: dict[str, Interval]
-    undefined: dict[str, dict[str, float]] = field(default_factory=dict)  # capability | overall -> retention -> share
     method: str = "percentile"
     level: float = 0.95
     resamples: int = 2000
     seed: int = 0
+    undefined: dict[str, dict[str, float]] = field(default_factory=dict)  # capability | overall -> retention -> share
 
     def measurable(self) -> dict[str, bool]:
         """Tasks with statistics -> is the original model above the floor (so that retention means something)."""
@@ -166,7 +166,7 @@ def compare_results(base: dict[str, TaskResult], comp: dict[str, TaskResult], re
         capabilities[cap], undefined[cap] = _group_intervals([paired[n] for n in names], [tasks[n] for n in names],
                                                              method, level)
     overall, undefined["overall"] = _overall(paired, tasks, by_cap, method, level)
-    return RunStats(tasks, capabilities, overall, undefined, method, level, resamples, seed)
+    return RunStats(tasks, capabilities, overall, method, level, resamples, seed, undefined=undefined)
 
 
 def _task_stats(pair: PairedTask, draws: bs.Draws, method: str, level: float, seed: int,
@@ -179,8 +179,8 @@ def _task_stats(pair: PairedTask, draws: bs.Draws, method: str, level: float, se
     status = "measured" if measured else "floor"
     reason = "" if measured else f"at floor ({pair.n} items): base not above {pair.floor:g} (p = {p_floor:.3g})"
     return TaskStats(pair.task, pair.capability, status, reason, pair.n, pair.floor,
-                     {q: e.triple() for q, e in found.items()}, {q: found[q].undefined for q in RETENTIONS if q in found},
-                     p_value, test, p_floor=p_floor, floor_test=floor_name, mde=mde(pair))
+                     {q: e.triple() for q, e in found.items()}, p_value, test, p_floor=p_floor, floor_test=floor_name,
+                     mde=mde(pair), undefined={q: found[q].undefined for q in RETENTIONS if q in found})
 
 
 def _statistics(floors: list[float], caps: list[str] | None = None) -> dict[str, bs.Statistic]:
