@@ -168,6 +168,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             outcome.metrics.update({capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()})
             run_stats = compare_results(base, comp, resamples=STATS_RESAMPLES, seed=STATS_SEED)
             outcome.metrics.update(retention(base, comp, run_stats.measurable()))
+            outcome.metrics.update(retention(base, comp, run_stats.measurable(), plain=True))
             outcome.metrics.update(run_stats.metrics())
             _log_stats(run_stats)
             if cfg.analysis:

@@ -36,6 +36,7 @@ from optuna.trial import TrialState
 from acbench import tracking
 from acbench.errors import ACBenchError, ConfigError
 from acbench.sweep.space import SweepSpace, load_space
+from acbench.stats.family import task_deltas, task_pvalues
 from acbench.sweep.study import (
     RETRY_ATTR,
     Heartbeat,
@@ -47,7 +48,7 @@ from acbench.sweep.study import (
     study_counts,
     study_lock,
 )
-from acbench.sweep.summary import front_figure, summary_metrics, trial_tables
+from acbench.sweep.summary import TESTS_ATTR, family_table, front_figure, summary_metrics, trial_tables
 
 log = logging.getLogger(__name__)
 PARENT_ATTR = "mlflow_parent_run_id"
@@ -210,6 +211,7 @@ def _objective(trial: optuna.Trial, ctx: _Context):
     except ConfigError as err:
         _prune(trial, ctx, sampled, run_name, tags, str(err))
     per_seed = []
+    tests: dict[str, dict] = {}
     with Heartbeat(trial, ctx.heartbeat_s) if ctx.heartbeat_s else nullcontext():
         for seed, cfg in zip(seeds, configs):
             name = run_name if seed is None else f"{run_name}-seed{seed}"
@@ -222,6 +224,8 @@ def _objective(trial: optuna.Trial, ctx: _Context):
                 _fail(trial, ctx, child, tags, f"{type(err).__name__}: {err}")
                 raise
             trial.set_user_attr("mlflow_run_id", outcome.run_id)
+            tests[name] = {"p": task_pvalues(outcome.metrics), "delta": task_deltas(outcome.metrics)}
+            trial.set_user_attr(TESTS_ATTR, tests)  # the study's family of tests (summary.family_table)
             _warn_on_failure(tracking.log_to_run, outcome.run_id,
                              tags={**tags, "acbench.sweep.trial_state": "COMPLETE",
                                    **({} if seed is None else {"acbench.sweep.seed": seed})})
@@ -298,8 +302,11 @@ def update_parent(study, space: SweepSpace, parent_id: str) -> None:
 
         figure = front_figure(trials, front, space)
         name = "pareto_front" if len(space.objectives) > 1 else "best_trial"
-        tracking.log_to_run(parent_id, metrics=summary_metrics(trials, front, space),
-                            tables={"sweep/trials.json": _jsonable(trials), f"sweep/{name}.json": _jsonable(front)},
+        family, family_tags, family_values = family_table(study)
+        tracking.log_to_run(parent_id, metrics={**summary_metrics(trials, front, space), **family_values},
+                            tags=family_tags,
+                            tables={"sweep/trials.json": _jsonable(trials), f"sweep/{name}.json": _jsonable(front),
+                                    "sweep/p_values.json": _jsonable(family)},
                             texts={f"sweep/{name}.csv": front.to_csv(index=False), "sweep/trials.csv": trials.to_csv(index=False)},
                             figures={f"figures/sweep/{name}.png": figure})
         plt.close(figure)

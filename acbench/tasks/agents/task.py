@@ -45,6 +45,7 @@ class PDDLTask(AgentTask):
     """
 
     name = "pddl"
+    rescores_stored = True  # stored episodes are replayed with the current rules on every run
     version = "2"  # 2: paper scoring (AgentBoard rules) beside acbench's `_strict` rules
 
     def __init__(self, profile: str = "quick", max_steps: int | None = None, max_new_tokens: int | None = None,
@@ -119,6 +120,7 @@ class ToolQueryTask(AgentTask):
     """Tool-Query: questions over an offline academic graph, answered through tool calls."""
 
     name = "tool_query"
+    rescores_stored = True  # stored episodes are replayed with the current rules on every run
     version = "2"  # 2: paper scoring (AgentBoard rules) beside acbench's `_strict` rules
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
@@ -136,6 +138,7 @@ class ToolOperationTask(AgentTask):
     """Tool-Operation: reach a target state of a todo list and a spreadsheet through tool calls."""
 
     name = "tool_operation"
+    rescores_stored = True  # stored episodes are replayed with the current rules on every run
     version = "2"  # 2: paper scoring (AgentBoard rules) beside acbench's `_strict` rules
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
