@@ -40,6 +40,7 @@ SPACE = """
 experiment: pg-sweep
 sampler: random
 seed: 0
+confirm: false  # this test is about the workers; tests/test_glue_confirm.py covers the confirmation run
 objectives:
   - {{metric: model/size_mb, direction: minimize}}
 fixed: {{model: {model}, method: rtn, tasks: needle, analysis: false, batch_size: 1}}

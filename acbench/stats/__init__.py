@@ -5,7 +5,9 @@
     metrics, tags, rows = run_stats.metrics(), run_stats.tags(), run_stats.summary()
 
 `paired.py` aligns items, `bootstrap.py` draws stratified paired resamples and builds intervals,
-`inference.py` holds the tests, Holm and the MDE, `compare.py` puts them together, `naming.py` names metrics.
+`inference.py` holds the tests, Holm, the MDE and the small-n note, `compare.py` puts them together,
+`naming.py` names metrics, `family.py` adjusts the tests of a whole sweep or grid as one family, and
+`split.py` fixes the selection and confirmation halves of a task's items (sweeps).
 Repeats over calibration seeds are aggregated by the report (acbench/report/tables.py).
 """
 
