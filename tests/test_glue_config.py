@@ -171,6 +171,7 @@ def test_the_flat_schema_is_derived_from_the_fields_as_written_here():
         "symmetric": ("compression", "symmetric", "bool", True, False, None, True),
         "tasks": (None, "tasks", "list", ("teval", "worfbench", "needle", "pddl"), False, None, True),
         "tensor_parallel": ("engine", "tensor_parallel", "int", 1, False, None, False),
+        "traces": (None, "traces", "bool", True, False, None, False),
         "trust_remote_code": ("model", "trust_remote_code", "bool", False, False, None, False),
     }
     params = _params()
