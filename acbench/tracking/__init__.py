@@ -50,12 +50,12 @@ from acbench.tracking.runs import (
     set_run_status,
     tracked_run,
 )
-from acbench.tracking.traces import log_item_traces, logged_keys, trace_id_for
+from acbench.tracking.traces import log_item_traces, logged_spans, trace_id_for
 from acbench.tracking.store import TrackingError, check_tracking, init_store, sqlite_init_lock, sqlite_path, tracking_uri
 
 __all__ = [
     "TrackingError", "check_tracking", "claim_run", "create_run", "ensure_experiment", "git_commit", "init_store",
-    "list_experiments", "log_checkpoint_model", "log_item_traces", "logged_keys", "trace_id_for", "log_dataset", "log_dict", "log_figure", "log_file", "log_metrics",
+    "list_experiments", "log_checkpoint_model", "log_item_traces", "logged_spans", "trace_id_for", "log_dataset", "log_dict", "log_figure", "log_file", "log_metrics",
     "log_params", "log_records", "log_table", "log_text", "log_to_run", "mark_killed", "model_alias_version",
     "model_versions", "owner_tags", "register_checkpoint", "run_flips", "run_info", "run_link", "search_runs", "set_description",
     "set_model_alias", "set_run_status", "set_tags", "sqlite_init_lock", "sqlite_path", "tracked_run", "tracking_uri",

@@ -13,9 +13,10 @@ beside the project's own names, and writes assessments one at a time too.
 
 Linking: each trace's `mlflow.sourceRun` metadata names the run, which is what `search_traces(run_id=)`
 and the run's Traces view read. Resume-safe: a trace's id and its assessments' ids derive from the run id
-and the item (`ItemTrace.key`), so writing an item again overwrites instead of adding a second trace; items
-whose trace is complete (its tag `acbench.key` is set by `start_trace`, which runs after the spans are
-written) are skipped, so a killed and resumed run writes each item's trace exactly once.
+and the item (`ItemTrace.key`), so writing an item again overwrites instead of adding a second trace; an
+item whose trace is already whole in the run (its info and all its spans stored) is skipped, so a killed
+and resumed run writes each item's trace exactly once. The trace info goes first: writing spans onto an
+existing trace is MLflow's cheap path, the reverse order makes every `start_trace` a merge.
 """
 
 from __future__ import annotations
@@ -130,16 +131,17 @@ def build_trace(item: ItemTrace, run_id: str, experiment_id: str, start_ns: int)
     return info, spans
 
 
-def logged_keys(run_id: str, experiment_id: str) -> set[str]:
-    """Keys of the items whose trace in this run is complete (spans and assessments written)."""
-    client, keys, token = TracingClient(), set(), None
+def logged_spans(run_id: str, experiment_id: str, task: str, role: str) -> dict[str, int]:
+    """Key -> number of stored spans, for the traces of one task and role in a run (empty on a first write)."""
+    client, found, token = TracingClient(), {}, None
+    where = f"tag.`acbench.task` = '{task}' AND tag.`acbench.role` = '{role}'"
     while True:
-        page = client.search_traces(locations=[experiment_id], run_id=run_id, include_spans=False,
-                                    max_results=500, page_token=token)
-        keys.update(t.info.tags[KEY_TAG] for t in page if KEY_TAG in t.info.tags)
+        page = client.search_traces(locations=[experiment_id], run_id=run_id, filter_string=where,
+                                    include_spans=True, max_results=500, page_token=token)
+        found.update({t.info.tags[KEY_TAG]: len(t.data.spans) for t in page if KEY_TAG in t.info.tags})
         token = page.token
         if not token:
-            return keys
+            return found
 
 
 def _workers() -> int:
@@ -155,13 +157,15 @@ def log_item_traces(items: list[ItemTrace], batch: int | None = None) -> int:
     run = mlflow.active_run()
     run_id, experiment_id = run.info.run_id, run.info.experiment_id
     batch = batch or int(os.environ.get("ACBENCH_TRACE_BATCH", BATCH))
-    done = logged_keys(run_id, experiment_id)
-    todo = [item for item in items if item.key not in done]
+    done: dict[str, int] = {}
+    for task, role in dict.fromkeys((item.task, item.role) for item in items):
+        done.update(logged_spans(run_id, experiment_id, task, role))
+    todo = [item for item in items if done.get(item.key) != 1 + len(item.steps)]
     client = TracingClient()
     start_ns = time.time_ns()
     with ThreadPoolExecutor(_workers()) as pool:
         for first in range(0, len(todo), batch):
             built = [build_trace(item, run_id, experiment_id, start_ns) for item in todo[first:first + batch]]
-            client.log_spans(experiment_id, [span for _, spans in built for span in spans])
             list(pool.map(client.start_trace, [info for info, _ in built]))  # list(): raise the first failure
+            client.log_spans(experiment_id, [span for _, spans in built for span in spans])
     return len(todo)
