@@ -28,7 +28,7 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 # the real binary: /usr/bin/chromium is a wrapper script that Playwright cannot drive
 CHROMIUM = next((p for p in ("/usr/lib/chromium/chromium", shutil.which("chromium") or "",
                              shutil.which("chromium-browser") or "") if p and os.access(p, os.X_OK)), None)
-SERVER_START_S = 90  # two cold workers on a busy 2-core CPU
+SERVER_START_S = 180  # a cold server on a busy 2-core CPU (six jobs at once: 90 s was not enough)
 PAGE_TIMEOUT_MS = 60_000
 
 
