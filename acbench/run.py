@@ -136,6 +136,8 @@ def _log_flips(base: dict, comp: dict, run_stats: RunStats) -> None:
 
     stats_rows = {row["task"]: row for row in run_stats.summary()}
     pairs = {name: paired_items(name, base[name], comp[name]) for name in comp if name in base}
+    if not pairs:
+        return
     summary = pd.DataFrame([task_summary(name, p, stats_rows.get(name)) for name, p in pairs.items()])
     tracking.log_table(summary, "flips/summary.json")
     tracking.log_table(pd.DataFrame([item.row() for p in pairs.values() for item in p]), "flips/items.json")
