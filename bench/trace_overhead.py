@@ -1,6 +1,6 @@
 """What logging every item as an MLflow trace costs, against the evaluation it records.
 
-    .venv/bin/python bench/trace_overhead.py [--model smollm2-135m] [--tasks ...] [--repeats 3]
+    .venv/bin/python bench/trace_overhead.py [--model smollm2-135m] [--tasks ...] [--limit N] [--repeats 3]
         [--synthetic 1000] [--uri sqlite:///... | http://127.0.0.1:5000] [--skip-quick]
 
 Two measurements, each repeated `--repeats` times:
@@ -47,7 +47,8 @@ def quick(args) -> list[float]:
     from acbench.evaluate import evaluate_model, setup_tasks
     from acbench.models import resolve_model
 
-    overrides = {"method": "none", **({"tasks": args.tasks} if args.tasks else {})}
+    overrides = {"method": "none", **({"tasks": args.tasks} if args.tasks else {}),
+                 **({"limit": args.limit} if args.limit else {})}
     setups = setup_tasks(load_config(None, overrides))
     engine = HFEngine(resolve_model(args.model))
     print(f"quick: tasks {', '.join(s.name for s in setups)} ({sum(len(s.samples) for s in setups)} items)")
@@ -118,6 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m")
     parser.add_argument("--tasks", default="", help="comma-separated; default: the quick profile's tasks")
+    parser.add_argument("--limit", type=int, default=None, help="items per task (default: the profile's)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--synthetic", type=int, default=1000, help="items of the synthetic run (0: none)")
     parser.add_argument("--uri", default=None, help="tracking URI (default: a fresh SQLite file per repeat)")
