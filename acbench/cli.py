@@ -8,6 +8,7 @@
     acbench analyze --original smollm2-135m --compressed ~/.cache/acbench/compressed/<key>
     acbench sweep sweeps/quick.yaml --trials 4 --study quick
     acbench report --experiment acbench
+    acbench diff <run_id>                                  # what flipped between base and compressed
     acbench tasks                                          # what is registered
 """
 
@@ -124,6 +125,17 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from acbench import tracking
+    from acbench.flips import print_diff
+
+    summary, items = tracking.run_flips(args.run_id)
+    if args.task:
+        summary = [row for row in summary if row["task"] in args.task]
+    print_diff(summary, items, top=args.top)
+    return 0
+
+
 def cmd_tasks(args: argparse.Namespace) -> int:
     from acbench.tasks.registry import TASKS
 
@@ -166,6 +178,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--compressed", required=True)
     analyze.add_argument("--max-length", type=int, default=128)
     analyze.set_defaults(func=cmd_analyze)
+
+    diff = sub.add_parser("diff", help="what flipped between base and compressed in a run, item by item")
+    diff.add_argument("run_id")
+    diff.add_argument("--task", action="append", default=[], help="only this task (repeatable)")
+    diff.add_argument("--top", type=int, default=20, help="largest drops listed per task beyond the flips")
+    diff.set_defaults(func=cmd_diff)
 
     tasks = sub.add_parser("tasks", help="list the registered tasks")
     tasks.set_defaults(func=cmd_tasks)

@@ -119,6 +119,9 @@ class RunConfig(_Strict):
     split: Literal["all", "select", "confirm"] = "all"
     analysis: bool = Field(True, json_schema_extra=NOT_RESULT)
     register_checkpoint: bool = Field(True, json_schema_extra=NOT_RESULT)
+    # each evaluated item as an MLflow trace (acbench/items.py); false for huge sweeps: results, metrics and
+    # the flips tables are logged either way
+    traces: bool = Field(True, json_schema_extra=NOT_RESULT)
     experiment: str = Field("acbench", json_schema_extra=NOT_RESULT)
 
     @field_validator("tasks", mode="before")
@@ -158,6 +161,8 @@ class RunConfig(_Strict):
             data["model"].pop("reference", None)
         if data.get("split") == "all":
             data.pop("split", None)
+        if data.get("traces") is True:
+            data.pop("traces")
         for name, unset in (("kv_bits", "16"), ("tensor_parallel", 1), ("pipeline_parallel", 1),
                             ("distributed_backend", None)):
             if data["engine"].get(name) == unset:

@@ -29,6 +29,7 @@ from acbench.evaluate import (
     retention,
     setup_tasks,
 )
+from acbench.items import item_traces
 from acbench.metrics import BASE, COMPRESSED, capability_metric, mlflow_metrics, task_metrics
 from acbench.model_card import run_description, version_card
 from acbench.models import resolve_model
@@ -96,17 +97,48 @@ def make_engine(cfg: RunConfig, path: Path, kv_bits: str = "16") -> LazyEngine:
                       **parallel)
 
 
-def _log_task(role: str, log_metrics: Callable[[dict[str, float]], None]):
+def _log_task(role: str, log_metrics: Callable[[dict[str, float]], None], setups: list[TaskSetup] | None = None,
+              traces: bool = False, base: dict | None = None):
     """A callback that logs one finished task's metrics (`<role>/<capability>/<task>/...`, acbench.metrics)
-    through the run's `log_metrics`, and its records and figures, right away."""
+    through the run's `log_metrics`, and its records and figures, right away; with `traces`, each item as an
+    MLflow trace (acbench/items.py; against `base`, the base model's results, a compressed item's flip)."""
+    by_name = {s.name: s for s in setups or []}
 
     def on_result(name, result, seconds):
         log_metrics({**task_metrics(role, result), f"time/{role}/eval_{name}_s": seconds})
         tracking.log_records(result.records, f"results/{role}/{name}.jsonl")
         for fig_name, figure in result.figures.items():
             tracking.log_figure(figure, f"figures/{role}/{fig_name}")
+        if traces and name in by_name:
+            start = time.perf_counter()
+            setup = by_name[name]
+            items = item_traces(name, role, result, setup.samples, setup.task, (base or {}).get(name))
+            tracking.log_item_traces(items)
+            log_metrics({f"time/{role}/traces_{name}_s": time.perf_counter() - start})
 
     return on_result
+
+
+def _log_flips(base: dict, comp: dict, run_stats: RunStats) -> None:
+    """What flipped per task (acbench/flips.py): the summary beside the paired statistics, every paired item,
+    and the figure; `acbench diff <run>` reads the first two back."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from acbench.flips import flip_figure, paired_items, task_summary
+    from acbench.report.format import to_markdown
+
+    stats_rows = {row["task"]: row for row in run_stats.summary()}
+    pairs = {name: paired_items(name, base[name], comp[name]) for name in comp if name in base}
+    if not pairs:
+        return
+    summary = pd.DataFrame([task_summary(name, p, stats_rows.get(name)) for name, p in pairs.items()])
+    tracking.log_table(summary, "flips/summary.json")
+    tracking.log_table(pd.DataFrame([item.row() for p in pairs.values() for item in p]), "flips/items.json")
+    tracking.log_text(to_markdown(summary), "flips/summary.md")
+    figure = flip_figure(pairs)
+    tracking.log_figure(figure, "figures/flips.png")
+    plt.close(figure)
 
 
 def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: str | None = None,
@@ -154,7 +186,8 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         model_key = results_key(cfg, prepared.model_path)  # the one results-cache key (pairing.py)
         base_engine = engine_factory(cfg, prepared.model_path, "16")
         start = time.perf_counter()
-        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task(BASE, log_metrics))
+        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups,
+                              _log_task(BASE, log_metrics, prepared.setups, cfg.traces))
         log_metrics({"time/eval_base_s": time.perf_counter() - start})
         outcome.metrics.update({capability_metric(BASE, c): v for c, v in capability_scores(base).items()})
 
@@ -162,8 +195,8 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         if other is not None:
             comp_engine = engine_factory(cfg, other[0], cfg.engine.kv_bits)
             start = time.perf_counter()
-            comp = evaluate_model(comp_engine, other[1],
-                                  prepared.setups, _log_task(COMPRESSED, log_metrics))
+            comp = evaluate_model(comp_engine, other[1], prepared.setups,
+                                  _log_task(COMPRESSED, log_metrics, prepared.setups, cfg.traces, base))
             log_metrics({"time/eval_s": time.perf_counter() - start})
             outcome.metrics.update({capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()})
             run_stats = compare_results(base, comp, resamples=STATS_RESAMPLES, seed=STATS_SEED)
@@ -171,6 +204,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             outcome.metrics.update(retention(base, comp, run_stats.measurable(), plain=True))
             outcome.metrics.update(run_stats.metrics())
             _log_stats(run_stats)
+            _log_flips(base, comp, run_stats)
             if cfg.analysis:
                 outcome.metrics.update(_analyse(base_engine, comp_engine, compared))
             if compressed is None and compared is not None and compared.fmt != "dense":

@@ -4,7 +4,7 @@ evaluation, compressed evaluation and logging, restarted after each kill, and fi
 Checked against an uninterrupted run of the same config (own cache, own store, run beside the chaos sequence):
 every metric but timings is equal; each item is in the results files exactly once, with the same output; the
 checkpoint is whole (marked, byte-identical) and no half one is left or reused; every killed MLflow run is marked
-KILLED by the next start (none stays RUNNING). Kill points are drawn from a seeded generator (`CHAOS_SEED`).
+KILLED by the next start (none stays RUNNING); the finished run holds each item's trace exactly once. Kill points are drawn from a seeded generator (`CHAOS_SEED`).
 """
 
 from __future__ import annotations
@@ -187,6 +187,12 @@ def test_kill_9_at_random_points_then_resume(tiny_model, tmp_path):
         local = client.download_artifacts(finished[0].info.run_id, f"results/{label}/needle.jsonl", str(tmp_path))
         ids = [json.loads(line)["id"] for line in Path(local).read_text().splitlines()]
         assert len(ids) == len(set(ids)) == ITEMS
+
+    # every item's trace once in the finished run, whole (acbench/tracking/traces.py)
+    traces = client.search_traces(locations=[finished[0].info.experiment_id], run_id=finished[0].info.run_id,
+                                  max_results=1000)
+    keys = [t.info.tags["acbench.key"] for t in traces]
+    assert len(keys) == len(set(keys)) == 2 * ITEMS and all(len(t.data.spans) == 1 for t in traces)
 
     # the checkpoint: whole, marked, byte-identical to the uninterrupted run's
     (path, digests), (_, want) = checkpoint(chaos), checkpoint(ref)

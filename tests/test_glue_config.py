@@ -100,11 +100,13 @@ PARALLEL = ("tensor_parallel", "pipeline_parallel", "distributed_backend")  # en
 def _without(data: dict, *engine_fields: str) -> dict:
     for name in engine_fields:
         del data["engine"][name]
+    if data.get("traces") is True:  # the `traces` switch (default on) hashes only when off
+        del data["traces"]
     return data
 
 
 def _legacy_hash(cfg: RunConfig) -> str:
-    """The hash as computed before `model.reference`, `engine.kv_bits` and the parallelism fields existed."""
+    """The hash as computed before `model.reference`, `engine.kv_bits`, the parallelism fields and `traces` existed."""
     data = _without(cfg.model_dump(mode="json"), "kv_bits", *PARALLEL)
     del data["model"]["reference"]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
@@ -169,6 +171,7 @@ def test_the_flat_schema_is_derived_from_the_fields_as_written_here():
         "symmetric": ("compression", "symmetric", "bool", True, False, None, True),
         "tasks": (None, "tasks", "list", ("teval", "worfbench", "needle", "pddl"), False, None, True),
         "tensor_parallel": ("engine", "tensor_parallel", "int", 1, False, None, False),
+        "traces": (None, "traces", "bool", True, False, None, False),
         "trust_remote_code": ("model", "trust_remote_code", "bool", False, False, None, False),
     }
     params = _params()

@@ -193,3 +193,28 @@ def test_two_workers_share_a_postgres_study(pg_server, tiny_model, tmp_path, mon
     duplicated = len(kids) - len({r.data.tags["acbench.sweep.trial"] for r in kids})
     print(f"\npostgres sweep: 2 workers x 3 trials: {len(kids)} trials run, {lost} lost, {duplicated} duplicated; "
           f"{len(versions)} checkpoints registered once each")
+
+
+def test_item_traces_go_to_the_postgres_backed_server(pg_server, monkeypatch):
+    """Every item's trace (assessments, agent steps) over HTTP into PostgreSQL, in batches; a second write of the
+    same items (a resume) adds nothing."""
+    from acbench import tracking
+    from acbench.items import ItemTrace, Score, Step
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", pg_server["MLFLOW_TRACKING_URI"])
+    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
+    steps = [Step(f"step {s}: go", {"output": "Action: go"}, {"action": "go", "observation": "ok"}, {"progress": s / 4})
+             for s in (1, 2)]
+    items = [ItemTrace("pddl" if k == 4 else "needle", "compressed", f"i{k}", {"item": f"i{k}", "model": "compressed",
+                       "messages": [{"role": "user", "content": f"q{k}"}]}, f"a{k}", gold={"answer": k},
+                       scores=[Score("score", k / 4), Score("flip", "pass->fail"), Score("ok_strict", k > 2, "why")],
+                       steps=steps if k == 4 else []) for k in range(5)]
+    with tracking.tracked_run("pg-traces", "items") as run_id:
+        assert tracking.log_item_traces(items, batch=2) == 5
+        assert tracking.log_item_traces(items, batch=2) == 0
+    found = {t.info.tags["acbench.item"]: t for t in mlflow.search_traces(run_id=run_id, return_type="list")}
+    assert sorted(found) == [f"i{k}" for k in range(5)]
+    assert [len(found[f"i{k}"].data.spans) for k in range(5)] == [1, 1, 1, 1, 3]
+    assessed = {a.name: a for a in found["i3"].info.assessments}
+    assert assessed["gold"].expectation.value == {"answer": 3} and assessed["score"].feedback.value == 0.75
+    assert assessed["ok_strict"].feedback.value is True and assessed["ok_strict"].rationale == "why"

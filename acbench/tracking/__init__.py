@@ -13,6 +13,7 @@ MLFLOW_TRACKING_URI says otherwise. Inside `mlflow run`, the run that MLflow cre
     logging.py     params, metrics (named and sanitised by acbench.metrics), tags, artifacts, datasets
     registry.py    checkpoints as LoggedModels, registered versions, aliases
     ownership.py   owner tags of a run; runs whose process died marked KILLED
+    traces.py      evaluated items as MLflow traces with assessments (acbench/items.py builds them)
 """
 
 from acbench.tracking.logging import (
@@ -42,18 +43,20 @@ from acbench.tracking.runs import (
     list_experiments,
     log_to_run,
     run_info,
+    run_flips,
     run_link,
     search_runs,
     set_description,
     set_run_status,
     tracked_run,
 )
+from acbench.tracking.traces import log_item_traces, logged_spans, trace_id_for
 from acbench.tracking.store import TrackingError, check_tracking, init_store, sqlite_init_lock, sqlite_path, tracking_uri
 
 __all__ = [
     "TrackingError", "check_tracking", "claim_run", "create_run", "ensure_experiment", "git_commit", "init_store",
-    "list_experiments", "log_checkpoint_model", "log_dataset", "log_dict", "log_figure", "log_file", "log_metrics",
+    "list_experiments", "log_checkpoint_model", "log_item_traces", "logged_spans", "trace_id_for", "log_dataset", "log_dict", "log_figure", "log_file", "log_metrics",
     "log_params", "log_records", "log_table", "log_text", "log_to_run", "mark_killed", "model_alias_version",
-    "model_versions", "owner_tags", "register_checkpoint", "run_info", "run_link", "search_runs", "set_description",
+    "model_versions", "owner_tags", "register_checkpoint", "run_flips", "run_info", "run_link", "search_runs", "set_description",
     "set_model_alias", "set_run_status", "set_tags", "sqlite_init_lock", "sqlite_path", "tracked_run", "tracking_uri",
 ]

@@ -168,3 +168,29 @@ def list_experiments() -> list[str]:
     """Names of the active experiments in the tracking store."""
     return [e.name for e in MlflowClient().search_experiments()]
 
+
+
+def run_flips(run_id: str) -> tuple[list[dict], list[dict]]:
+    """A run's `flips/summary.json` and `flips/items.json` (acbench.flips) as row dicts.
+
+    Raises:
+        TrackingError: the run does not exist, or it has no flips (it evaluated one model only, or predates them).
+    """
+    import json
+    import tempfile
+
+    from acbench.tracking.store import TrackingError
+
+    if run_info(run_id) is None:
+        raise TrackingError(f"no run {run_id} in the tracking store {tracking_uri()}")
+    tables = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("flips/summary.json", "flips/items.json"):
+            try:
+                path = MlflowClient().download_artifacts(run_id, name, tmp)
+            except (mlflow.exceptions.MlflowException, OSError):
+                raise TrackingError(f"run {run_id} has no {name}: it compared no two models, or it was logged "
+                                    "before acbench recorded flips") from None
+            data = json.loads(Path(path).read_text())
+            tables.append([dict(zip(data["columns"], row)) for row in data["data"]])
+    return tables[0], tables[1]
