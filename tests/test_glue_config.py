@@ -102,11 +102,14 @@ def _without(data: dict, *engine_fields: str) -> dict:
         del data["engine"][name]
     if data.get("traces") is True:  # the `traces` switch (default on) hashes only when off
         del data["traces"]
+    if data.get("split") == "all":  # the item split (default all) hashes only when set
+        del data["split"]
     return data
 
 
 def _legacy_hash(cfg: RunConfig) -> str:
-    """The hash as computed before `model.reference`, `engine.kv_bits`, the parallelism fields and `traces` existed."""
+    """The hash as computed before `model.reference`, `engine.kv_bits`, the parallelism fields, `traces` and `split`
+    existed."""
     data = _without(cfg.model_dump(mode="json"), "kv_bits", *PARALLEL)
     del data["model"]["reference"]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
@@ -168,6 +171,7 @@ def test_the_flat_schema_is_derived_from_the_fields_as_written_here():
         "seed": ("compression", "seed", "int", 0, False, None, True),
         "smoothing_strength": ("compression", "smoothing_strength", "float", 0.5, False, None, True),
         "sparsity": ("compression", "sparsity", "float", 0.5, False, None, True),
+        "split": (None, "split", "str", "all", False, ("all", "select", "confirm"), True),
         "symmetric": ("compression", "symmetric", "bool", True, False, None, True),
         "tasks": (None, "tasks", "list", ("teval", "worfbench", "needle", "pddl"), False, None, True),
         "tensor_parallel": ("engine", "tensor_parallel", "int", 1, False, None, False),
