@@ -274,7 +274,8 @@ def _analyse(base_engine, comp_engine, compared: ComparedModel | None = None) ->
 
 def _model_key(cfg: RunConfig, path: Path) -> str:
     """Identity of the evaluated model + engine settings that can move outputs."""
-    blob = f"{Path(path).resolve()}|{cfg.model.dtype}|{cfg.engine.backend}|{cfg.engine.max_context}"
+    dtype = cfg.model.dtype if cfg.engine.backend == "hf" else serving_dtype(cfg)  # vLLM: bf16 beside W4A16
+    blob = f"{Path(path).resolve()}|{dtype}|{cfg.engine.backend}|{cfg.engine.max_context}"
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 

@@ -199,3 +199,30 @@ def test_engine_at_a_url_loads_nothing_and_picks_the_served_model(tiny_model, tm
         with pytest.raises(ServerError, match=rf"no single served model matches {tiny_model} \(served: "
                                               rf"{other.url}: a; {other.url}: b\)"):
             ServedVLLMEngine(tiny_model, url=other.url)
+
+
+def test_a_run_through_the_server_records_what_served_it_and_stops_it(tiny_model, isolated_tracking, monkeypatch):
+    from mlflow.tracking import MlflowClient
+
+    import acbench.run as run
+    from acbench.config import load_config
+    from acbench.engines import LazyEngine
+
+    monkeypatch.setattr(run, "check_vllm_run", lambda cfg: None)  # the stand-in needs no vLLM environment
+    pids = isolated_tracking / "pids"
+
+    def factory(cfg, path, kv_bits):
+        return LazyEngine(model_path=path, backend="vllm", max_context=512, log_dir=isolated_tracking,
+                          server_command=fake_command(pids, str(path)))
+
+    cfg = load_config({"model": str(tiny_model), "method": "none", "tasks": "needle", "limit": "1",
+                       "backend": "vllm", "analysis": "false", "register": "false"})
+    outcome = run.run_experiment(cfg, engine_factory=factory)
+    assert_all_ended(server_pids(pids))  # stopped once the model's generations were done
+    run_data = MlflowClient().get_run(outcome.run_id).data
+    tags = run_data.tags
+    assert tags["acbench.engine.base.vllm_mode"] == "server started by acbench"
+    assert (tags["acbench.engine.base.dtype"], tags["acbench.engine.base.vllm_version"]) == ("float32", "stand-in")
+    assert "the analyses (ERank, top-k, energy) need full logits and run in transformers" in tags["acbench.note.vllm"]
+    logs = MlflowClient().list_artifacts(outcome.run_id, "vllm/base")
+    assert [Path(a.path).name for a in logs] == [f"vllm-{tiny_model.name}-{os.getpid()}.log"]
