@@ -129,6 +129,21 @@ def busy_elsewhere(stat: str | Path = "/proc/stat", samples: int = 5, interval: 
     return statistics.median(counts)
 
 
+_busy_sample: tuple[float, float] | None = None  # (when, busy_elsewhere()) of the last look
+BUSY_TTL_S = 2.0  # engines call share_cores per generate call: look again at most this often
+
+
+def _recent_busy() -> float:
+    """`busy_elsewhere()`, sampled at most once per BUSY_TTL_S."""
+    import time
+
+    global _busy_sample
+    now = time.monotonic()
+    if _busy_sample is None or now - _busy_sample[0] > BUSY_TTL_S:
+        _busy_sample = (now, busy_elsewhere())
+    return _busy_sample[1]
+
+
 def thread_share() -> int:
     """Threads this process should use now: the user's setting, else its fair share of the usable cores,
     no more than the cores no other runnable task is using."""
@@ -138,7 +153,7 @@ def thread_share() -> int:
             return int(value)
     register()
     cores = usable_cores()
-    idle = cores - math.floor(busy_elsewhere() + 0.5)
+    idle = cores - math.floor(_recent_busy() + 0.5)
     return max(1, min(cores // live_processes(), idle))
 
 

