@@ -5,7 +5,8 @@
 
 The prompt goes to `/v1/completions` as token ids built exactly as the transformers engine builds them
 (acbench/engines/prompts.py: the same chat template, generation prompt and cut), with the same stop rules:
-greedy at temperature 0, the checkpoint's EOS ids as `stop_token_ids`, `max_tokens` = the request's
+greedy at temperature 0, the checkpoint's EOS ids as `stop_token_ids` and no others (`ignore_eos`: the
+tokenizer's `eos_token` is not always one of them), `max_tokens` = the request's
 `max_new_tokens`, and the stop strings, which are also cut from the text afterwards as the other engines do.
 The text is decoded here from the returned token ids with the same tokenizer call as the transformers engine,
 so the two backends differ only where the model's computation differs. Requests go in parallel (vLLM batches
@@ -148,7 +149,9 @@ class ServedVLLMEngine:
         return {"model": self.served_name, "prompt": prompt_ids(self.tokenizer, request, self.max_context),
                 "max_tokens": request.max_new_tokens, "temperature": request.temperature, "seed": request.seed,
                 "stop": [s for s in request.stop if s] or None, "stop_token_ids": self.eos,
-                "skip_special_tokens": True, "return_token_ids": True}
+                # vLLM would also stop at the tokenizer's eos_token, which need not be the checkpoint's EOS
+                # (SmolLM2: <|im_start|> vs <|im_end|>); our engine stops at the generation config's ids only
+                "ignore_eos": True, "skip_special_tokens": True, "return_token_ids": True}
 
     def _complete(self, request: GenerationRequest) -> str:
         body = json.dumps(self.request_body(request)).encode()

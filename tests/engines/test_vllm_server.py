@@ -173,7 +173,7 @@ def test_engine_sends_our_token_ids_and_stop_rules_and_decodes_the_returned_ids(
         assert raw["prompt"] == tok("a raw prompt")["input_ids"]  # no template, the tokenizer's special tokens
         assert (chat["max_tokens"], chat["temperature"], chat["stop"], raw["stop"]) == (5, 0.0, ["zz"], None)
         assert (raw["temperature"], raw["seed"]) == (0.5, 7)
-        assert chat["stop_token_ids"] == engine.eos == [tok.eos_token_id]
+        assert chat["stop_token_ids"] == engine.eos == [tok.eos_token_id] and chat["ignore_eos"] is True
         assert chat["model"] == str(tiny_model) and chat["return_token_ids"] is True
         assert texts[0] == tok.decode(list(reversed(want_chat))[:5], skip_special_tokens=True).split("zz")[0]
         assert sorted(seen) == [0, 1]
