@@ -57,6 +57,11 @@ def cpu_server_settings(eager: bool = True) -> tuple[tuple[str, ...], dict[str, 
     return ("--enforce-eager",) if eager else (), env
 
 
+def server_flags(llm_kwargs: dict) -> list[str]:
+    """`vllm serve` flags for `vllm.LLM(...)` keywords: tensor_parallel_size=2 -> --tensor-parallel-size=2."""
+    return [f"--{key.replace('_', '-')}={value}" for key, value in llm_kwargs.items()]
+
+
 class ServedVLLMEngine:
     """The Engine protocol over a vLLM server (one model per server).
 
@@ -102,8 +107,7 @@ class ServedVLLMEngine:
             self._attach(url)
             return
         self.dtype = "float32" if dtype == "auto" and not cuda_available() else dtype
-        args = [f"--{k.replace('_', '-')}={v}" for k, v in {**kv_cache_kwargs(self.kv_bits),
-                                                         **parallel_kwargs(**parallel)}.items()]
+        args = server_flags({**kv_cache_kwargs(self.kv_bits), **parallel_kwargs(**parallel)})
         env: dict[str, str] = {}
         if not cuda_available():
             cpu_args, env = cpu_server_settings(eager)

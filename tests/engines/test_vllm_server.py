@@ -226,3 +226,18 @@ def test_a_run_through_the_server_records_what_served_it_and_stops_it(tiny_model
     assert "the analyses (ERank, top-k, energy) need full logits and run in transformers" in tags["acbench.note.vllm"]
     logs = MlflowClient().list_artifacts(outcome.run_id, "vllm/base")
     assert [Path(a.path).name for a in logs] == [f"vllm-{tiny_model.name}-{os.getpid()}.log"]
+
+
+def test_the_server_command_carries_dtype_context_kv_and_parallelism(tmp_path):
+    from acbench.engines.vllm import kv_cache_kwargs, parallel_kwargs
+    from acbench.engines.vllm_served import server_flags
+
+    flags = server_flags({**kv_cache_kwargs("fp8"), **parallel_kwargs(4, 2, "ray")})
+    assert flags == ["--kv-cache-dtype=fp8", "--tensor-parallel-size=4", "--pipeline-parallel-size=2",
+                     "--distributed-executor-backend=ray"]
+    server = VLLMServer("/m", tmp_path / "log", dtype="bfloat16", max_context=1024, extra_args=tuple(flags),
+                        python=Path("/env/bin/python"))
+    assert server.server_command(8123) == [
+        "/env/bin/python", "-m", "vllm.entrypoints.launchers.api_server.entry", "--model", "/m", "--host",
+        "127.0.0.1", "--port", "8123", "--dtype", "bfloat16", "--generation-config", "vllm", "--max-model-len",
+        "1024", *flags]
