@@ -17,7 +17,9 @@ Contenders (one loaded model, the same chat-templated prompts, greedy decoding):
 - vLLM through its server (`--vllm SETTING`, repeatable; needs `ACBENCH_VLLM=1 bash scripts/setup.sh`): the
   same token ids over /v1/completions (acbench/engines/vllm_served.py), one server per setting, all started
   before the timed runs (start-up reported apart). SETTING is a dtype with optional `,compiled` (vLLM's
-  compiled graphs instead of eager mode) and `,seqs=N` (--max-num-seqs): `float32`, `bfloat16,compiled`.
+  compiled graphs instead of eager mode), `,chunked` (--enable-chunked-prefill) and `,seqs=N` (--max-num-seqs):
+  `float32`, `bfloat16,compiled`, `float32,chunked,seqs=64`. A compressed checkpoint's folder as `--model`
+  times vLLM's own kernels for it (W4A16: `--vllm bfloat16`) against our engine on the same checkpoint.
   Requests go in `--batch-size` at a time, as our engine's batch.
 `--shared-head` puts the same few-shot block before every question (a shared prompt head, as in T-Eval or
 LongBench), where the scheduler prefills that head once. Each contender alternates over `--repeats`;
@@ -117,7 +119,7 @@ def lm_eval_contender(engine: HFEngine, texts: list[str], max_new: int, batch_si
 
 
 def vllm_contenders(settings: list[str], model_path: str, requests, batch_size: int):
-    """One started vLLM server engine per SETTING (`dtype[,compiled][,seqs=N]`) and its start-up seconds."""
+    """One started vLLM server engine per SETTING (`dtype[,compiled][,chunked][,seqs=N]`), its start-up seconds."""
     import time
 
     from acbench.engines.vllm_served import ServedVLLMEngine
@@ -128,8 +130,9 @@ def vllm_contenders(settings: list[str], model_path: str, requests, batch_size: 
         seqs = [f.split("=", 1)[1] for f in flags if f.startswith("seqs=")]
         name = f"vLLM server {setting}"
         start = time.perf_counter()
+        extra = tuple(f"--max-num-seqs={n}" for n in seqs) + (("--enable-chunked-prefill",) if "chunked" in flags else ())
         servers[name] = ServedVLLMEngine(model_path, dtype=dtype, concurrency=batch_size, eager="compiled" not in flags,
-                                         server_args=tuple(f"--max-num-seqs={n}" for n in seqs))
+                                         server_args=extra)
         startup[name] = time.perf_counter() - start
     return servers, startup
 
