@@ -1,7 +1,7 @@
 """The vLLM backend through its OpenAI-compatible server: started by acbench, or already running at a URL.
 
     acbench run --method gptq --backend vllm                       # acbench starts `vllm serve` per model
-    acbench run --method none --backend vllm --vllm_url http://gpu-node:8000/v1   # a served model: nothing loads here
+    acbench run --method none --backend vllm --vllm_url http://gpu-node:8000/v1   # served: no weights load here
 
 The prompt goes to `/v1/completions` as token ids built exactly as the transformers engine builds them
 (acbench/engines/prompts.py: the same chat template, generation prompt and cut), with the same stop rules:
