@@ -56,6 +56,7 @@ def test_live_processes_split_the_cores(tmp_path, monkeypatch):
 @pytest.mark.parametrize("variable", ["OMP_NUM_THREADS", "ACBENCH_THREADS"])
 def test_a_users_thread_setting_wins(monkeypatch, variable):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("ACBENCH_THREADS", raising=False)  # a developer's own setting would win over the test's
     monkeypatch.setenv(variable, "3")
     assert threads.thread_share() == 3
 
