@@ -61,7 +61,7 @@ class ModelSpec(_Strict):
 
 
 class EngineSpec(_Strict):
-    """How to run the models: transformers (CPU/GPU) or vLLM (GPU, optional extra).
+    """How to run the models: transformers (CPU/GPU) or vLLM (its server, on a CPU or GPUs; or a server at `vllm_url`).
 
     `tensor_parallel` / `pipeline_parallel` are vLLM's tensor_parallel_size / pipeline_parallel_size (GPUs per
     model = their product); `distributed_backend` is its distributed_executor_backend: `mp` (one node) or
@@ -73,6 +73,9 @@ class EngineSpec(_Strict):
     tensor_parallel: int = Field(1, ge=1, json_schema_extra=NOT_RESULT)
     pipeline_parallel: int = Field(1, ge=1, json_schema_extra=NOT_RESULT)
     distributed_backend: Literal["mp", "ray"] | None = Field(None, json_schema_extra=NOT_RESULT)
+    # a running vLLM server's OpenAI base URL(s), comma-separated (`http://host:8000/v1`): generation goes there
+    # and no model is loaded here for it; None: acbench starts `vllm serve` (acbench/engines/vllm_served.py)
+    vllm_url: str | None = Field(None, json_schema_extra=NOT_RESULT)
     max_context: int | None = Field(None, ge=256)
     # KV-cache precision of the compared model ("16": none; "8"/"4": transformers' quantized cache with HQQ;
     # "fp8": vLLM's kv_cache_dtype). The base/reference always runs at 16. See acbench/engines/kv.py.
@@ -101,6 +104,11 @@ class EngineSpec(_Strict):
                                      f"GPUs; the hf backend runs it on one device)")
             if self.distributed_backend is not None:
                 raise ValueError(f"distributed_backend={self.distributed_backend} needs backend=vllm")
+            if self.vllm_url is not None:
+                raise ValueError("vllm_url needs backend=vllm")
+        for url in (self.vllm_url or "").split(","):
+            if url.strip() and not url.strip().startswith(("http://", "https://")):
+                raise ValueError(f"vllm_url must be an http(s) URL such as http://host:8000/v1, got '{url.strip()}'")
         return self
 
 
@@ -164,7 +172,7 @@ class RunConfig(_Strict):
         if data.get("traces") is True:
             data.pop("traces")
         for name, unset in (("kv_bits", "16"), ("tensor_parallel", 1), ("pipeline_parallel", 1),
-                            ("distributed_backend", None)):
+                            ("distributed_backend", None), ("vllm_url", None)):
             if data["engine"].get(name) == unset:
                 data["engine"].pop(name, None)
         blob = json.dumps(data, sort_keys=True)

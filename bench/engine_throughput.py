@@ -1,7 +1,7 @@
 """Generation throughput on the same greedy requests: acbench's engine against the usual ways to run them.
 
     .venv/bin/python bench/engine_throughput.py [--model smollm2-135m] [--prompts 32] [--max-new-tokens 48]
-        [--shared-head]
+        [--shared-head] [--vllm float32 [--vllm bfloat16,compiled ...]]
 
 Contenders (one loaded model, the same chat-templated prompts, greedy decoding):
 - one-at-a-time `model.generate` (the baseline of every ratio);
@@ -14,6 +14,13 @@ Contenders (one loaded model, the same chat-templated prompts, greedy decoding):
 - the same engine on transformers' own kernels (what those kernels alone are worth);
 - acbench's padded path (`scheduler="padded"`: `model.generate` on left-padded batches, the engine before
   the scheduler, and its path for kv_bits != 16).
+- vLLM through its server (`--vllm SETTING`, repeatable; needs `ACBENCH_VLLM=1 bash scripts/setup.sh`): the
+  same token ids over /v1/completions (acbench/engines/vllm_served.py), one server per setting, all started
+  before the timed runs (start-up reported apart). SETTING is a dtype with optional `,compiled` (vLLM's
+  compiled graphs instead of eager mode), `,chunked` (--enable-chunked-prefill) and `,seqs=N` (--max-num-seqs):
+  `float32`, `bfloat16,compiled`, `float32,chunked,seqs=64`. A compressed checkpoint's folder as `--model`
+  times vLLM's own kernels for it (W4A16: `--vllm bfloat16`) against our engine on the same checkpoint.
+  Requests go in `--batch-size` at a time, as our engine's batch.
 `--shared-head` puts the same few-shot block before every question (a shared prompt head, as in T-Eval or
 LongBench), where the scheduler prefills that head once. Each contender alternates over `--repeats`;
 outputs are checked identical to one-at-a-time generation.
@@ -111,6 +118,25 @@ def lm_eval_contender(engine: HFEngine, texts: list[str], max_new: int, batch_si
     return lambda: lm.generate_until(requests, disable_tqdm=True)
 
 
+def vllm_contenders(settings: list[str], model_path: str, requests, batch_size: int):
+    """One started vLLM server engine per SETTING (`dtype[,compiled][,chunked][,seqs=N]`), its start-up seconds."""
+    import time
+
+    from acbench.engines.vllm_served import ServedVLLMEngine
+
+    servers, startup = {}, {}
+    for setting in settings:
+        dtype, *flags = setting.split(",")
+        seqs = [f.split("=", 1)[1] for f in flags if f.startswith("seqs=")]
+        name = f"vLLM server {setting}"
+        start = time.perf_counter()
+        extra = tuple(f"--max-num-seqs={n}" for n in seqs) + (("--enable-chunked-prefill",) if "chunked" in flags else ())
+        servers[name] = ServedVLLMEngine(model_path, dtype=dtype, concurrency=batch_size, eager="compiled" not in flags,
+                                         server_args=extra)
+        startup[name] = time.perf_counter() - start
+    return servers, startup
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="smollm2-135m")
@@ -118,9 +144,12 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=48)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--shared-head", action="store_true", help="the same few-shot block before every question")
+    parser.add_argument("--vllm", action="append", default=[], metavar="SETTING",
+                        help="a vLLM server contender: DTYPE[,compiled][,seqs=N], e.g. float32 or bfloat16,compiled")
+    parser.add_argument("--batch-size", type=int, default=16, help="our engine's batch and vLLM's requests in flight")
     args = parser.parse_args()
 
-    engine = HFEngine(resolve_model(args.model))
+    engine = HFEngine(resolve_model(args.model), batch_size=args.batch_size)
     if engine.scheduler is None:
         sys.exit("the engine fell back to its padded path for this model (see the log): nothing to compare")
     scheduler = engine.scheduler
@@ -143,7 +172,13 @@ def main() -> None:
     lm_eval = lm_eval_contender(engine, texts, n, best)
     if lm_eval is not None:
         contenders["lm-eval HF generate_until"] = lm_eval
-    seconds, outputs = alternate(contenders, args.repeats)
+    servers, startup = vllm_contenders(args.vllm, engine.name, requests, args.batch_size)
+    contenders.update({name: (lambda s=server: s.generate(requests, progress=False)) for name, server in servers.items()})
+    try:
+        seconds, outputs = alternate(contenders, args.repeats)
+    finally:
+        for server in servers.values():
+            server.close()
 
     reference = [o.strip() for o in outputs["one-at-a-time generate"]]
     tokens = sum(engine.count_tokens(t) for t in reference)
@@ -163,6 +198,9 @@ def main() -> None:
                      seconds["acbench engine"]))
     print(ratio_line("acbench engine / on transformers kernels", seconds["acbench engine, transformers kernels"],
                      seconds["acbench engine"]))
+    for name in servers:
+        print(f"{name} start-up (server up, model loaded): {startup[name]:.1f} s, apart from its runs")
+        print(ratio_line(f"acbench engine / {name}", seconds[name], seconds["acbench engine"]))
     if lm_eval is not None:
         print(ratio_line("acbench engine / lm-eval HF generate_until", seconds["lm-eval HF generate_until"],
                          seconds["acbench engine"]))

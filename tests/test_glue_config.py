@@ -94,7 +94,8 @@ def test_validation_errors_are_listed_one_per_line_with_their_place():
                                   f"be a positive integer, or None/-1 for per-channel; got {bad!r}")
 
 
-PARALLEL = ("tensor_parallel", "pipeline_parallel", "distributed_backend")  # engine fields added in issue 15
+PARALLEL = ("tensor_parallel", "pipeline_parallel", "distributed_backend",  # engine fields added in issue 15
+            "vllm_url")  # and in issue 24
 
 
 def _without(data: dict, *engine_fields: str) -> dict:
@@ -131,10 +132,13 @@ def test_config_hash_is_stable_for_configs_that_predate_new_fields():
     assert data["engine"]["kv_bits"] == "8"
     assert kv.config_hash() == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
     tp = RunConfig.from_params({"method": "none", "tasks": "needle", "backend": "vllm", "tensor_parallel": "2"})
-    data = _without(tp.model_dump(mode="json"), "kv_bits", "pipeline_parallel", "distributed_backend")
+    data = _without(tp.model_dump(mode="json"), "kv_bits", "pipeline_parallel", "distributed_backend", "vllm_url")
     del data["model"]["reference"]
     assert data["engine"]["tensor_parallel"] == 2
     assert tp.config_hash() == hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    served = RunConfig.from_params({"method": "none", "tasks": "needle", "backend": "vllm", "vllm_url": "http://h:1/v1"})
+    assert served.config_hash() != RunConfig.from_params({"method": "none", "tasks": "needle",
+                                                          "backend": "vllm"}).config_hash()
 
 
 def test_the_flat_schema_is_derived_from_the_fields_as_written_here():
@@ -177,6 +181,7 @@ def test_the_flat_schema_is_derived_from_the_fields_as_written_here():
         "tensor_parallel": ("engine", "tensor_parallel", "int", 1, False, None, False),
         "traces": (None, "traces", "bool", True, False, None, False),
         "trust_remote_code": ("model", "trust_remote_code", "bool", False, False, None, False),
+        "vllm_url": ("engine", "vllm_url", "str", None, True, None, False),
     }
     params = _params()
     assert list(params) == sorted(expected)  # task_options has no flat form; names sorted

@@ -25,6 +25,7 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 
 from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
 from acbench.engines.cpu_kernels import CPUKernels
+from acbench.engines.prompts import fit_to_context, prompt_ids_uncut
 from acbench.models import load_model
 from acbench.progress import progress_bar
 from acbench.threads import share_cores
@@ -123,21 +124,11 @@ class HFEngine:
         return self.tokenizer.decode(kept, skip_special_tokens=True)
 
     def _prompt_ids_uncut(self, request: GenerationRequest) -> list[int]:
-        if request.raw_prompt is not None:  # as the upstream scripts do: tokenizer(prompt), no chat template
-            ids = self.tokenizer(request.raw_prompt)["input_ids"]
-        else:
-            ids = self.tokenizer.apply_chat_template(list(request.messages), add_generation_prompt=True, tokenize=True)
-        return ids if isinstance(ids, list) else ids["input_ids"]  # BatchEncoding in transformers 5
+        return prompt_ids_uncut(self.tokenizer, request)
 
     def _prompt_ids(self, request: GenerationRequest) -> list[int]:
-        ids = self._prompt_ids_uncut(request)
-        budget = self.max_context - request.max_new_tokens
-        if len(ids) > budget:
-            # Safety net only: tasks truncate their own documents; here we keep both ends of the prompt.
-            log.warning("prompt of %d tokens exceeds the budget of %d; cutting its middle", len(ids), budget)
-            half = budget // 2
-            ids = ids[:half] + ids[len(ids) - (budget - half) :]
-        return ids
+        # the same ids the vLLM server engine sends (acbench/engines/prompts.py)
+        return fit_to_context(self._prompt_ids_uncut(request), self.max_context - request.max_new_tokens)
 
     # -- generation -------------------------------------------------------------------------------
     def _kernels(self):

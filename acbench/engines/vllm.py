@@ -1,4 +1,5 @@
-"""The vLLM backend (GPU, optional extra: `pip install -e .[gpu]` or `ACBENCH_GPU=1 bash scripts/setup.sh`).
+"""The vLLM backend in this process, where vLLM is installed beside acbench (`pip install -e .[gpu]`); otherwise
+acbench serves it from its own environment (acbench/engines/vllm_served.py).
 
     acbench run --method gptq --backend vllm
 
@@ -73,6 +74,14 @@ class VLLMEngine:
         self.max_context = max_context or self._llm.llm_engine.model_config.max_model_len
         self._trust_remote_code = trust_remote_code
         self._hf = None
+        self.dtype = dtype
+
+    def info(self) -> dict[str, str]:
+        """What served this model, for the run's tags."""
+        import vllm
+
+        return {"backend": "vllm", "vllm_version": f"vllm {getattr(vllm, '__version__', 'unknown')}",
+                "vllm_mode": "in process", "dtype": self.dtype}
 
     def sampling_params(self, request: GenerationRequest):
         from vllm import SamplingParams
