@@ -191,6 +191,10 @@ class NeedleTask(SingleTurnTask):
         context, point, total = paper_context(filler_ids, length, depth, codec, self.needle)
         return context, 100.0 * point / total if total else 0.0
 
+    def gold_references(self, sample: Sample) -> tuple[str, ...]:
+        """The needle's answer (the sentence the document hides, as the question's answer)."""
+        return (str(sample.target),)
+
     def score(self, sample: Sample, prediction: str) -> dict:
         prediction = prediction if isinstance(prediction, str) else ""
         strict = word_recall(prediction, str(sample.target))
