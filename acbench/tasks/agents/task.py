@@ -14,6 +14,7 @@ from pathlib import Path
 from acbench.errors import ConfigError
 from acbench.tasks.agents.agent_task import AgentTask
 from acbench.tasks.agents.env import balanced
+from acbench.tasks.agents.gold import pddl_plan
 from acbench.tasks.agents.paper import PDDLPaper, ToolPaper
 from acbench.tasks.agents.pddl_env import PDDLEnv, builtin_pddl_dir, load_pddl_suite, problem_samples
 from acbench.tasks.agents.tool_operation import ToolOperationEnv, load_operation_suite
@@ -58,6 +59,11 @@ class PDDLTask(AgentTask):
     def make_paper(self, sample: Sample, env: PDDLEnv) -> PDDLPaper:
         return PDDLPaper(env.world, env.parse)
 
+    def gold_actions(self, sample: Sample) -> list[str] | None:
+        """An optimal plan by breadth-first search over the simulator (acbench/tasks/agents/gold.py)."""
+        plan = pddl_plan(str(sample.data["domain"]), str(sample.data["problem"]))
+        return None if plan is None else list(plan)
+
 
 def _problem_paths(problems: list[str] | str) -> list[str]:
     if isinstance(problems, str):
@@ -83,6 +89,10 @@ class ToolQueryTask(AgentTask):
     def make_env(self, sample: Sample) -> ToolQueryEnv:
         return ToolQueryEnv(sample)
 
+    def gold_actions(self, sample: Sample) -> list[str] | None:
+        env = ToolQueryEnv(sample)
+        return [env.agentboard_call(call) for call in sample.data["gold_actions"]]
+
     def make_paper(self, sample: Sample, env: ToolQueryEnv) -> ToolPaper:
         """Gold subgoals: the raw results of the gold calls, replayed once per episode, and the answer."""
         return ToolPaper.from_gold(lambda: ToolQueryEnv(sample), sample.data["gold_actions"], "query")
@@ -99,6 +109,10 @@ class ToolOperationTask(AgentTask):
 
     def make_env(self, sample: Sample) -> ToolOperationEnv:
         return ToolOperationEnv(sample)
+
+    def gold_actions(self, sample: Sample) -> list[str] | None:
+        env = ToolOperationEnv(sample)
+        return [env.agentboard_call(call) for call in sample.data["gold_actions"]]
 
     def make_paper(self, sample: Sample, env: ToolOperationEnv) -> ToolPaper:
         """Todo episodes score gold subgoals and the final todo state; sheet episodes the target sheet."""
