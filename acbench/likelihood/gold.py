@@ -21,7 +21,7 @@ from acbench.tasks.base import GoldStep, ItemScore, ResultStore, TaskResult
 
 log = logging.getLogger(__name__)
 
-GOLD_VERSION = "1"  # bump when a task's gold rendering or the item rules change: cached records are redone
+GOLD_VERSION = "2"  # bump when a task's gold rendering or the item rules change: cached records are redone
 GOLD_NLL, GOLD_TOP1 = "gold_nll", "gold_top1"
 
 

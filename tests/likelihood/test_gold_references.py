@@ -45,7 +45,9 @@ def test_worfbench_needle_and_longbench_references():
     (ref,) = worf.gold_references(sample)
     assert ref == sample.data["conversations"][-1]["content"] and ref.lstrip().startswith("Node")
     needle = make_task("needle", lengths=[64], depths=[0])
-    assert needle.gold_references(needle.load()[0]) == (needle.answer,)
+    assert needle.gold_references(needle.load()[0]) == ("smoked paprika and a spoon of honey.",)
+    paper = make_task("needle", profile="paper", lengths=[1000], depths=[0])
+    assert paper.gold_references(paper.load()[0]) == ("eat a sandwich and sit in Dolores Park on a sunny day.",)
     longbench = make_task("longbench")
     item = longbench.load()[0]
     assert longbench.gold_references(item) == tuple(item.target)
@@ -111,5 +113,7 @@ def test_agent_gold_steps_are_the_loops_prompts_with_the_gold_history():
 
 
 def test_a_sample_without_gold_has_no_steps():
-    task = make_task("needle", lengths=[64], depths=[0])
-    assert task.gold_steps(Sample("s", {"length": 64, "depth": 0}, target=""), ScriptedEngine(["x"])) == []
+    task = make_task("worfbench")
+    sample = task.load()[0]
+    sample.data["conversations"][-1]["content"] = "  "
+    assert task.gold_steps(sample, ScriptedEngine(["x"])) == []

@@ -192,8 +192,9 @@ class NeedleTask(SingleTurnTask):
         return context, 100.0 * point / total if total else 0.0
 
     def gold_references(self, sample: Sample) -> tuple[str, ...]:
-        """The needle's answer (the sentence the document hides, as the question's answer)."""
-        return (str(sample.target),)
+        """The needle's answer as a phrase (the heatmap answer upstream compares with: "smoked paprika and a spoon
+        of honey.", "eat a sandwich and sit in Dolores Park on a sunny day."), not the strict rule's keywords."""
+        return (str(sample.data.get("heatmap_answer") or self.heatmap_answer),)
 
     def score(self, sample: Sample, prediction: str) -> dict:
         prediction = prediction if isinstance(prediction, str) else ""
