@@ -34,19 +34,18 @@ def token_scores(logits: torch.Tensor, targets: torch.Tensor) -> ContinuationSco
 
 
 def share_prefixes(sequences: list[list[int]]) -> list[int]:
-    """For each sequence, the index of the sequence whose forward pass scores it: the longest one that has it as
-    a prefix (itself when none does)."""
-    order = sorted(range(len(sequences)), key=lambda i: -len(sequences[i]))
+    """For each sequence, the index of a sequence whose forward pass scores it: one that has it as a prefix
+    (itself when none does).
+
+    In lexicographic order a prefix sorts right before the sequences that extend it, so walking the sorted
+    sequences backwards, a sequence that heads its successor takes that successor's host: O(n log n) compares.
+    """
+    order = sorted(range(len(sequences)), key=lambda i: sequences[i])
     host = list(range(len(sequences)))
-    kept: list[int] = []
-    for i in order:
-        seq = sequences[i]
-        for k in kept:
-            if sequences[k][: len(seq)] == seq:
-                host[i] = k
-                break
-        else:
-            kept.append(i)
+    for here, after in zip(reversed(order[:-1]), reversed(order[1:])):
+        seq, nxt = sequences[here], sequences[after]
+        if len(seq) <= len(nxt) and nxt[: len(seq)] == seq:
+            host[here] = host[after]
     return host
 
 
