@@ -56,6 +56,11 @@ class LikelihoodRun:
     def measure(self, role: str, engine: Engine, model_key: str, log_metrics) -> None:
         """Gold likelihood of every task with references, and the corpus perplexity, of one model; logged."""
         start = time.perf_counter()
+        if any(getattr(engine, name, None) is None for name in ("score_continuations", "score_windows")):
+            why = f"the {type(engine).__name__} engine has no score_continuations/score_windows"
+            log.warning("no gold likelihood or perplexity for the %s model: %s", role, why)
+            tracking.set_tags({f"acbench.likelihood.{role}": f"none: {why}"})
+            return
         try:
             gold, skipped = gold_results(engine, model_key, self.setups, on_result=self._log_gold(role, log_metrics))
             perplexity = {}
