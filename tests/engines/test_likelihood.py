@@ -124,3 +124,14 @@ def test_bad_input_and_engines_without_likelihoods_say_so(engine):
         engine.score_continuations(requests_of(["a", "b"]), ["x"])
     with pytest.raises(LikelihoodUnsupported, match="ScriptedEngine"):
         ScriptedEngine(["x"]).score_continuations(requests_of(["a"]), ["x"])
+
+
+def test_under_an_n_bit_kv_cache_the_reference_is_read_as_generation_reads_it(tiny_model, engine):
+    quantized = HFEngine(tiny_model, dtype="float32", device="cpu", kv_bits="4")
+    request, reference = requests_of(["Call the tool."]), ["Action: search the web for the weather"]
+    (full,) = engine.score_continuations(request, reference)
+    (kv,) = quantized.score_continuations(request, reference)
+    assert kv.tokens == full.tokens
+    assert kv.nll[0] == pytest.approx(full.nll[0], abs=1e-4)  # the prompt is prefilled in full precision
+    assert kv.nll[1:] != pytest.approx(full.nll[1:], abs=1e-6)  # later tokens read 4-bit keys and values
+    assert all(math.isfinite(x) for x in kv.nll)
