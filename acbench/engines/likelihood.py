@@ -9,8 +9,10 @@ keep it cheap and exact:
   prompt) is read from the longer one's forward pass: causal attention gives the same logits at those positions;
 - rows are right-padded: real tokens never see a pad and keep positions 0..n-1, so a batched row scores as it
   would alone (left padding would shift the positions of a plain forward);
-- logits are computed only at the positions that are read (`logits_to_keep`, where the model takes it), in
-  batches whose logits stay under LOGIT_ELEMENTS floats.
+- logits are computed only at the positions that are read: the output head is applied to each row's final
+  hidden states at its own positions (models whose logits are head(hidden) alone; one that scales or soft-caps
+  them runs its own forward with `logits_to_keep` at the batch's positions), in batches whose logits stay under
+  LOGIT_ELEMENTS floats.
 """
 
 from __future__ import annotations
@@ -53,6 +55,18 @@ def _accepts_logits_to_keep(model) -> bool:
     return "logits_to_keep" in inspect.signature(model.forward).parameters
 
 
+def plain_head(model):
+    """(decoder, output head) when logits are just head(final normed hidden state), else None (a model that
+    scales or soft-caps its logits, or has no decoder accessor, goes through its own forward)."""
+    config = model.config.get_text_config(decoder=True) if hasattr(model.config, "get_text_config") else model.config
+    if getattr(config, "final_logit_softcapping", None) or getattr(config, "logit_scale", None) not in (None, 1, 1.0):
+        return None
+    get_decoder = getattr(model, "get_decoder", None)
+    decoder = get_decoder() if callable(get_decoder) else None
+    head = model.get_output_embeddings()
+    return (decoder, head) if decoder is not None and head is not None and decoder is not model else None
+
+
 @torch.inference_mode()
 def score_sequences(model, pad_id: int, sequences: list[list[int]], starts: list[int],
                     batch_size: int = 16) -> list[ContinuationScore]:
@@ -66,39 +80,53 @@ def score_sequences(model, pad_id: int, sequences: list[list[int]], starts: list
         needed.setdefault(h, set()).update(range(starts[i] - 1, len(sequences[i]) - 1))
     rows = sorted(needed, key=lambda h: len(sequences[h]))
     vocab = model.get_output_embeddings().weight.shape[0]
+    split = plain_head(model)  # the head applied per row at its own positions; else logits at the batch's union
     out: list[ContinuationScore | None] = [None] * len(sequences)
 
-    def run(batch: list[int], union: set[int]) -> None:
-        logits_of = _forward_rows(model, pad_id, [sequences[b] for b in batch], batch, union)
+    def run(batch: list[int]) -> None:
+        logits_of = _forward_rows(model, pad_id, sequences, batch, needed, split)
         for i, h in enumerate(host):  # score now, so that one batch's logits are freed before the next
             if h in logits_of:
                 positions = range(starts[i] - 1, len(sequences[i]) - 1)
                 row = torch.stack([logits_of[h][p] for p in positions])
                 out[i] = token_scores(row, torch.tensor(sequences[i][starts[i]:], dtype=torch.long))
 
+    def logit_floats(batch: list[int]) -> int:
+        if split is not None:
+            return sum(len(needed[b]) for b in batch) * vocab
+        return len(batch) * len(set().union(*(needed[b] for b in batch))) * vocab
+
     batch: list[int] = []
-    union: set[int] = set()
     for h in rows:
-        grown = union | needed[h]
-        fits = (len(batch) < batch_size and (len(batch) + 1) * len(sequences[h]) <= TOKEN_BUDGET
-                and (len(batch) + 1) * len(grown) * vocab <= LOGIT_ELEMENTS)
+        grown = batch + [h]
+        fits = (len(grown) <= batch_size and len(grown) * len(sequences[h]) <= TOKEN_BUDGET
+                and logit_floats(grown) <= LOGIT_ELEMENTS)
         if batch and not fits:
-            run(batch, union)
-            batch, grown = [], set(needed[h])
-        batch.append(h)
-        union = grown
+            run(batch)
+            grown = [h]
+        batch = grown
     if batch:
-        run(batch, union)
+        run(batch)
     return out  # type: ignore[return-value]
 
 
-def _forward_rows(model, pad_id: int, seqs: list[list[int]], hosts: list[int],
-                  positions: set[int]) -> dict[int, dict[int, torch.Tensor]]:
-    """One right-padded forward; the logits at `positions` of each row, keyed by host index and position."""
+def _forward_rows(model, pad_id: int, sequences: list[list[int]], batch: list[int], needed: dict[int, set[int]],
+                  split) -> dict[int, dict[int, torch.Tensor]]:
+    """One right-padded forward of the rows `batch`; each row's logits at its `needed` positions, by position."""
+    seqs = [sequences[b] for b in batch]
     width = max(len(s) for s in seqs)
     ids = torch.tensor([s + [pad_id] * (width - len(s)) for s in seqs], device=model.device)
     mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs], device=model.device)
-    keep = sorted(p for p in positions if p < width)
+    out: dict[int, dict[int, torch.Tensor]] = {}
+    if split is not None:
+        decoder, head = split
+        hidden = decoder(input_ids=ids, attention_mask=mask, use_cache=False).last_hidden_state
+        for row, h in enumerate(batch):
+            keep = sorted(needed[h])
+            logits = head(hidden[row, keep]).float().cpu()
+            out[h] = {p: logits[k] for k, p in enumerate(keep)}
+        return out
+    keep = sorted(set().union(*(needed[b] for b in batch)))
     if _accepts_logits_to_keep(model):
         index = torch.tensor(keep, device=model.device)
         logits = model(input_ids=ids, attention_mask=mask, logits_to_keep=index, use_cache=False).logits
@@ -106,8 +134,7 @@ def _forward_rows(model, pad_id: int, seqs: list[list[int]], hosts: list[int],
         logits = model(input_ids=ids, attention_mask=mask, use_cache=False).logits[:, keep]
     logits = logits.float().cpu()
     column = {p: k for k, p in enumerate(keep)}
-    return {h: {p: logits[row, column[p]] for p in keep if p < len(seqs[row]) - 1}
-            for row, h in enumerate(hosts)}
+    return {h: {p: logits[row, column[p]] for p in needed[h]} for row, h in enumerate(batch)}
 
 
 @torch.inference_mode()

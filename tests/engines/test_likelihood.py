@@ -135,3 +135,15 @@ def test_under_an_n_bit_kv_cache_the_reference_is_read_as_generation_reads_it(ti
     assert kv.nll[0] == pytest.approx(full.nll[0], abs=1e-4)  # the prompt is prefilled in full precision
     assert kv.nll[1:] != pytest.approx(full.nll[1:], abs=1e-6)  # later tokens read 4-bit keys and values
     assert all(math.isfinite(x) for x in kv.nll)
+
+
+def test_the_models_own_forward_gives_the_same_scores_as_the_head_per_row(engine, monkeypatch):
+    import acbench.engines.likelihood as likelihood
+
+    seqs, starts = [list(range(100, 160)), list(range(300, 330))], [50, 3]
+    assert likelihood.plain_head(engine.model) is not None  # a Llama: head(final hidden) per row
+    split = score_sequences(engine.model, 0, seqs, starts)
+    monkeypatch.setattr(likelihood, "plain_head", lambda model: None)  # as for a model that soft-caps its logits
+    union = score_sequences(engine.model, 0, seqs, starts)
+    for a, b in zip(split, union):
+        assert max(abs(x - y) for x, y in zip(a.nll, b.nll)) < 1e-5 and a.top1 == b.top1
