@@ -114,6 +114,9 @@ class RunConfig(_Strict):
     task_options: dict[str, dict[str, Any]] = {}
     profile: Profile = "quick"
     limit: int | None = Field(None, ge=1)
+    # Which items of each task: all, or one of two fixed halves (by a hash of task and item id): a sweep selects
+    # on `select` and its best trial is confirmed on `confirm`, items the selection never saw (acbench/sweep).
+    split: Literal["all", "select", "confirm"] = "all"
     analysis: bool = Field(True, json_schema_extra=NOT_RESULT)
     # Gold-reference likelihood per task and perplexity, logged beside the headlines (acbench/likelihood/)
     likelihood: bool = Field(True, json_schema_extra=NOT_RESULT)
@@ -158,6 +161,8 @@ class RunConfig(_Strict):
         # fields added later hash only when set, so earlier configs keep their hash
         if data["model"].get("reference") is None:
             data["model"].pop("reference", None)
+        if data.get("split") == "all":
+            data.pop("split", None)
         for name, unset in (("kv_bits", "16"), ("tensor_parallel", 1), ("pipeline_parallel", 1),
                             ("distributed_backend", None)):
             if data["engine"].get(name) == unset:

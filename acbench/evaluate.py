@@ -22,6 +22,7 @@ from acbench import metrics as names
 from acbench.config import RunConfig
 from acbench.engines.base import Engine
 from acbench.models import cache_dir
+from acbench.stats.split import split_ids
 from acbench.tasks.base import ResultStore, TaskResult
 from acbench.tasks.registry import capability_of, make_task, task_class
 
@@ -73,6 +74,9 @@ def setup_tasks(cfg: RunConfig) -> list[TaskSetup]:
         task = make_task(name, profile=cfg.profile, **options)
         source = cfg.task_options.get(name, {}).get("data")
         samples = task.load(source=source, limit=cfg.limit)
+        if cfg.split != "all":  # a sweep's selection or confirmation half (acbench/stats/split.py)
+            keep = set(split_ids(name, [s.id for s in samples], cfg.split))
+            samples = [s for s in samples if s.id in keep]
         full = full_options(name, options, task)
         blob = json.dumps(
             {"task": name, "version": getattr(task, "version", "1"), "profile": cfg.profile, "limit": cfg.limit,
@@ -117,29 +121,39 @@ def capability_scores(results: dict[str, TaskResult]) -> dict[str, float]:
     return {cap: sum(v) / len(v) for cap, v in by_cap.items()}
 
 
+PLAIN = "retention_plain"  # the plain ratio c / b, logged beside the chance-relative retention
+
+
 def retention(base: dict[str, TaskResult], compressed: dict[str, TaskResult],
-              measurable: dict[str, bool] | None = None) -> dict[str, float]:
-    """compressed / base of each task's headline metric, averaged per capability, then over capabilities.
+              measurable: dict[str, bool] | None = None, plain: bool = False) -> dict[str, float]:
+    """Retention of each task's headline relative to chance, averaged per capability, then over capabilities.
+
+    `retention/task/<task>` is (c - floor) / (b - floor) on the common scale (`TaskResult.floor`): the share of
+    the original model's ability *above chance* that the compressed model keeps, so a compressed model at chance
+    retains 0 (the plain ratio would give floor / base). With a floor of 0 it is c / b. `plain=True` gives the
+    plain ratio c / b of the same tasks instead, under `retention_plain/...` (the run logs both); capability
+    and overall retention average the chance-relative values (acbench/stats/README.md says why).
 
     Only a task whose original model is measurably above its floor has a retention: `measurable[name]`, from
     the paired statistics (`acbench.stats`, a one-sided test of the base items against `TaskResult.floor`).
     A task without statistics (no item scores) falls back to "base headline above the floor". Any other task
     has no `retention/task/<task>` and is left out of its capability's mean; a capability with no measurable
     task has no retention and is left out of `retention/overall`. (Both models at 0 used to count as 1.0.)
+    A base headline at or below the floor never divides, whatever the statistics say.
     """
     measurable = measurable or {}
+    prefix = PLAIN if plain else "retention"
     per_task: dict[str, float] = {}
     for name, comp in compressed.items():
-        b, c = base[name].score, comp.score
-        above = measurable.get(name, b > base[name].floor)
-        if above and b != 0:
-            per_task[name] = c / b
-    metrics = {f"retention/task/{name}": value for name, value in per_task.items()}
+        b, c, floor = base[name].score, comp.score, base[name].floor
+        if measurable.get(name, b > floor) and b > floor and b != 0:
+            per_task[name] = c / b if plain else (c - floor) / (b - floor)
+    metrics = {f"{prefix}/task/{name}": value for name, value in per_task.items()}
     by_cap: dict[str, list[float]] = {}
     for name, value in per_task.items():
         by_cap.setdefault(capability_of(name), []).append(value)
-    metrics.update({f"retention/{cap}": sum(v) / len(v) for cap, v in by_cap.items()})
+    metrics.update({f"{prefix}/{cap}": sum(v) / len(v) for cap, v in by_cap.items()})
     if by_cap:
-        caps = [metrics[f"retention/{cap}"] for cap in by_cap]
-        metrics["retention/overall"] = sum(caps) / len(caps)
+        caps = [metrics[f"{prefix}/{cap}"] for cap in by_cap]
+        metrics[f"{prefix}/overall"] = sum(caps) / len(caps)
     return metrics

@@ -135,14 +135,35 @@ def task_metrics(role: str, result: TaskResult) -> dict[str, float]:
     return {task_metric(role, result.capability, result.task, k): v for k, v in result.metrics.items()}
 
 
+REFERENCE_MAXIMUM = "headline_maximum"  # the raw value the common scale's 100 stands for, where not the nominal one
+
+
 def on_common_scale(result: TaskResult, headline: Headline) -> TaskResult:
     """The result with its headline also on 0-100: `metrics['headline']` becomes `main`, the items and the
     floor are scaled by the same factor (so the paired statistics describe the 0-100 headline), and every
-    raw metric stays as the task computed it."""
+    raw metric stays as the task computed it.
+
+    100 is the headline's nominal maximum, or `result.scale_maximum` where the task declares that a correct
+    reference answer scores less under the paper's rule (needle: 10 x ROUGE-1 F of the short answer phrase
+    against the whole needle sentence is 7.27 for the paper's needle, 5.38 for the quick one). There each item
+    is capped at the reference answer's score (a reply that repeats the whole needle sentence scores up to
+    10 raw; it is as correct as the reference, not more), the headline on 0-100 is the mean of the capped
+    items, and `headline_maximum` logs the raw value that 100 stands for. The raw paper number is unchanged."""
+    from acbench.tasks.base import headline_from_items
+
     key = task_relative(result.task, result.main)
-    factor = SCALE / headline.maximum_of(key)
-    items = [dataclasses.replace(i, value=i.value * factor) for i in result.items]
-    metrics = {**result.metrics, HEADLINE: result.metrics[result.main] * factor}
+    if result.scale_maximum is None:
+        factor = SCALE / headline.maximum_of(key)
+        items = [dataclasses.replace(i, value=i.value * factor) for i in result.items]
+        metrics = {**result.metrics, HEADLINE: result.metrics[result.main] * factor}
+        return dataclasses.replace(result, metrics=metrics, main=HEADLINE, items=items, floor=result.floor * factor)
+    maximum = float(result.scale_maximum)
+    if not maximum > 0:
+        raise ValueError(f"task '{result.task}': the common scale's maximum must be positive, got {maximum!r}")
+    factor = SCALE / maximum
+    items = [dataclasses.replace(i, value=min(i.value, maximum) * factor) for i in result.items]
+    value = headline_from_items(items, result.group_weights) if items else min(result.metrics[result.main], maximum) * factor
+    metrics = {**result.metrics, HEADLINE: value, REFERENCE_MAXIMUM: maximum}
     return dataclasses.replace(result, metrics=metrics, main=HEADLINE, items=items, floor=result.floor * factor)
 
 

@@ -33,6 +33,25 @@ def retention_line(metrics: dict[str, float]) -> str | None:
     return f"{value:.3f}{interval}"
 
 
+def task_sizes(metrics: dict[str, float]) -> list[tuple[str, int, str]]:
+    """(task, items, note) per task with paired statistics: the note says when its items are too few to detect
+    a 10-point drop (acbench.stats.small_sample_note, from the logged `stats/<cap>/<task>/n` and `mde`)."""
+    from acbench.stats.inference import small_sample_note
+
+    out = []
+    for key in sorted(metrics):
+        parts = key.split("/")
+        if len(parts) == 4 and parts[0] == "stats" and parts[3] == "n":
+            n = int(metrics[key])
+            effect = metrics.get(f"stats/{parts[1]}/{parts[2]}/mde", float("nan"))
+            out.append((parts[2], n, small_sample_note(n, effect)))
+    return out
+
+
+def _size_lines(metrics: dict[str, float]) -> list[str]:
+    return [f"- {task}: {n} items" + (f"; {note}" if note else "") for task, n, note in task_sizes(metrics)]
+
+
 def _capability_lines(metrics: dict[str, float]) -> list[str]:
     caps = sorted(k.split("/", 1)[1] for k in metrics
                   if k.startswith("retention/") and k.count("/") == 1 and k != "retention/overall")
@@ -71,6 +90,8 @@ def run_description(cfg, metrics: dict[str, float] | None = None) -> str:
         lines.append(f"Headline retention (compressed / original): {line}" if line else
                      "No retention: no task's original model is above its chance floor, or nothing was compressed.")
         lines += _capability_lines(metrics)
+        if sizes := _size_lines(metrics):
+            lines += ["", "Items per task:", *sizes]
         gold = likelihood_lines(metrics)
         if gold:
             lines += ["", "Beside the headlines (compressed - original, paired 95 % CI; not the paper's metric):", *gold]
@@ -83,17 +104,24 @@ def version_card(cfg, metrics: dict[str, float], run_link: str, compression_key:
     """A registered version's description: method, parameters, headline retention, the run that made it."""
     rows = [("base model", cfg.model.name), ("method", cfg.compression.method)]
     rows += list(method_params(cfg).items())
-    rows += [("checkpoint key", compression_key), ("tasks", ", ".join(cfg.tasks)), ("profile", cfg.profile)]
+    rows += [("checkpoint key", compression_key), ("tasks", ", ".join(cfg.tasks)), ("profile", cfg.profile),
+             ("items", getattr(cfg, "split", "all"))]
     for key in ("model/size_mb", "model/compression_ratio", "model/sparsity", "model/bits_per_weight"):
         if key in metrics:
             rows.append((key, f"{metrics[key]:.4g}"))
     table = "\n".join(f"| {k} | {_cell(v)} |" for k, v in rows)
     line = retention_line(metrics) or "none (no task above its chance floor)"
+    split = getattr(cfg, "split", "all")
+    which = {"confirm": "**Confirmation numbers**: evaluated on the held-back half of the items (`split=confirm`), "
+                        "which the sweep that chose this configuration never saw; they carry no winner's curse.\n\n",
+             "select": "**Selection numbers**: evaluated on the items a sweep selected on (`split=select`); "
+                       "the best of several trials on the same items is biased upward.\n\n"}.get(split, "")
+    sizes = _size_lines(metrics)
+    size_text = ("Items per task (paired statistics):\n" + "\n".join(sizes) + "\n\n") if sizes else ""
     return (f"Compressed checkpoint of **{cfg.model.name}**: {compression_summary(cfg)}.\n\n"
-            f"| field | value |\n| --- | --- |\n{table}\n\n"
-            f"Headline retention (compressed / original, paired bootstrap): **{line}**\n\n"
-            f"{_likelihood_block(metrics)}"
-            f"Made by run [{run_link.rsplit('/', 1)[-1]}]({run_link}).")
+            f"| field | value |\n| --- | --- |\n{table}\n\n{which}"
+            f"Headline retention (relative to chance, compressed / original, paired bootstrap): **{line}**\n\n"
+            f"{_likelihood_block(metrics)}{size_text}Made by run [{run_link.rsplit('/', 1)[-1]}]({run_link}).")
 
 
 def _likelihood_block(metrics: dict[str, float]) -> str:

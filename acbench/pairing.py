@@ -52,11 +52,6 @@ def prepare_compared(cfg: RunConfig, base_path: Path) -> ComparedModel | None:
     return ComparedModel(cfg.compared_model, path, fmt, note)
 
 
-def is_paired(cfg: RunConfig) -> bool:
-    """Whether the run compares two models (base metrics then go under `base/`)."""
-    return cfg.compression.method != "none" or cfg.compared_model is not None or cfg.engine.kv_bits != "16"
-
-
 def model_key(cfg: RunConfig, path: Path, kv_bits: str = "16") -> str:
     """Identity of an evaluated model + engine settings that can move outputs (the results cache key)."""
     blob = f"{Path(path).resolve()}|{cfg.model.dtype}|{cfg.engine.backend}|{cfg.engine.max_context}"

@@ -9,7 +9,6 @@ the task options, the tracking server, and the compression spec against the mode
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import logging
 import time
@@ -38,6 +37,7 @@ from acbench.pairing import (
     ComparedModel,
     external_checkpoint,
     log_pairing,
+    model_key as results_key,
     other_model,
     prepare_compared,
     run_name as pairing_run_name,
@@ -80,12 +80,6 @@ def prepare(cfg: RunConfig) -> Prepared:
     model_path = resolve_model(cfg.base_model, trust_remote_code=cfg.model.trust_remote_code)  # reference or model
     targets = validate_against_model(cfg.compression, model_path)
     return Prepared(cfg, model_path, setups, targets, prepare_compared(cfg, model_path))
-
-
-def run_params(cfg: RunConfig) -> dict:
-    """The flat params the run logs: every parameter of `acbench.config.PARAMS` with the value it ran with,
-    compression parameters only where they apply to the method (a GPTQ run logs no `sparsity`)."""
-    return cfg.flat_params()
 
 
 # engine_factory(cfg, model_path, kv_bits) -> Engine: how run_experiment builds the engine of each model
@@ -136,7 +130,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             logged.update(tracking.log_metrics(metrics, model_id=model_id))
 
         tracking.claim_run()  # owner tags; runs of this host whose process died (kill -9) are marked KILLED
-        tracking.log_params(run_params(cfg))
+        tracking.log_params(cfg.flat_params())  # compression params only where they apply
         for setup in prepared.setups:
             tracking.log_params({f"task.{setup.name}.{k}": v for k, v in setup.options.items()})
             tracking.set_tags({f"acbench.task_version.{setup.name}": getattr(setup.task, "version", "1")})
@@ -159,7 +153,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         compared = prepared.compared
         pair_metrics = log_pairing(cfg, prepared.model_path, compared)  # tags; sizes of a reference run
         logged.update(mlflow_metrics(pair_metrics))
-        model_key = _model_key(cfg, prepared.model_path)
+        model_key = results_key(cfg, prepared.model_path)  # the one results-cache key (pairing.py)
         base_engine = engine_factory(cfg, prepared.model_path, "16")
         start = time.perf_counter()
         base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups, _log_task(BASE, log_metrics))
@@ -180,6 +174,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             outcome.metrics.update({capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()})
             run_stats = compare_results(base, comp, resamples=STATS_RESAMPLES, seed=STATS_SEED)
             outcome.metrics.update(retention(base, comp, run_stats.measurable()))
+            outcome.metrics.update(retention(base, comp, run_stats.measurable(), plain=True))
             outcome.metrics.update(run_stats.metrics())
             if likelihood is not None:
                 outcome.metrics.update(likelihood.compare(resamples=STATS_RESAMPLES, seed=STATS_SEED))
@@ -199,7 +194,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
 
 def _register(cfg: RunConfig, outcome: RunOutcome, compressed: CompressionResult) -> None:
     """Log the checkpoint as an MLflow LoggedModel and register a version of it with a model card."""
-    version_tags = {**{k: v for k, v in run_params(cfg).items() if k not in ("tasks", "limit")},
+    version_tags = {**{k: v for k, v in cfg.flat_params().items() if k not in ("tasks", "limit")},
                     "config_hash": cfg.config_hash(), "compression_key": compressed.key}
     outcome.model_id = tracking.log_checkpoint_model(compressed.path, params=version_tags)
     sizes = {f"model/{k}": v for k, v in compressed.stats.items() if k not in ("compress_s", "cached")}
@@ -259,12 +254,6 @@ def _analyse(base_engine, comp_engine, compared: ComparedModel | None = None) ->
     for table_name, frame in result.tables.items():
         tracking.log_table(frame, f"analysis/{table_name}.json")
     return result.metrics
-
-
-def _model_key(cfg: RunConfig, path: Path) -> str:
-    """Identity of the evaluated model + engine settings that can move outputs."""
-    blob = f"{Path(path).resolve()}|{cfg.model.dtype}|{cfg.engine.backend}|{cfg.engine.max_context}"
-    return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
 def registered_name(model: str) -> str:

@@ -41,8 +41,8 @@ experiment: {experiment}
 task_options:
   needle: {{lengths: [60, 120, 180, 240], depths: [0, 33, 66, 100], max_new_tokens: 48}}
 """
-ITEMS = 16  # 4 lengths x 4 depths: two batches (a task stores its records after each batch of 8)
-FIRST_BATCH = 8
+ITEMS = 16  # 4 lengths x 4 depths (a task stores each record as soon as its item is scored)
+HALF_DONE = 8  # the kill waits for this many stored records, so that it lands mid-way through an evaluation
 # kill this long (at most) after the trigger: well inside each phase even on a fast machine
 DELAY_S = {"compression": 0.2, "base evaluation": 0.2, "compressed evaluation": 0.2, "logging": 0.15}
 
@@ -83,11 +83,11 @@ def trigger(target: str, root: Path) -> bool:
     """True once the run has entered `target` (then a random delay, then the kill)."""
     if target == "compression":
         return any((root / "cache" / "compressed").glob(".tmp-*")) if (root / "cache" / "compressed").exists() else False
-    # evaluations: once the first batch is stored, so that the kill lands mid-way (resume with items done)
+    # evaluations: once half the items are stored, so that the kill lands mid-way (resume with items done)
     if target == "base evaluation":
-        return lines("base-*/needle-*.jsonl", root) >= FIRST_BATCH
+        return lines("base-*/needle-*.jsonl", root) >= HALF_DONE
     if target == "compressed evaluation":
-        return lines("comp-*/needle-*.jsonl", root) >= FIRST_BATCH
+        return lines("comp-*/needle-*.jsonl", root) >= HALF_DONE
     return lines("comp-*/needle-*.jsonl", root) >= ITEMS
 
 

@@ -49,6 +49,10 @@ def test_retention_combination_hand_computed_with_zero_scores():
     # without statistics, a base score at or below the task's chance level has no retention either
     base["teval"] = _result("teval", "tool_use", 20.0, floor=20.0)
     assert "retention/tool_use" not in retention(base, comp)
+    # a compressed model at chance keeps nothing above chance (the plain ratio would say 25 / 75 = 0.33)
+    base["teval"], comp["teval"] = _result("teval", "tool_use", 75.0, 25.0), _result("teval", "tool_use", 25.0, 25.0)
+    assert retention(base, comp)["retention/task/teval"] == 0.0
+    assert retention(base, comp, plain=True)["retention_plain/task/teval"] == pytest.approx(1 / 3)
     # nothing measurable: no retention at all, not a fake 1.0
     zero = {"pddl": _result("pddl", "real_world", 0.0)}
     assert retention(zero, zero) == {}

@@ -49,14 +49,19 @@ def test_statistics_verdict_overrides_the_headline_fallback_both_ways():
     base, comp = _pair({"teval": ("tool_use", 25.0, 20.0), "needle": ("long_context", 4.0, 2.0)}, {"teval": 25.0})
     assert retention(base, comp) == {"retention/task/needle": 0.5, "retention/long_context": 0.5,
                                      "retention/overall": 0.5}
-    # ...but the paired floor test says its items are above the floor: 20 / 25 = 0.8
+    # ...the paired floor test may call its items above the floor, but a headline at the floor has nothing above
+    # chance to retain: (20 - 25) / (25 - 25) never divides
+    assert "retention/task/teval" not in retention(base, comp, {"teval": True})
+    # base 45 above the floor 25, compressed 20 below it: (20 - 25) / (45 - 25) = -0.25 (plain: 20 / 45)
+    base["teval"] = _result("teval", "tool_use", 45.0, 25.0)
     ret = retention(base, comp, {"teval": True})
-    assert ret["retention/task/teval"] == pytest.approx(0.8)
-    assert ret["retention/overall"] == pytest.approx((0.8 + 0.5) / 2)
+    assert ret["retention/task/teval"] == pytest.approx(-0.25)
+    assert ret["retention/overall"] == pytest.approx((-0.25 + 0.5) / 2)
+    assert retention(base, comp, {"teval": True}, plain=True)["retention_plain/task/teval"] == pytest.approx(20 / 45)
     # needle's headline is above its floor 0, but the statistics say the original is at the floor
     ret = retention(base, comp, {"teval": True, "needle": False})
-    assert ret == {"retention/task/teval": pytest.approx(0.8), "retention/tool_use": pytest.approx(0.8),
-                   "retention/overall": pytest.approx(0.8)}
+    assert ret == {"retention/task/teval": pytest.approx(-0.25), "retention/tool_use": pytest.approx(-0.25),
+                   "retention/overall": pytest.approx(-0.25)}
 
 
 def test_a_base_of_zero_never_divides_even_when_called_measurable():
@@ -67,8 +72,11 @@ def test_a_base_of_zero_never_divides_even_when_called_measurable():
 
 def test_a_base_just_above_the_floor_has_a_retention_and_one_at_it_has_none():
     base, comp = _pair({"teval": ("tool_use", 25.5, 51.0)}, {"teval": 25.0})
-    assert retention(base, comp) == {"retention/task/teval": 2.0, "retention/tool_use": 2.0,
-                                     "retention/overall": 2.0}
+    # relative to chance: (51 - 25) / (25.5 - 25) = 52; the plain ratio 51 / 25.5 = 2 beside it
+    assert retention(base, comp) == {"retention/task/teval": 52.0, "retention/tool_use": 52.0,
+                                     "retention/overall": 52.0}
+    assert retention(base, comp, plain=True) == {"retention_plain/task/teval": 2.0, "retention_plain/tool_use": 2.0,
+                                                 "retention_plain/overall": 2.0}
     base, comp = _pair({"teval": ("tool_use", 25.0, 51.0)}, {"teval": 25.0})
     assert retention(base, comp) == {}
 
@@ -169,7 +177,8 @@ def test_two_specs_never_share_a_results_file_and_the_original_is_reused(tiny_mo
     first = CountingEngines(tiny_model)
     out4 = run_module.run_experiment(cfg(bits="4"), engine_factory=first)
     assert (len(first.base_requests), len(first.comp_requests)) == (2, 2)
-    assert out4.metrics["retention/overall"] == 0.0
+    # two identical items above the floor are not measurably above it (sign test p = 0.25): no retention
+    assert "retention/overall" not in out4.metrics and out4.metrics["stats/long_context/needle/p_floor"] == 0.25
 
     second = CountingEngines(tiny_model)
     out8 = run_module.run_experiment(cfg(bits="8"), engine_factory=second)

@@ -91,13 +91,22 @@ def test_summary_rows_are_the_readable_table():
         "task": "needle", "capability": "long_context", "status": "measured", "n": 12,
         "base": 0.9, "base_ci": "[0.8, 1]", "compressed": 0.5, "compressed_ci": "[0.3, 0.7]",
         "delta": -0.4, "delta_ci": "[-0.6, -0.2]", "retention": 0.5556, "retention_ci": "[0.3333, 0.7778]",
+        "retention_plain": None, "retention_plain_ci": "", "retention_undefined": None,
+        "retention_plain_undefined": None,
         "test": "mcnemar_exact", "p_value": 0.0012, "p_holm": 0.0025, "significant_drop": True, "mde": 0.1235,
-        "floor": 0.0, "p_floor": 0.0, "note": ""}
+        "floor": 0.0, "p_floor": 0.0, "too_few_items": "", "note": ""}
     assert rows[1]["retention"] is None and rows[1]["retention_ci"] == ""
     assert rows[1]["p_value"] is None and rows[1]["significant_drop"] is False
-    assert rows[1]["note"] == "at floor (4 items): base not above 0 (p = 0.5)" and rows[1]["n"] == 4
+    assert rows[1]["note"] == ("at floor (4 items): base not above 0 (p = 0.5); too few items (4) to detect any "
+                               "drop") and rows[1]["n"] == 4  # no MDE given: nothing detectable
     assert run.describe() == ("percentile 95% paired bootstrap over items, stratified by group (pooled across "
-                              "groups where a group has a single item), 2000 resamples, seed 0")
+                              "groups where a group has a single item), 2000 resamples, seed 0; no retention "
+                              "interval where more than 2.5% of the draws leave it undefined")
+    # the small-n note joins the reason: 4 items with an MDE of 38 points cannot show a 10-point drop
+    small = TaskStats("pddl", "real_world", "measured", "", 4, 0.0, {}, mde=38.24)
+    row = RunStats({"pddl": small}, {}, {}).summary()[0]
+    assert row["too_few_items"] == row["note"] == ("too few items (4) to detect a drop of 10 points "
+                                                   "(detectable at 80 % power: 38.2)")
 
 
 def test_bound_names_and_their_errors():
@@ -156,7 +165,8 @@ def test_compare_results_passes_its_settings_through_to_every_part():
                           "acbench.stats.needle": "floor",
                           "acbench.stats.interval": "bca 90% paired bootstrap over items, stratified by group "
                                                     "(pooled across groups where a group has a single item), "
-                                                    "300 resamples, seed 5"}
+                                                    "300 resamples, seed 5; no retention interval where more "
+                                                    "than 5% of the draws leave it undefined"}
     problem = run.tasks["pddl"]
     assert (problem.task, problem.capability, problem.floor) == ("pddl", "real_world", 0.0)
     assert problem.reason == "task 'pddl' reports no item scores (TaskResult.items is empty)"
@@ -164,7 +174,10 @@ def test_compare_results_passes_its_settings_through_to_every_part():
     pair = pair_items(base["worf"], comp["worf"])
     draws = bs.bootstrap(pair, 300, task_rng(5, "worf"))
     assert worf.intervals["delta"] == bs.interval(bs.mean_delta, [pair], [draws], 0.9, "bca")
-    assert worf.intervals["retention"] == bs.interval(bs.mean_retention, [pair], [draws], 0.9, "bca")
+    # retention relative to the floor 0.1, the plain ratio beside it
+    assert worf.intervals["retention"] == bs.interval(bs.retention_above([0.1]), [pair], [draws], 0.9, "bca")
+    assert worf.intervals["retention_plain"] == bs.interval(bs.mean_retention, [pair], [draws], 0.9, "bca")
+    assert worf.undefined == {"retention": 0.0, "retention_plain": 0.0}
     assert (worf.p_value, worf.test) == paired_test(pair, resamples=99, seed=5)
     assert (worf.p_floor, worf.floor_test) == floor_test(pair) and worf.floor == 0.1 and worf.n == 8
     assert worf.mde == mde(pair) and worf.reason == "" and worf.status == "measured"
@@ -222,12 +235,12 @@ def test_floor_test_binomial_for_choice_tasks():
                                                                                      "binomial")
     # a floor above the top value: chance capped at 1, p = 1
     assert floor_test(from_arrays([1, 1, 0], [1, 0, 0], floor=5.0, binary=True))[0] == pytest.approx(1.0)
-    # floor 0 or weighted groups: the t-test; constant values: above the floor exactly when their mean is
+    # floor 0 or weighted groups: the t-test; constant values: the exact sign test, 0.5 ** n above the floor
     assert floor_test(from_arrays([1, 0, 0], [0, 0, 0], binary=True))[1] == "t_test"
     assert floor_test(from_arrays([1, 1, 0], [0, 0, 0], groups=["a", "b", "b"], floor=0.2,
                                   binary=True))[1] == "t_test"
-    assert floor_test(from_arrays([0.5, 0.5], [0, 0], floor=0.4)) == (0.0, "constant")
-    assert floor_test(from_arrays([0.4, 0.4], [0, 0], floor=0.4)) == (1.0, "constant")
+    assert floor_test(from_arrays([0.5, 0.5], [0, 0], floor=0.4)) == (0.25, "sign")
+    assert floor_test(from_arrays([0.4, 0.4], [0, 0], floor=0.4)) == (1.0, "sign")
     assert floor_test(from_arrays([0.3], [0.0])) == (1.0, "too_few_items")
     assert floor_test(from_arrays([0, 0], [1, 1], floor=0.5, binary=True)) == (pytest.approx(1.0), "binomial")
 
@@ -247,14 +260,15 @@ def test_holm_by_hand_with_ties_and_nans():
 def test_mde_small_and_constant_cases():
     from acbench.stats.inference import mde
 
-    z = 1.959963984540054 + 0.8416212335729143  # z_{0.975} + z_{0.8}
+    # Student's t with n - 1 df: t_{.975,1} + t_{.8,1} = 12.706205 + 1.376382; with 2 df 4.302653 + 1.060660
+    t1, t2 = 12.706205 + 1.376382, 4.302653 + 1.060660
     assert math.isnan(mde(from_arrays([1.0], [0.0])))
     two = from_arrays([0.0, 1.0], [1.0, 1.0])  # d = (1, 0): sd = 1/sqrt(2)
-    assert mde(two) == pytest.approx(z * (1 / math.sqrt(2)) / math.sqrt(2))
+    assert mde(two) == pytest.approx(t1 * (1 / math.sqrt(2)) / math.sqrt(2), rel=1e-6)
     same = from_arrays([0.0, 1.0, 1.0], [0.0, 1.0, 1.0])  # no spread of d: sqrt(2) * sd(base) = sqrt(2/3)
-    assert mde(same) == pytest.approx(z * math.sqrt(2) * math.sqrt(1 / 3) / math.sqrt(3))
+    assert mde(same) == pytest.approx(t2 * math.sqrt(2) * math.sqrt(1 / 3) / math.sqrt(3), rel=1e-6)
     unit = from_arrays([1.0, 2.0, 3.0], [2.0, 3.0, 4.0])  # d constant 1: base sd 1 -> sqrt(2)
-    assert mde(unit) == pytest.approx(z * math.sqrt(2) / math.sqrt(3))
+    assert mde(unit) == pytest.approx(t2 * math.sqrt(2) / math.sqrt(3), rel=1e-6)
     assert math.isnan(mde(from_arrays([1.0, 1.0], [1.0, 1.0])))
 
 
@@ -329,8 +343,8 @@ def test_edge_cases_found_by_mutation():
 
     # one binary item: McNemar, not an IndexError
     assert paired_test(from_arrays([1], [0], binary=True)) == (1.0, "mcnemar_exact")
-    # a choice task where nobody scored: no binomial over a zero top value, the constant rule
-    assert floor_test(from_arrays([0, 0], [0, 0], floor=0.5, binary=True)) == (1.0, "constant")
+    # a choice task where nobody scored: no binomial over a zero top value, the sign rule (at the floor: p = 1)
+    assert floor_test(from_arrays([0, 0], [0, 0], floor=0.5, binary=True)) == (1.0, "sign")
     # 0/1 items, 4 choices: 3 of 4 right
     assert floor_test(from_arrays([1, 1, 1, 0], [0, 0, 0, 0], floor=0.25, binary=True))[0] == pytest.approx(13 / 256)
     # base repeats an id whose set still equals the compressed ids

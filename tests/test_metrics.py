@@ -93,3 +93,34 @@ def test_interval_bounds_of_role_scores_for_sweep_objectives():
 
     assert bound_metric("compressed/workflow/score", "lo") == "stats/workflow/compressed_lo"
     assert bound_metric("base/long_context/score", "hi") == "stats/long_context/base_hi"
+
+
+def test_a_scale_maximum_below_the_nominal_one_is_the_common_scales_100():
+    # a correct reference answer scores 8 of 10 under the paper's rule: 8 -> 100, 4 -> 50, 10 capped at 100
+    items = [ItemScore("a", 8.0), ItemScore("b", 4.0), ItemScore("c", 10.0)]
+    raw = TaskResult("needle", "long_context", [], {"needle/score": 22 / 3}, "needle/score", items=items,
+                     floor=2.0, scale_maximum=8.0)
+    scaled = on_common_scale(raw, Headline("score", maximum=10.0))
+    assert [i.value for i in scaled.items] == [100.0, 50.0, 100.0] and scaled.floor == 25.0
+    assert scaled.score == pytest.approx(250 / 3)
+    assert scaled.metrics["needle/score"] == pytest.approx(22 / 3) and scaled.metrics["headline_maximum"] == 8.0
+    with pytest.raises(ValueError, match="positive"):
+        on_common_scale(TaskResult("needle", "long_context", [], {"s": 1.0}, "s", scale_maximum=0.0),
+                        Headline("s", maximum=10.0))
+
+
+def test_needle_paper_scale_divides_by_what_the_reference_answer_scores():
+    from acbench.engines.scripted import ScriptedEngine
+    from acbench.tasks.needle.paper import cell_score
+    from acbench.tasks.needle.task import DEFAULT_HEATMAP_ANSWER, DEFAULT_NEEDLE, NeedleTask
+
+    task = NeedleTask(lengths=[60], depths=[0, 100])
+    reference = cell_score(DEFAULT_NEEDLE, DEFAULT_HEATMAP_ANSWER)  # 5.38: the paper rule's score of a right answer
+    assert reference == pytest.approx(70 / 13)
+    from acbench.tasks.base import ResultStore
+
+    result = task.run(ScriptedEngine(lambda r: DEFAULT_HEATMAP_ANSWER), task.load(), ResultStore(None))
+    assert result.metrics["needle/score"] == pytest.approx(reference)  # the raw paper number stays as upstream's
+    assert on_common_scale(result, NeedleTask.headline).score == pytest.approx(100.0)  # was 53.8
+    strict = NeedleTask(lengths=[60], depths=[0], scoring="strict")
+    assert strict.run(ScriptedEngine(lambda r: DEFAULT_HEATMAP_ANSWER), strict.load(), ResultStore(None)).scale_maximum is None

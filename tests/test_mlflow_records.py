@@ -21,7 +21,9 @@ from acbench.engines.scripted import ScriptedEngine
 from acbench.model_card import retention_line, run_description, version_card
 from acbench.tasks.needle.task import DEFAULT_ANSWER
 
-NEEDLE = {"needle": {"lengths": [60], "depths": [0, 50, 100], "scoring": "strict"}}
+# five cells: five identical original items above the floor are measurably above it (sign test p = 1/32; three
+# would give 1/8 and no retention)
+NEEDLE = {"needle": {"lengths": [60], "depths": [0, 25, 50, 75, 100], "scoring": "strict"}}
 
 
 def _cfg(model, **params):
@@ -33,7 +35,7 @@ def _engines(original):
     def make(cfg, path, kv_bits):
         if str(path) == str(original):
             return ScriptedEngine(lambda request: f"It is {DEFAULT_ANSWER}.")
-        # the needle opens the document only in the depth-0 cell: the compressed model finds only that one
+        # the needle opens the document only in the depth-0 and depth-25 cells: the compressed model finds those
         return ScriptedEngine(lambda r: DEFAULT_ANSWER if r.messages[-1]["content"].split("Document:\n", 1)[1]
                               .startswith("The secret ingredient") else "I do not know.")
     return make
@@ -51,9 +53,9 @@ def test_the_run_knows_every_metric_it_logged_under_the_name_mlflow_holds(finish
     m = outcome.metrics
     # roles are explicit: the original under base/, the compressed model under compressed/ (acbench/metrics.py)
     assert m["base/long_context/score"] == pytest.approx(100.0)
-    assert m["compressed/long_context/score"] == pytest.approx(100 / 3)
-    assert m["compressed/long_context/needle/headline"] == pytest.approx(100 / 3)  # strict needle: already 0-100
-    assert m["compressed/long_context/needle/score_strict"] == pytest.approx(100 / 3)
+    assert m["compressed/long_context/score"] == pytest.approx(40.0)
+    assert m["compressed/long_context/needle/headline"] == pytest.approx(40.0)  # strict needle: already 0-100
+    assert m["compressed/long_context/needle/score_strict"] == pytest.approx(40.0)
     assert not any(k.startswith("long_context/") for k in m)  # no role-less name is left
     assert {"time/base/eval_needle_s", "time/compressed/eval_needle_s", "model/size_mb"} <= set(m)
 
@@ -65,9 +67,9 @@ def test_each_task_is_logged_as_a_dataset_with_digest_and_source(finished):
     dataset, tags = inputs[0].dataset, {t.key: t.value for t in inputs[0].tags}
     setup = run_module.setup_tasks(_cfg(Path(run.data.params["model"])))[0]
     assert dataset.name == "needle" and dataset.digest == setup.key
-    assert '"num_rows": 3' in dataset.profile and '"name": "id"' in dataset.schema
+    assert '"num_rows": 5' in dataset.profile and '"name": "id"' in dataset.schema
     assert "acbench/tasks/needle" in dataset.source and dataset.source_type == "local"
-    assert tags["mlflow.data.context"] == "eval" and tags["samples"] == "3" and tags["profile"] == "quick"
+    assert tags["mlflow.data.context"] == "eval" and tags["samples"] == "5" and tags["profile"] == "quick"
 
 
 def test_checkpoint_is_a_logged_model_with_linked_metrics_and_the_version_comes_from_it(finished):
@@ -78,7 +80,7 @@ def test_checkpoint_is_a_logged_model_with_linked_metrics_and_the_version_comes_
     assert str(model.status).endswith("READY") and model.source_run_id == outcome.run_id
     assert model.params["method"] == "rtn" and model.params["compression_key"] == outcome.checkpoint.name
     linked = {m.key: m.value for m in model.metrics}
-    assert linked["retention/long_context"] == pytest.approx(1 / 3)
+    assert linked["retention/long_context"] == pytest.approx(0.4)
     assert linked["stats/overall/retention_lo"] <= linked["retention/overall"] <= linked["stats/overall/retention_hi"]
     assert linked["model/compression_ratio"] > 1.0
 
@@ -106,7 +108,9 @@ def test_model_card_run_description_and_compression_key(finished):
     note = tags["mlflow.note.content"]
     assert "compressed with **rtn (" in note and "bits=4, group_size=32" in note and "Headline retention" in note
     assert "sparsity" not in note  # only the parameters the method uses
-    assert "[95 % CI" in note and "retention/long_context: 0.333" in note
+    assert "[95 % CI" in note and "retention/long_context: 0.400" in note
+    # per-task n and the plain small-sample note (issue 26)
+    assert "- needle: 5 items; too few items (5) to detect a drop of 10 points" in note
 
     card = MlflowClient().get_model_version(run_module.registered_name(run.data.params["model"]),
                                            outcome.model_version).description
@@ -115,6 +119,8 @@ def test_model_card_run_description_and_compression_key(finished):
     assert "| method | rtn |" in card and "| group_size | 32 |" in card
     assert f"#/experiments/{run.info.experiment_id}/runs/{outcome.run_id}" in card
     assert f"| checkpoint key | {outcome.checkpoint.name} |" in card
+    assert "| items | all |" in card and "- needle: 5 items; too few items (5)" in card
+    assert "Confirmation numbers" not in card and "Selection numbers" not in card  # split=all: neither
 
 
 def test_card_texts_without_retention_or_interval(tiny_model):

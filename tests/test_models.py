@@ -59,3 +59,26 @@ def test_gguf_file_by_path_becomes_a_checkpoint(tmp_path, monkeypatch):
     from transformers import AutoConfig
 
     assert AutoConfig.from_pretrained(path).hidden_size == 576
+
+
+def test_same_device_offload_is_dropped_through_compressed_tensors_public_api():
+    """compressed-tensors wraps each module of a loaded checkpoint in a CPU-to-CPU offload; drop_same_device_offload
+    removes it (public getters and remove_module_offload) and leaves the numbers and plain modules alone."""
+    import torch
+    from compressed_tensors.offload import get_execution_device, get_offloaded_device, offload_module
+
+    from acbench.engines.cpu_kernels import runs_own_forward
+    from acbench.models import drop_same_device_offload
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    x = torch.randn(5, 4)
+    want = model(x)
+    for layer in (model[0], model[2]):
+        offload_module(layer, torch.device("cpu"), torch.device("cpu"))
+        assert not runs_own_forward(layer)  # the offload wrapper
+    assert drop_same_device_offload(model) == 2
+    assert all(runs_own_forward(m) and "forward" not in vars(m) for m in model.modules())
+    assert str(get_execution_device(model[0])) == str(get_offloaded_device(model[0])) == "cpu"
+    torch.testing.assert_close(model(x), want, rtol=0, atol=0)
+    assert drop_same_device_offload(model) == 0  # nothing left to drop

@@ -5,11 +5,17 @@ on the tiny model: two worker processes with their own caches, as two machines w
 Checked: 6 trials, each run exactly once (none lost, none twice), all COMPLETE; one parent run holding 6 child
 runs; every checkpoint registered exactly once, by the run that made it. Everything the test starts is stopped
 in the fixture's teardown, whatever happens.
+
+The race: three workers started at the same moment on a fresh PostgreSQL database and tracking store (no
+`--trials 0` first), as a lab starts them on three machines. Without `study_lock` one crashed in Optuna's schema
+creation (`UniqueViolation ... CREATE TYPE studydirection`) and the others each made a parent run. Their runs
+are a stand-in for run_experiment (real MLflow logging, no model), so the test is about the shared stores only.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import signal
@@ -86,6 +92,54 @@ def pg_server(tmp_path, wait_healthy, free_port):
                        capture_output=True, timeout=90)  # no-op unless the trap could not stop it
         log.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+RACE_WORKER = """
+import sys
+from types import SimpleNamespace
+
+from acbench import tracking
+from acbench.sweep import runner
+
+
+def fake_run(cfg, parent_run_id=None, run_name=None):
+    metrics = {"model/size_mb": float(cfg.compression.bits * 10 + cfg.compression.group_size)}
+    with tracking.tracked_run(cfg.experiment, run_name, parent_run_id, {}) as run_id:
+        tracking.log_metrics(metrics)
+    return SimpleNamespace(run_id=run_id, metrics=metrics, checkpoint=None, model_version=None)
+
+
+result = runner.run_sweep(sys.argv[1], study_name="race", storage=sys.argv[2], trials=2, run=fake_run)
+print("RAN", [number for number, _ in result.ran])
+"""
+
+
+def test_three_workers_started_at_once_on_a_fresh_postgres_study(pg_server, tmp_path, monkeypatch):
+    space = tmp_path / "race.yaml"
+    space.write_text(SPACE.replace("pg-sweep", "pg-race").format(model="smollm2-135m", enqueue=POINTS))
+    (tmp_path / "worker.py").write_text(RACE_WORKER)
+    env = {**os.environ, **pg_server, "PYTHONPATH": str(REPO)}
+    env.pop("MLFLOW_RUN_ID", None)
+    storage = pg_server["ACBENCH_OPTUNA_STORAGE"]
+    procs = [subprocess.Popen([sys.executable, "worker.py", str(space), storage], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=SWEEP_TIMEOUT_S)[0] for p in procs]
+    for proc, out in zip(procs, outs):
+        assert proc.returncode == 0, out[-4000:]
+    ran = sorted(n for out in outs for n in json.loads(out.split("RAN", 1)[1].strip()))
+    assert ran == list(range(6))  # every trial exactly once
+
+    monkeypatch.setenv("PGPASSFILE", pg_server["PGPASSFILE"])
+    study = optuna.load_study(study_name="race", storage=storage)
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 6
+    client = MlflowClient(tracking_uri=pg_server["MLFLOW_TRACKING_URI"])
+    runs = client.search_runs([client.get_experiment_by_name("pg-race").experiment_id], max_results=100)
+    parents = [r for r in runs if r.data.tags.get("acbench.kind") == "sweep"]
+    assert len(parents) == 1 and study.user_attrs["mlflow_parent_run_id"] == parents[0].info.run_id
+    kids = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
+    assert len(kids) == len(runs) - 1 == 6
+    print(f"\npostgres race: 3 workers started at once on a fresh study: {len(ran)} trials run exactly once, "
+          f"{len(parents)} parent run")
 
 
 def test_two_workers_share_a_postgres_study(pg_server, tiny_model, tmp_path, monkeypatch):

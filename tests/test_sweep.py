@@ -218,7 +218,7 @@ def test_changed_objectives_refuse_to_resume(store, sweep):
 def test_stale_trial_of_a_dead_worker_is_retried(store, sweep, client):
     path = write_space(store, "stale", enqueue="[]")
     sweep(path, study_name="stale", trials=0)
-    study = open_study(load_space(path), "stale", None)
+    study, _ = open_study(load_space(path), "stale", None)
     dead = study.ask({"bits": optuna.distributions.CategoricalDistribution([2, 4, 8]),
                       "group_size": optuna.distributions.CategoricalDistribution([32, 64, 128])})
     dead.set_user_attr(HEARTBEAT_ATTR, time.time() - 3600)  # its worker died an hour ago
@@ -233,6 +233,65 @@ def test_stale_trial_of_a_dead_worker_is_retried(store, sweep, client):
     retry = study.trials[1]
     assert retry.user_attrs[RETRY_ATTR] == 0 and retry.params == study.trials[0].params
     assert result.ran == [(1, retry.state.name)]
+
+
+def test_a_database_study_uses_optunas_heartbeat_and_retry(store, sweep, client):
+    """On a database storage a dead worker's trial is found by Optuna's heartbeat (grace period = stale_after),
+    failed and retried by RetryStaleTrial; the dead run is marked KILLED as on a journal."""
+    from acbench.sweep.study import optuna_heartbeat
+
+    url = f"sqlite:///{store}/heartbeat.db"
+    path = write_space(store, "beat", groups="[32, 64]", enqueue="[]")
+    sweep(path, study_name="beat", storage=url, trials=0)
+    study, storage = open_study(load_space(path), "beat", url, stale_after=1)
+    assert optuna_heartbeat(storage)
+    dead = study.ask({"bits": optuna.distributions.CategoricalDistribution([2, 4, 8]),
+                      "group_size": optuna.distributions.CategoricalDistribution([32, 64, 128])})
+    storage.record_heartbeat(storage.get_trial_id_from_study_id_trial_number(
+        storage.get_study_id_from_name("beat"), dead.number))  # it beat once, then its worker died
+    parent = study.user_attrs["mlflow_parent_run_id"]
+    orphan = client.create_run(client.get_experiment_by_name("exp-beat").experiment_id, run_name="beat-trial-0",
+                               tags={"mlflow.parentRunId": parent}).info.run_id
+    time.sleep(2.5)  # past the 1 s grace period (a wait for the state under test, not a timing)
+    result = sweep(path, study_name="beat", storage=url, trials=1, stale_after=1)
+    trials = optuna.load_study(study_name="beat", storage=url).trials
+    assert trials[0].state.name == "FAIL"
+    assert trials[1].user_attrs[RETRY_ATTR] == 0 and trials[1].params == trials[0].params
+    assert trials[1].system_attrs["failed_trial"] == 0  # Optuna's own record of the retry
+    assert result.ran == [(1, "COMPLETE")] and trials[1].state.name == "COMPLETE"
+    assert client.get_run(orphan).info.status == "KILLED"
+    assert HEARTBEAT_ATTR not in trials[1].user_attrs  # no hand-written heartbeat on a database storage
+
+
+def test_three_workers_started_at_once_on_a_fresh_store_share_one_study(tmp_path):
+    """No `--trials 0` first: three workers race to create the study (fresh SQLite storage and tracking store)
+    and its parent run; every trial runs exactly once, under one parent."""
+    (tmp_path / "fake_run.py").write_text(FAKE)
+    path = write_space(tmp_path, "race", groups="[32, 64]", enqueue="[]")
+    (tmp_path / "worker.py").write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        import fake_run
+        from acbench.sweep import runner
+        result = runner.run_sweep({str(path)!r}, study_name="race", storage="sqlite:///{tmp_path}/optuna.db",
+                                  trials=2, run=fake_run.fake_run_experiment)
+        print("RAN", [n for n, _ in result.ran])
+    """))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/mlflow.db"}
+    env.pop("MLFLOW_RUN_ID", None)
+    procs = [subprocess.Popen([sys.executable, "worker.py"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-3000:]
+    ran = sorted(n for out, _ in outs for n in json.loads(out.split("RAN", 1)[1].strip()))
+    assert ran == list(range(6))
+    study = optuna.load_study(study_name="race", storage=f"sqlite:///{tmp_path}/optuna.db")
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 6
+    client = mlflow.tracking.MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"])
+    runs = client.search_runs([client.get_experiment_by_name("exp-race").experiment_id], max_results=100)
+    parents = [r for r in runs if r.data.tags.get("acbench.kind") == "sweep"]
+    assert len(parents) == 1 and len(runs) == 7
 
 
 def test_two_worker_processes_share_one_study(store, sweep):

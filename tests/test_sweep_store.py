@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,8 @@ mlflow = pytest.importorskip("mlflow")
 from mlflow.tracking import MlflowClient  # noqa: E402
 
 from acbench import tracking  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
 
 SPACE = textwrap.dedent("""
     experiment: race
@@ -78,6 +81,24 @@ def test_a_run_whose_process_died_is_marked_killed_by_the_next_start(isolated_tr
                       untagged: "RUNNING", run_id: "FINISHED"}
     assert f"pid {dead.pid}" in client.get_run(orphan).data.tags["acbench.end_reason"]
     assert client.get_run(run_id).data.tags["acbench.owner.pid"] == str(os.getpid())
+
+
+def test_a_run_killed_right_after_it_was_created_is_never_left_running(isolated_tracking):
+    """kill -9 between MLflow's start_run and anything else the run does: the run was born with its owner tags,
+    so the next start on this host marks it KILLED (it used to stay RUNNING for good)."""
+    tracking.check_tracking()
+    code = ("import os, signal\nfrom acbench import tracking\n"
+            "with tracking.tracked_run('born', 'doomed') as run_id:\n"
+            "    print(run_id, flush=True)\n    os.kill(os.getpid(), signal.SIGKILL)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == -9, done.stderr[-2000:]
+    doomed = done.stdout.split()[0]
+    client = MlflowClient()
+    assert client.get_run(doomed).info.status == "RUNNING"
+    with tracking.tracked_run("born", "next"):
+        closed = tracking.claim_run()
+    assert closed == [doomed] and client.get_run(doomed).info.status == "KILLED"
 
 
 def test_each_worker_gets_its_own_cache_and_a_share_of_the_cores(tmp_path, monkeypatch):

@@ -35,7 +35,8 @@ without, outputs bit-identical. Within `active()` a model whose attention is "sd
 `GQA_SDPA`, registered with transformers' `AttentionInterface` (masks built as for "sdpa"); models on
 other attention (eager for bf16 on CPU, flash on GPU) are left alone, and calls with arguments this
 function does not handle (position bias, attention sinks, softcapping, attention outputs) go to
-transformers' own SDPA function.
+transformers' own SDPA function. An argument it does not know at all is an error (`UnknownAttentionArgument`),
+never ignored; hf_contract.py checks the rest of what this relies on in transformers.
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
+
+from acbench.engines.hf_contract import (
+    TransformersContractError,
+    contract_broken,
+    attention_implementation,
+    check_sdpa_function,
+)
 
 log = logging.getLogger(__name__)
 
@@ -173,20 +181,37 @@ def _packed_forward(module: torch.nn.Linear, pack: torch.Tensor):
 
 # -- grouped-query attention --------------------------------------------------------------------------
 
-# Arguments of an attention call that change what SDPA computes or returns; a call that sets one goes to
-# transformers' own SDPA function (the others, position_ids, use_cache, sliding_window..., are bookkeeping that
-# SDPA ignores: the mask already holds them).
-_DEFERRED = ("position_bias", "s_aux", "sinks", "softcap", "output_attentions", "head_mask")
+# Every argument transformers' SDPA function may get besides the named ones, sorted by what it does there.
+# Deferred: they change what it computes or returns; a call that sets one goes to transformers' own function.
+_DEFERRED = frozenset({"position_bias", "s_aux", "sinks", "softcap", "output_attentions", "head_mask"})
+# Bookkeeping the SDPA computation does not read (the mask already holds positions and windows; the flash
+# kernels' packing arguments are not SDPA's). Seen from Llama, Qwen2, Mistral and Gemma calls.
+_BOOKKEEPING = frozenset({"position_ids", "cache_position", "use_cache", "past_key_values", "sliding_window",
+                          "output_hidden_states", "num_items_in_batch", "output_router_logits", "cu_seq_lens_q",
+                          "cu_seq_lens_k", "max_length_q", "max_length_k", "seq_idx", "layer_idx"})
+
+
+class UnknownAttentionArgument(TransformersContractError):
+    """An attention call passed an argument gqa_sdpa_attention does not know: ignoring it could change results."""
 
 
 def gqa_sdpa_attention(module, query, key, value, attention_mask, dropout: float = 0.0, scaling=None,
                        is_causal=None, **kwargs):
     """transformers' SDPA attention, with key/value heads shared in place (`enable_gqa`) instead of copied."""
-    if any(kwargs.get(name) is not None and kwargs.get(name) is not False for name in _DEFERRED):
-        from transformers.integrations.sdpa_attention import sdpa_attention_forward
+    unknown = sorted(set(kwargs) - _DEFERRED - _BOOKKEEPING)
+    if unknown:
+        import transformers
 
-        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout, scaling=scaling,
-                                      is_causal=is_causal, **kwargs)
+        raise UnknownAttentionArgument(
+            f"transformers {transformers.__version__} passes the attention argument(s) {unknown}, which acbench's "
+            "CPU attention (acbench/engines/cpu_kernels.py) does not know: it would ignore them and could compute "
+            "something else. Install a transformers version pyproject.toml allows, or teach _DEFERRED/_BOOKKEEPING "
+            "what they do (scripts/transformers_compat.sh checks a new version).")
+    if any(kwargs.get(name) is not None and kwargs.get(name) is not False for name in _DEFERRED):
+        from transformers import AttentionInterface
+
+        return AttentionInterface()["sdpa"](module, query, key, value, attention_mask, dropout=dropout,
+                                            scaling=scaling, is_causal=is_causal, **kwargs)
     q_length, kv_length = query.shape[2], key.shape[2]
     causal = is_causal if is_causal is not None else getattr(module, "is_causal", True)
     causal = q_length > 1 and attention_mask is None and causal
@@ -199,11 +224,13 @@ def gqa_sdpa_attention(module, query, key, value, attention_mask, dropout: float
 
 
 def _register_attention() -> None:
+    """Register GQA_SDPA with transformers' public interfaces, masks built by the function "sdpa" uses."""
     from transformers import AttentionInterface
-    from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+    from transformers.masking_utils import AttentionMaskInterface
 
+    check_sdpa_function()
     AttentionInterface.register(GQA_SDPA, gqa_sdpa_attention)
-    AttentionMaskInterface.register(GQA_SDPA, sdpa_mask)
+    AttentionMaskInterface.register(GQA_SDPA, AttentionMaskInterface()["sdpa"])
 
 
 # -- both, while the engine runs ----------------------------------------------------------------------
@@ -222,11 +249,14 @@ class CPUKernels:
 
     @contextmanager
     def _attention(self) -> Iterator[None]:
-        if getattr(self.model.config, "_attn_implementation", None) != "sdpa":  # eager, flash, or nested block
+        if attention_implementation(self.model) != "sdpa":  # eager, flash, or a nested block
             yield
             return
         _register_attention()
         self.model.set_attn_implementation(GQA_SDPA)
+        if attention_implementation(self.model) != GQA_SDPA:
+            self.model.set_attn_implementation("sdpa")
+            contract_broken("set_attn_implementation(name) makes the model run the function registered under that name")
         try:
             yield
         finally:

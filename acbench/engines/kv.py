@@ -112,6 +112,9 @@ def quantized_cache(model, kv_bits: str):
         raise KVCacheError(f"the transformers engine has no {kv_bits} KV cache")
     from transformers.cache_utils import Cache
 
+    from acbench.engines.hf_contract import check_cache_layers
+
+    check_cache_layers()  # the layer below subclasses DynamicLayer and relies on its state
     config = model.config.get_text_config(decoder=True)
     layer = _layer_class()
     return Cache(layers=[layer(int(kv_bits)) for _ in range(config.num_hidden_layers)])

@@ -63,7 +63,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
-from transformers.cache_utils import DynamicCache, DynamicLayer
+from transformers.cache_utils import Cache, DynamicCache, DynamicLayer
+
+from acbench.engines.hf_contract import check_cache_layers
 
 from acbench.engines.prefix import (
     DEFAULT_PREFIX_CACHE_TOKENS,
@@ -179,11 +181,12 @@ class GrowingLayer(DynamicLayer):
         return view
 
 
-def growing_cache(config) -> DynamicCache:
-    """A `DynamicCache` of `GrowingLayer`s (the scheduler's default cache)."""
-    cache = DynamicCache(config=config)
-    cache.layers = [GrowingLayer() for _ in cache.layers]  # unsupported_reason: all were plain DynamicLayers
-    return cache
+def growing_cache(config) -> Cache:
+    """A cache of `GrowingLayer`s, one per decoder layer (the scheduler's default cache; unsupported_reason
+    made sure the model's own cache would be all plain `DynamicLayer`s)."""
+    check_cache_layers()
+    layers = len(DynamicCache(config=config).layers)
+    return Cache(layers=[GrowingLayer() for _ in range(layers)])
 
 
 def _pad_left(t: torch.Tensor, n: int) -> torch.Tensor:
@@ -198,8 +201,9 @@ class Scheduler:
 
     def __init__(self, model, tokenizer, batch_size: int = 16, store: PrefixStore | None = None,
                  new_cache: Callable[[], object] | None = None):
-        """`new_cache` makes an empty cache for one forward (default: a `DynamicCache` appending in place); the N-bit
+        """`new_cache` makes an empty cache for one forward (default: `growing_cache`, appending in place); the N-bit
         caches of acbench/engines/kv.py plug in here, and then a prefix store must not be given."""
+        check_cache_layers()  # joins and splits set cache layers' keys/values directly
         self.model, self.tokenizer, self.batch_size, self.store = model, tokenizer, batch_size, store
         self.new_cache = new_cache or (lambda: growing_cache(model.config))
         # The default cache's layers keep spare columns: the cache object of the last forward is used again

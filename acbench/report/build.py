@@ -17,11 +17,14 @@ from acbench.report.stats_table import display_task_stats, task_stats_table
 from acbench.report.tables import budget_table, collect_runs, comparison_table, display, legacy_runs
 
 NOTE = ("Scores are each capability's mean task headline, every headline on 0-100 (T-Eval and LongBench as "
-        "printed, WorfBench F1 and progress rates x 100, needle x 10; acbench/metrics.py); retention is compressed "
-        "/ original per task, averaged per capability over the tasks whose original model is above its floor; size "
+        "printed, WorfBench F1 and progress rates x 100, needle relative to what its correct reference answer scores; "
+        "acbench/metrics.py); a row is the model a run evaluated, `setting` what it ran as (a compression, `KV4`, "
+        "`vs <reference>`) and `compared_with` the other side; retention is (compressed - floor) / (original - "
+        "floor) per task, averaged per capability over the tasks whose original model is above its floor; size "
         "is the size of the weights on disk (pruned checkpoints are stored dense). [lo, hi]: 95 % paired bootstrap "
         "interval over items; ±: standard deviation across calibration seeds; drops: tasks whose drop is "
-        "significant after Holm's correction; how to read these: acbench/stats/README.md.")
+        "significant after Holm's correction; note: too few items to detect a 10-point drop; how to read these: "
+        "acbench/stats/README.md.")
 
 
 @dataclass

@@ -4,7 +4,10 @@
     # then: mlflow.artifacts.download_artifacts("models:/acbench-smollm2-135m@best-gptq")
 
 Only versions whose run is among `runs` (the reported experiments) compete; each version's score is its
-run's `metric`. Ties go to the newest version.
+run's `metric`. Ties go to the newest version. A version made by a sweep trial on the selection half of the
+items (`split=select`) never competes: its numbers are those it was chosen on, biased upward by the choice;
+the sweep's confirmation run (`split=confirm`, acbench/sweep/confirm.py) registers the same checkpoint with
+numbers from held-back items, and that version competes.
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ def choose_best(versions: list[dict], runs: pd.DataFrame, metric: str, higher_is
         return []
     values = dict(zip(runs["run_id"], runs[metric]))
     methods = dict(zip(runs["run_id"], runs["method"]))
+    splits = dict(zip(runs["run_id"], runs["split"])) if "split" in runs else {}
     best: dict[tuple[str, str], dict] = {}
     for v in versions:
+        if (v["tags"].get("split") or splits.get(v["run_id"])) == "select":
+            continue  # selection numbers: the winner's curse (module docstring)
         value = values.get(v["run_id"])
         if value is None or value != value:
             continue

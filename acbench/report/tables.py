@@ -11,9 +11,14 @@ latest run that logged it wins. A configuration is every logged parameter that c
 (acbench.config.PARAMS): runs that differ only in one the label does not show (calib_samples, dampening,
 symmetric, kv_bits, ...) get their own rows, the difference named in `setting`, e.g. `W4 g64 (calib_samples=64)`. Repeats over calibration seeds then average into one row, with the spread
 across seeds beside the per-item interval (`<column>_sd`, `seeds`). Intervals come from each run's paired
-statistics (`stats/...`, acbench/stats/README.md) as `<column>_lo` / `<column>_hi`. A compressed row reads
-`compressed/<capability>/score`; the base row of a model comes from `base/<capability>/score` of its compressed
-runs (size `model/original_size_mb`) and of its `method=none` runs (size `model/size_mb`). Every capability
+statistics (`stats/...`, acbench/stats/README.md) as `<column>_lo` / `<column>_hi`.
+
+Every run that compared two models gets a row of the model it evaluated (`compressed/<capability>/score`), with
+its retention against what it was compared with (`run_setting`): a compression (`W4 g64`), a reference run
+(the evaluated model under its own name, `vs <reference>`), a KV-cache run (`KV4`), or a combination
+(`W4 g64 + KV8`); `compared_with` names the other side. The base row of a model comes from `base/<capability>/score`
+of the runs that compared against it (a reference run's base is its reference; sizes `model/original_size_mb`,
+`model/reference_size_mb`) and of its single `method=none` runs (size `model/size_mb`). Every capability
 score is on 0-100 (acbench/metrics.py), so the `score` column (their mean) averages like with like.
 """
 
@@ -32,7 +37,8 @@ KEY = ["model", "method", "setting", "profile"]
 # Every logged run parameter that can move a result (acbench.config.PARAMS; speed and bookkeeping are left out).
 _PARAMS = [name for name, param in PARAMS.items() if param.result]
 # What a row's label shows (`setting`) or merges on purpose: seeds average, task subsets and limits combine.
-_LABELLED = ("model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "seed", "tasks", "limit")
+_LABELLED = ("model", "method", "bits", "group_size", "sparsity", "pattern", "profile", "seed", "tasks", "limit",
+             "reference", "kv_bits")  # the last two: in `setting` and `compared_with` (`run_setting`)
 # Any other result-deciding param in which runs of one label differ is named in the row (`variant`), so runs
 # that differ only in e.g. calib_samples, dampening, symmetric or kv_bits are never merged.
 _VARIANT = [name for name in _PARAMS if name not in _LABELLED]
@@ -114,6 +120,47 @@ def _int(value) -> str:
         return str(value)
 
 
+def comparison_kind(method, reference=None, kv_bits=None) -> str:
+    """What a run compared (as `acbench.pairing.log_pairing` tags it): `compression` (any method), `reference`
+    (method none, `model` against `reference`), `kv_cache` (method none, the model under a quantized KV
+    cache) or `single` (method none alone: the original's scores only)."""
+    if _present(method) and str(method) != "none":
+        return "compression"
+    if _present(reference):
+        return "reference"
+    if _present(kv_bits) and str(kv_bits) != "16":
+        return "kv_cache"
+    return "single"
+
+
+def _short(name) -> str:
+    return str(name).rstrip("/").split("/")[-1]
+
+
+def run_setting(run) -> tuple[str, str, str, str]:
+    """(evaluated model, its setting, compared with, base model) of a run (a row of `normalise_runs`).
+
+    Compression: `W4 g64` against its original; a reference run: `vs <reference>` (the model as it is) against
+    the reference; a KV-cache run: `KV4` against the same weights at a 16-bit cache; a quantized KV cache on top
+    of any of them adds ` + KV4`. A compression with `reference` set compresses the reference's weights."""
+    get = run.get if hasattr(run, "get") else lambda k, d=None: getattr(run, k, d)
+    kind = comparison_kind(get("method"), get("reference"), get("kv_bits"))
+    kv = get("kv_bits")
+    kv_label = f"KV{kv}" if _present(kv) and str(kv) != "16" else ""
+    model, reference = get("model"), get("reference")
+    if kind == "compression":
+        label = setting(get("method"), get("bits"), get("group_size"), get("sparsity"), get("pattern"))
+        evaluated = reference if _present(reference) else model
+        text = f"{label} + {kv_label}" if kv_label else label
+        return evaluated, text, "original", evaluated
+    if kind == "reference":
+        text = f"vs {_short(reference)}" + (f" + {kv_label}" if kv_label else "")
+        return model, text, _short(reference), reference
+    if kind == "kv_cache":
+        return model, kv_label, "original at KV16", model
+    return model, "original", "", model
+
+
 def capabilities(runs: pd.DataFrame) -> list[str]:
     """Capabilities with a `base/` or `compressed/<capability>/score` column, in a stable (paper) order."""
     found = {parsed[1] for c in runs.columns if (parsed := names.parse_capability_metric(c))}
@@ -141,21 +188,16 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
     beside = [*[f"gold_nll/{c}" for c in caps], "ppl_ratio"]  # likelihood deltas beside them (acbench/likelihood/)
     values = [*headlines, *beside]
     columns = ["model", "method", "setting", "profile", "size_mb", "bits_per_weight", *headlines, "runs",
-               "seeds", "drops", "at_floor", *beside, *[f"{v}_{x}" for v in values for x in ("lo", "hi", "sd")],
-               "run_id"]
+               "seeds", "drops", "at_floor", "compared_with", *beside,
+               *[f"{v}_{x}" for v in values for x in ("lo", "hi", "sd")], "run_id"]
     if runs.empty or not caps:
         return pd.DataFrame(columns=columns)
-    runs = runs.copy()
-    runs["setting"] = [setting(r.method, r.bits, r.group_size, r.sparsity, r.pattern) for r in runs.itertuples()]
-    if "variant" in runs:  # runs of one label that differ in another result-deciding param: their own rows
-        runs["setting"] = [f"{s} ({v})" if isinstance(v, str) and v else s for s, v in zip(runs["setting"], runs["variant"])]
-    if "seed" not in runs:
-        runs["seed"] = None
+    runs = with_settings(runs)
     rows = []
-    compressed = runs[runs["method"] != "none"]
-    for key, group in compressed.groupby(KEY, sort=False, dropna=False):
+    compressed = runs[runs["kind"] != "single"]  # compression, reference and KV-cache runs: one row each
+    for key, group in compressed.groupby([*KEY, "compared_with"], sort=False, dropna=False):
         per_seed = [_run_values(g.ffill().iloc[-1], caps) for _, g in group.groupby("seed", sort=False, dropna=False)]
-        row = dict(zip(KEY, key))
+        row = dict(zip([*KEY, "compared_with"], key))
         row.update(_across_seeds(per_seed, values))
         row.update({"runs": len(group), "run_id": group.iloc[-1]["run_id"]})
         rows.append(row)
@@ -167,6 +209,23 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
     table["_base"] = table["method"] != "base"
     table = table.sort_values(["model", "profile", "_base", "method", "size_mb"], ascending=[True, True, True, True, False])
     return table.drop(columns="_base").reset_index(drop=True)
+
+
+def with_settings(runs: pd.DataFrame) -> pd.DataFrame:
+    """`runs` with `kind`, the evaluated `model`, its `setting`, `compared_with` and `base_model` (run_setting)."""
+    runs = runs.copy()
+    for name in ("reference", "kv_bits", "seed"):
+        if name not in runs:
+            runs[name] = None
+    runs["kind"] = [comparison_kind(m, r, k) for m, r, k in zip(runs["method"], runs["reference"], runs["kv_bits"])]
+    described = [run_setting(row) for _, row in runs.iterrows()]
+    runs["model"] = [d[0] for d in described]
+    runs["setting"] = [d[1] for d in described]
+    runs["compared_with"] = [d[2] for d in described]
+    runs["base_model"] = [d[3] for d in described]
+    if "variant" in runs:  # runs of one label that differ in another result-deciding param: their own rows
+        runs["setting"] = [f"{s} ({v})" if isinstance(v, str) and v else s for s, v in zip(runs["setting"], runs["variant"])]
+    return runs
 
 
 def _run_values(last: pd.Series, caps: list[str]) -> dict:
@@ -213,7 +272,7 @@ def _across_seeds(per_seed: list[dict], values: list[str]) -> dict:
     frame = pd.DataFrame(per_seed)
     out = {"seeds": len(per_seed)}
     for col in frame.columns:
-        if col in ("drops", "at_floor"):
+        if col in ("drops", "at_floor", "compared_with"):
             out[col] = "; ".join(dict.fromkeys(v for v in frame[col] if v))  # the same tasks name themselves once
             continue
         numbers = pd.to_numeric(frame[col], errors="coerce")
@@ -226,16 +285,18 @@ def _across_seeds(per_seed: list[dict], values: list[str]) -> dict:
 def _base_rows(runs: pd.DataFrame, caps: list[str]) -> list[dict]:
     """The original model's scores, from compressed runs' `base/...` metrics and from `method=none` runs."""
     frames = []
-    comp = runs[runs["method"] != "none"]
-    if len(comp):
-        part = pd.DataFrame({"model": comp["model"], "profile": comp["profile"], "start_time": comp["start_time"],
-                             "run_id": comp["run_id"], "size_mb": comp.get("model/original_size_mb")})
+    comp = runs[runs["kind"] != "single"]
+    if len(comp):  # the model each run compared against: a reference run's is its reference, not `model`
+        sizes = [r.get("model/reference_size_mb") if r["kind"] == "reference" else
+                 r.get("model/original_size_mb") if r["kind"] == "compression" else None for _, r in comp.iterrows()]
+        part = pd.DataFrame({"model": comp["base_model"], "profile": comp["profile"], "start_time": comp["start_time"],
+                             "run_id": comp["run_id"], "size_mb": sizes})
         for c in caps:
             part[c] = comp.get(names.capability_metric(names.BASE, c))
             part[f"{c}_lo"], part[f"{c}_hi"] = comp.get(f"stats/{c}/base_lo"), comp.get(f"stats/{c}/base_hi")
         part["score_lo"], part["score_hi"] = comp.get("stats/overall/base_lo"), comp.get("stats/overall/base_hi")
         frames.append(part)
-    none = runs[runs["method"] == "none"]
+    none = runs[runs["kind"] == "single"]
     if len(none):
         part = pd.DataFrame({"model": none["model"], "profile": none["profile"], "start_time": none["start_time"],
                              "run_id": none["run_id"], "size_mb": none.get("model/size_mb")})

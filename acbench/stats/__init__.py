@@ -10,9 +10,9 @@ Repeats over calibration seeds are aggregated by the report (acbench/report/tabl
 """
 
 from acbench.stats.compare import RunStats, TaskStats, compare_results
-from acbench.stats.inference import floor_test, holm, mcnemar_exact, mde, paired_test
+from acbench.stats.inference import floor_test, holm, mcnemar_exact, mde, paired_test, small_sample_note
 from acbench.stats.naming import bound_metric
 from acbench.stats.paired import PairedTask, from_arrays, pair_items
 
 __all__ = ["PairedTask", "RunStats", "TaskStats", "bound_metric", "compare_results", "floor_test", "from_arrays",
-           "holm", "mcnemar_exact", "mde", "pair_items", "paired_test"]
+           "holm", "mcnemar_exact", "mde", "pair_items", "paired_test", "small_sample_note"]

@@ -2,6 +2,7 @@
 
     draws = bootstrap(paired, resamples=2000, rng=np.random.default_rng(0))   # Draws: base and comp, [B]
     est, lo, hi = interval(mean_delta, [paired], [draws], method="bca")
+    found = estimate(retention_above([20.0]), [paired], [draws])   # Estimate: ..., undefined (share of NaN draws)
 
 One resample draws item indices with replacement *within each group* of a task (the same indices for the
 original and the compressed model: the pairing is kept), then recomputes the weighted headline exactly as the
@@ -97,9 +98,31 @@ def point(tasks: list[PairedTask]) -> tuple[np.ndarray, np.ndarray]:
     return (np.array([[t.headline(t.base) for t in tasks]]), np.array([[t.headline(t.comp) for t in tasks]]))
 
 
-def interval(statistic: Statistic, tasks: list[PairedTask], draws: list[Draws], level: float = 0.95,
-             method: str = "percentile") -> tuple[float, float, float]:
-    """(estimate, lo, hi) of `statistic` over `tasks`; rows where it is NaN (e.g. a ratio over 0) are dropped.
+@dataclass(frozen=True)
+class Estimate:
+    """A statistic's estimate and interval, and the share of bootstrap draws on which it is undefined (NaN:
+    e.g. a retention whose resampled base is at or below the floor)."""
+
+    estimate: float
+    lo: float
+    hi: float
+    undefined: float = 0.0
+
+    def triple(self) -> tuple[float, float, float]:
+        return self.estimate, self.lo, self.hi
+
+
+def max_undefined(level: float = 0.95) -> float:
+    """The largest share of undefined draws that still gives an interval: (1 - level) / 2, 2.5 % at 95 %.
+
+    The undefined draws are left out; were they all in one tail, a larger share than one tail's (1 - level) / 2
+    would move that end of the interval anywhere, so beyond it no interval is reported."""
+    return (1 - level) / 2
+
+
+def estimate(statistic: Statistic, tasks: list[PairedTask], draws: list[Draws], level: float = 0.95,
+             method: str = "percentile") -> Estimate:
+    """`interval` with the share of undefined draws; lo and hi are NaN when that share exceeds `max_undefined`.
 
     `percentile`: the (1-level)/2 and (1+level)/2 quantiles of the bootstrap values. `bca`: the same quantiles
     moved by the bias correction z0 (mid-rank, so that ties of discrete scores count half) and the acceleration
@@ -108,22 +131,32 @@ def interval(statistic: Statistic, tasks: list[PairedTask], draws: list[Draws], 
     if method not in METHODS:
         raise ValueError(f"interval method must be one of {METHODS}, got {method!r}")
     b0, c0 = point(tasks)
-    estimate = float(statistic(b0, c0)[0])
+    value = float(statistic(b0, c0)[0])
     values = statistic(np.column_stack([d.base for d in draws]), np.column_stack([d.comp for d in draws]))
-    values = values[np.isfinite(values)]
-    if not np.isfinite(estimate) or len(values) == 0:
-        return estimate, np.nan, np.nan
+    finite = np.isfinite(values)
+    undefined = float(1 - finite.mean()) if len(values) else 1.0
+    values = values[finite]
+    if not np.isfinite(value) or len(values) == 0 or undefined > max_undefined(level):
+        return Estimate(value, np.nan, np.nan, undefined)
     alpha = (1 - level) / 2
     probs = np.array([alpha, 1 - alpha])
     if method == "bca":
-        below = (np.sum(values < estimate) + 0.5 * np.sum(values == estimate)) / len(values)
+        below = (np.sum(values < value) + 0.5 * np.sum(values == value)) / len(values)
         z0 = stats.norm.ppf(below)
         if np.isfinite(z0):
             accel = _acceleration(statistic, draws, b0, c0)
             z = stats.norm.ppf(probs)
             probs = stats.norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z)))
     lo, hi = np.quantile(values, probs)
-    return estimate, float(lo), float(hi)
+    return Estimate(value, float(lo), float(hi), undefined)
+
+
+def interval(statistic: Statistic, tasks: list[PairedTask], draws: list[Draws], level: float = 0.95,
+             method: str = "percentile") -> tuple[float, float, float]:
+    """(estimate, lo, hi) of `statistic` over `tasks` (see `estimate`). Draws where the statistic is NaN (a
+    ratio over a base at its floor) are left out while they are at most `max_undefined(level)` of all draws;
+    beyond that lo and hi are NaN."""
+    return estimate(statistic, tasks, draws, level, method).triple()
 
 
 def _acceleration(statistic: Statistic, draws: list[Draws], b0: np.ndarray, c0: np.ndarray) -> float:
@@ -161,5 +194,18 @@ def mean_delta(b: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 def mean_retention(b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Mean over tasks of compressed / base; NaN for a row where some base headline is 0."""
+    """Mean over tasks of compressed / base (the plain ratio); NaN for a row where some base headline is 0."""
     return (c / np.where(b != 0, b, np.nan)).mean(axis=1)
+
+
+def retention_above(floors) -> Statistic:
+    """Mean over tasks of the retention relative to chance, (c - floor) / (b - floor), one floor per task column;
+    NaN for a row where some base headline is at or below its floor (nothing above chance to retain). With
+    every floor 0 it is `mean_retention` (base headlines are never negative)."""
+    f = np.asarray(floors, dtype=float)[None, :]
+
+    def statistic(b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        above = b - f
+        return ((c - f) / np.where(above > 0, above, np.nan)).mean(axis=1)
+
+    return statistic

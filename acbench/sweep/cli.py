@@ -33,6 +33,9 @@ def add_sweep_parser(sub) -> None:
                         help="parent of the workers' cache directories (default: <acbench cache>/workers)")
     parser.add_argument("--stale-after", type=float, default=600.0,
                         help="seconds without a heartbeat before a RUNNING trial of a dead worker is retried")
+    parser.add_argument("--no-confirm", action="store_true",
+                        help="do not re-run the best trial on the held-back half of the items at the end "
+                        "(sweep/confirm.py; a sweep file with `confirm: false` never does)")
     parser.set_defaults(func=cmd_sweep)
 
     from acbench.sweep.grid import add_grid_parser
@@ -65,7 +68,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                       "experiment": result.experiment, "this_invocation": [f"{n}:{s}" for n, s in result.ran],
                       "study_trials": result.counts}, indent=2))
     if result.front is not None and len(result.front):
-        print("\nbest trial(s) so far:\n" + to_markdown(result.front.drop(columns=["reason"], errors="ignore")))
+        print("\nbest trial(s) so far (selection numbers):\n"
+              + to_markdown(result.front.drop(columns=["reason"], errors="ignore")))
+    _confirm(args, result.study_name)
     failed = [n for n, s in result.ran if s == "FAIL"]
     if result.ran and len(failed) == len(result.ran):
         print(f"acbench: every trial of this invocation failed ({failed}); see 'reason' in the parent run's "
@@ -92,8 +97,25 @@ def _cmd_workers(args: argparse.Namespace, workers: int) -> int:
                       "experiment": final.experiment, "study_trials": final.counts,
                       "workers": [{"worker": r.index, "returncode": r.returncode, "cache": str(r.cache),
                                    "log": str(r.log_file)} for r in results]}, indent=2))
+    _confirm(args, final.study_name)
     failed = [r.index for r in results if r.returncode != 0]
     if failed:
         print(f"acbench: worker(s) {failed} exited with an error; see their logs", file=sys.stderr)
         return 1
     return 0
+
+
+def _confirm(args: argparse.Namespace, study_name: str) -> None:
+    """Re-run the best trial(s) on the held-back items (once each), unless --no-confirm or `confirm: false`."""
+    from acbench.report.format import to_markdown
+    from acbench.sweep.confirm import confirm_best
+    from acbench.sweep.space import load_space
+
+    space = load_space(args.space)
+    if args.no_confirm or not space.confirm:
+        return
+    rows = confirm_best(space, study_name=study_name, storage=args.storage or None)
+    if rows:
+        import pandas as pd
+
+        print("\nconfirmation on the held-back items (split=confirm):\n" + to_markdown(pd.DataFrame(rows)))

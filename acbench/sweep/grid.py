@@ -128,8 +128,35 @@ def run_grid(path: str | Path, only: list[int] | None = None, rerun: bool = Fals
         status = "KILLED"
         raise
     finally:
+        _log_family(experiment, parent, rows)
         tracking.set_run_status(parent, status)
     return rows
+
+
+def _log_family(experiment: str, parent: str, rows: list[dict]) -> None:
+    """Every paired task test of the grid's finished (and skipped) runs, Holm-adjusted as one family, on the
+    parent run (acbench/stats/family.py): `sweep/p_values.json`, `family/...` metrics, the method in a tag."""
+    from acbench import tracking
+    from acbench.stats.family import adjust_family, describe, family_metrics, task_deltas, task_pvalues
+
+    ids = [r["run_id"] for r in rows if r["run_id"]]
+    if not ids:
+        return
+    try:
+        quoted = ", ".join(f"'{i}'" for i in ids)
+        runs = tracking.search_runs([experiment], f"attributes.run_id IN ({quoted})")
+        members, deltas = {}, {}
+        labels = {r["run_id"]: f"{r['index']}: {r['run']}" for r in rows if r["run_id"]}
+        for _, run in runs.iterrows():
+            metrics = {c[len("metrics."):]: v for c, v in run.items() if str(c).startswith("metrics.")}
+            members[labels[run["run_id"]]] = task_pvalues(metrics)
+            deltas[labels[run["run_id"]]] = task_deltas(metrics)
+        frame = adjust_family(members, deltas)
+        tracking.log_to_run(parent, metrics=family_metrics(frame),
+                            tags={"acbench.grid.p_family": describe(frame, "runs of the grid")},
+                            tables={"grid/p_values.json": frame.astype(object).where(frame.notna(), None)})
+    except Exception as err:  # the runs are logged either way; the family table is a summary
+        log.warning("could not log the grid's family-wise p-values to %s: %s", parent, err)
 
 
 def add_grid_parser(sub) -> None:

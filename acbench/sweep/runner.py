@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import socket
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -35,8 +36,19 @@ from optuna.trial import TrialState
 from acbench import tracking
 from acbench.errors import ACBenchError, ConfigError
 from acbench.sweep.space import SweepSpace, load_space
-from acbench.sweep.study import RETRY_ATTR, Heartbeat, open_study, recover_stale_trials, storage_label, study_counts
-from acbench.sweep.summary import front_figure, summary_metrics, trial_tables
+from acbench.stats.family import task_deltas, task_pvalues
+from acbench.sweep.study import (
+    RETRY_ATTR,
+    Heartbeat,
+    RetryStaleTrial,
+    open_study,
+    optuna_heartbeat,
+    recover_stale_trials,
+    storage_label,
+    study_counts,
+    study_lock,
+)
+from acbench.sweep.summary import TESTS_ATTR, family_table, front_figure, summary_metrics, trial_tables
 
 log = logging.getLogger(__name__)
 PARENT_ATTR = "mlflow_parent_run_id"
@@ -63,7 +75,7 @@ class _Context:
     space: SweepSpace
     study_name: str
     parent_id: str
-    heartbeat_s: float
+    heartbeat_s: float | None  # acbench's own heartbeat (journal storage); None: Optuna's (database storage)
     ran: list = field(default_factory=list)
     run: RunFn | None = None  # None: acbench.run.run_experiment, imported on first use (it pulls in torch)
 
@@ -96,10 +108,14 @@ def run_sweep(space: str | Path | SweepSpace, study_name: str | None = None, sto
     if (trials is not None and trials < 0) or (total is not None and total < 0):
         raise ConfigError("--trials and --total must not be negative")
     tracking.check_tracking()
-    study = open_study(space, study_name, storage)
-    parent_id, space = _attach_parent(study, space, study_name, storage_label(storage, study_name))
-    ctx = _Context(space, study_name, parent_id, heartbeat_s=max(1.0, stale_after / 10), run=run)
-    recover_stale_trials(study, stale_after, on_recovered=lambda number: _close_orphan(ctx, number))
+    study, store = open_study(space, study_name, storage, stale_after)
+    with study_lock(storage, study_name):  # workers started at once: the first creates the parent, the rest join it
+        parent_id, space = _attach_parent(study, space, study_name, storage_label(storage, study_name))
+    ctx = _Context(space, study_name, parent_id, run=run,
+                   heartbeat_s=None if optuna_heartbeat(store) else max(1.0, stale_after / 10))
+    if optuna_heartbeat(store) and isinstance(retry := store.get_heartbeat_stale_trial_callback(), RetryStaleTrial):
+        retry.on_recovered = lambda number: _close_orphan(ctx, number)
+    recover_stale_trials(study, store, stale_after, on_recovered=lambda number: _close_orphan(ctx, number))
     limit = math.inf if trials is None else trials
     status = "FINISHED"
     try:
@@ -195,7 +211,8 @@ def _objective(trial: optuna.Trial, ctx: _Context):
     except ConfigError as err:
         _prune(trial, ctx, sampled, run_name, tags, str(err))
     per_seed = []
-    with Heartbeat(trial, ctx.heartbeat_s):
+    tests: dict[str, dict] = {}
+    with Heartbeat(trial, ctx.heartbeat_s) if ctx.heartbeat_s else nullcontext():
         for seed, cfg in zip(seeds, configs):
             name = run_name if seed is None else f"{run_name}-seed{seed}"
             try:
@@ -207,6 +224,8 @@ def _objective(trial: optuna.Trial, ctx: _Context):
                 _fail(trial, ctx, child, tags, f"{type(err).__name__}: {err}")
                 raise
             trial.set_user_attr("mlflow_run_id", outcome.run_id)
+            tests[name] = {"p": task_pvalues(outcome.metrics), "delta": task_deltas(outcome.metrics)}
+            trial.set_user_attr(TESTS_ATTR, tests)  # the study's family of tests (summary.family_table)
             _warn_on_failure(tracking.log_to_run, outcome.run_id,
                              tags={**tags, "acbench.sweep.trial_state": "COMPLETE",
                                    **({} if seed is None else {"acbench.sweep.seed": seed})})
@@ -283,8 +302,11 @@ def update_parent(study, space: SweepSpace, parent_id: str) -> None:
 
         figure = front_figure(trials, front, space)
         name = "pareto_front" if len(space.objectives) > 1 else "best_trial"
-        tracking.log_to_run(parent_id, metrics=summary_metrics(trials, front, space),
-                            tables={"sweep/trials.json": _jsonable(trials), f"sweep/{name}.json": _jsonable(front)},
+        family, family_tags, family_values = family_table(study)
+        tracking.log_to_run(parent_id, metrics={**summary_metrics(trials, front, space), **family_values},
+                            tags=family_tags,
+                            tables={"sweep/trials.json": _jsonable(trials), f"sweep/{name}.json": _jsonable(front),
+                                    "sweep/p_values.json": _jsonable(family)},
                             texts={f"sweep/{name}.csv": front.to_csv(index=False), "sweep/trials.csv": trials.to_csv(index=False)},
                             figures={f"figures/sweep/{name}.png": figure})
         plt.close(figure)

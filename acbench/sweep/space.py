@@ -16,6 +16,8 @@ File format (every key but `params` optional; unknown keys are an error):
       # a setting wins only when its retention is reliably high, not when a few items happened to go well
       # - {metric: retention/overall, direction: maximize, bound: lo}
     seeds: [0, 1]                        # optional: every trial runs each calibration seed; objective = the mean
+    confirm: true                        # default: trials run on the `select` half of each task's items and the
+                                         # best trial is re-run on the held-back `confirm` half (split, below)
     fixed: {method: rtn, tasks: needle}  # flat run params shared by every trial
     task_options: {needle: {lengths: [500]}}   # per-task options, as in a run config
     params:
@@ -41,7 +43,8 @@ from acbench.errors import ConfigError
 
 SAMPLERS = ("tpe", "random", "grid", "nsga2")
 DIRECTIONS = ("maximize", "minimize")
-_TOP_KEYS = {"experiment", "sampler", "seed", "objectives", "fixed", "task_options", "params", "enqueue", "seeds"}
+_TOP_KEYS = {"experiment", "sampler", "seed", "objectives", "fixed", "task_options", "params", "enqueue", "seeds",
+             "confirm"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class SweepSpace:
     task_options: dict[str, dict] = field(default_factory=dict)
     source: str = ""
     seeds: tuple[int, ...] = ()
+    confirm: bool = True  # trials select on split=select; the best is confirmed on split=confirm (sweep/confirm.py)
 
     @property
     def directions(self) -> list[str]:
@@ -108,9 +112,14 @@ class SweepSpace:
                 sampled[param.name] = chosen[param.name] = param.suggest(trial)
         return sampled
 
-    def config(self, sampled: dict[str, Any], seed: int | None = None) -> RunConfig:
-        """The trial's RunConfig (ConfigError, a ValueError, when the combination is invalid); `seed`: a repeat."""
+    def config(self, sampled: dict[str, Any], seed: int | None = None, split: str | None = None) -> RunConfig:
+        """The trial's RunConfig (ConfigError, a ValueError, when the combination is invalid); `seed`: a repeat.
+
+        With `confirm` (the default) a trial runs on the selection half of the items (`split=select`); the
+        confirmation of the best trial passes `split="confirm"`."""
         extra = {} if seed is None else {"seed": seed}
+        if self.confirm:
+            extra["split"] = split or "select"
         options = {"task_options": self.task_options} if self.task_options else {}
         return load_config({**self.fixed, **options}, {**sampled, **extra, "experiment": self.experiment})
 
@@ -134,7 +143,8 @@ class SweepSpace:
         """A hash of what decides the trials (params, fixed, objectives), to notice a changed file on resume."""
         blob = json.dumps({"params": [p.__dict__ for p in self.params], "fixed": self.fixed,
                            "objectives": [o.__dict__ for o in self.objectives], "experiment": self.experiment,
-                           "task_options": self.task_options, **({"seeds": self.seeds} if self.seeds else {})},
+                           "task_options": self.task_options, **({"seeds": self.seeds} if self.seeds else {}),
+                           **({} if self.confirm else {"confirm": False})},
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -179,13 +189,20 @@ def load_space(path: str | Path) -> SweepSpace:
         raise ConfigError(f"{where}: 'seeds' must be a list of distinct integers, got {seeds!r}")
     if seeds and ("seed" in fixed or "seed" in {p.name for p in params}):
         raise ConfigError(f"{where}: 'seed' is fixed or sampled and the file repeats over 'seeds': use one")
+    confirm = data.get("confirm", True)
+    if not isinstance(confirm, bool):
+        raise ConfigError(f"{where}: confirm must be true or false, got {confirm!r}")
+    if confirm and ("split" in fixed or "split" in {p.name for p in params}):
+        raise ConfigError(f"{where}: 'split' is set by the sweep (trials select on split=select, the best is "
+                          "confirmed on split=confirm); remove it, or set confirm: false")
     names = {p.name for p in params}
     for point in enqueue:
         if not set(point) <= names:
             raise ConfigError(f"{where}: enqueued point {point} names params outside 'params' ({sorted(names)})")
     space = SweepSpace(params=params, objectives=objectives, fixed=fixed,
                        experiment=str(data.get("experiment", "acbench-sweeps")), sampler=sampler, seed=seed,
-                       enqueue=enqueue, task_options=task_options, source=str(path), seeds=tuple(seeds))
+                       enqueue=enqueue, task_options=task_options, source=str(path), seeds=tuple(seeds),
+                       confirm=confirm)
     if sampler == "grid":
         space.grid()
     return space

@@ -11,7 +11,10 @@ from __future__ import annotations
 import pandas as pd
 from optuna.trial import TrialState
 
+from acbench.stats.family import adjust_family, describe, family_metrics
 from acbench.sweep.space import SweepSpace
+
+TESTS_ATTR = "paired_tests"  # trial user attr: {run label: {"p": {task: p}, "delta": {task: delta}}}
 
 
 def trial_tables(study, space: SweepSpace) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -93,3 +96,15 @@ def front_figure(trials: pd.DataFrame, front: pd.DataFrame, space: SweepSpace):
     ax.legend(fontsize=8)
     figure.tight_layout()
     return figure
+
+
+def family_table(study) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
+    """Every paired task test of every complete trial (each seed repeat its own member), Holm-adjusted as one
+    family (acbench.stats.family): the table, the parent's tags and metrics."""
+    members, deltas = {}, {}
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        for label, tests in (t.user_attrs.get(TESTS_ATTR) or {}).items():
+            members[label] = tests.get("p", {})
+            deltas[label] = tests.get("delta", {})
+    frame = adjust_family(members, deltas)
+    return (frame, {"acbench.sweep.p_family": describe(frame, "trial runs of the study")}, family_metrics(frame))

@@ -81,6 +81,9 @@ class TaskResult:
     `items` decomposes `metrics[main]` item by item (see `ItemScore`), with `group_weights` (empty: equal).
     `floor` is the headline a model scores by chance (0 unless the task has choices), on the headline's scale;
     `binary` says every item value is 0 or one fixed maximum (exact McNemar applies).
+    `scale_maximum` is what a correct reference answer scores on the raw headline, where the paper's rule
+    cannot reach the headline's nominal maximum on a correct answer (needle: about 7.3 of 10); the common
+    0-100 scale then divides by it (acbench.metrics.on_common_scale). None: the nominal maximum.
     """
 
     task: str
@@ -93,6 +96,7 @@ class TaskResult:
     group_weights: dict[str, float] = field(default_factory=dict)
     floor: float = 0.0
     binary: bool = False
+    scale_maximum: float | None = None
 
     @property
     def score(self) -> float:
@@ -100,7 +104,12 @@ class TaskResult:
 
 
 class ResultStore:
-    """Append-only JSONL of per-item records, keyed by `id`; the basis of resuming."""
+    """Append-only JSONL of per-item records, keyed by `id`; the basis of resuming.
+
+    What it caches is each item's *prediction* (and prompt). The score fields written beside it are those of
+    the scorer at the time; tasks re-score stored predictions with their current scorer on every run
+    (`SingleTurnTask.run`, `AgentTask.run`), so a scorer fix reaches base and compressed results alike.
+    """
 
     def __init__(self, path: str | Path | None):
         self.path = Path(path) if path else None
@@ -181,6 +190,9 @@ class SingleTurnTask:
     headline: Headline
     version: str = "1"
     batch_size: int | None = None  # at most this many requests side by side (long prompts: memory); None: the engine's
+    # sample.data fields that `request` sets and `score` reads (what a cell really held): re-scoring a stored
+    # prediction restores them from its record, since no request is built for it
+    recorded_fields: tuple[str, ...] = ()
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         raise NotImplementedError
@@ -210,10 +222,20 @@ class SingleTurnTask:
         fields.setdefault("parse_error", None)
         return {"id": sample.id, "prompt": prompt, "prediction": prediction, **fields}
 
+    def rescore(self, sample: Sample, record: dict) -> dict:
+        """A stored record scored again by the current `score` (its prompt and prediction kept as stored)."""
+        restored = {k: record[k] for k in self.recorded_fields if k in record}
+        if restored:
+            sample = Sample(sample.id, {**sample.data, **restored}, sample.target, sample.upstream_id)
+        prediction = record.get("prediction")
+        return self._record(sample, record.get("prompt"), prediction if isinstance(prediction, str) else "")
+
     def run(self, engine: Engine, samples: list[Sample], store: ResultStore) -> TaskResult:
         """Every pending item in one `generate` call, so the engine keeps its batch full until the end (a new
         request takes the place of each finished one); each item is scored and saved as soon as its answer is
-        final, so an interrupted run resumes item by item."""
+        final, so an interrupted run resumes item by item. Items already in `store` are not generated again,
+        but their stored predictions are re-scored with the current scorer (`rescore`): scores are never
+        taken from the cache, so base and compressed results are always scored by the same rule."""
         todo = [s for s in samples if s.id not in store]
         requests = [self.request(s, engine) for s in todo]
         with progress_bar(total=len(samples), desc=self.name, initial=len(samples) - len(todo)) as bar:
@@ -225,7 +247,10 @@ class SingleTurnTask:
 
             if todo:
                 engine.generate(requests, progress=False, on_result=save, max_batch=self.batch_size)
-        return self.aggregate(store.records_for(samples))
+        fresh = {s.id for s in todo}
+        records = [store.get(s.id) if s.id in fresh else self.rescore(s, store.get(s.id))
+                   for s in samples if s.id in store]
+        return self.aggregate(records)
 
     def gold_references(self, sample: Sample) -> tuple[str, ...]:
         """The item's gold answer(s), written as the prompt asks the model to answer; () where it has none."""

@@ -14,6 +14,7 @@ import mlflow
 from mlflow.tracking import MlflowClient
 
 from acbench.metrics import mlflow_metrics
+from acbench.tracking.ownership import owner_tags
 from acbench.tracking.store import tracking_uri
 
 
@@ -29,10 +30,14 @@ def git_commit() -> str:
 @contextmanager
 def tracked_run(experiment: str, run_name: str | None = None, parent_run_id: str | None = None,
                 tags: dict[str, str] | None = None) -> Iterator[str]:
-    """Start (or, under `mlflow run`, attach to) a run; yields its id; marks it FAILED on an exception."""
+    """Start (or, under `mlflow run`, attach to) a run; yields its id; marks it FAILED on an exception.
+
+    The run is created with its owner tags (`acbench.owner.*`), so a process killed at any moment after the
+    run exists leaves a run the next start on this host can tell is orphaned (claim_run marks it KILLED).
+    """
     if not os.environ.get("MLFLOW_RUN_ID"):
         mlflow.set_experiment(experiment)
-    all_tags = dict(tags or {})
+    all_tags = {**owner_tags(), **(tags or {})}
     if parent_run_id:
         all_tags["mlflow.parentRunId"] = parent_run_id
     run = mlflow.start_run(run_name=run_name, tags=all_tags or None, nested=mlflow.active_run() is not None)

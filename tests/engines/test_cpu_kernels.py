@@ -21,7 +21,7 @@ def linears(model):
     return [m for m in model.modules() if type(m) is torch.nn.Linear]
 
 
-def test_kernels_match_the_plain_model_and_are_undone_outside_the_block(tiny_model, monkeypatch):
+def test_kernels_match_the_plain_model_and_are_undone_outside_the_block(tiny_model):
     engine = HFEngine(tiny_model)
     ids = engine.tokenizer(PROMPTS, return_tensors="pt", padding=True)  # padded: a mask reaches attention
     assert engine.model.config.num_key_value_heads < engine.model.config.num_attention_heads  # GQA
@@ -31,10 +31,13 @@ def test_kernels_match_the_plain_model_and_are_undone_outside_the_block(tiny_mod
             assert all("forward" in vars(m) for m in linears(engine.model))  # every layer runs packed here
             assert engine.model.config._attn_implementation == GQA_SDPA
             # the in-place GQA path itself, not transformers' SDPA (which copies heads), computes attention
-            from transformers.integrations import sdpa_attention
-            monkeypatch.setattr(sdpa_attention, "sdpa_attention_forward", None)
-            packed = engine.model(**ids).logits
-            monkeypatch.undo()
+            from transformers import AttentionInterface
+            stock = AttentionInterface()["sdpa"]
+            AttentionInterface.register("sdpa", None)
+            try:
+                packed = engine.model(**ids).logits
+            finally:
+                AttentionInterface.register("sdpa", stock)
     assert not any("forward" in vars(m) for m in linears(engine.model))
     assert engine.model.config._attn_implementation == "sdpa"
     assert len(engine.kernels.linears.packs) == len(linears(engine.model)) > 0
@@ -149,7 +152,7 @@ def test_packed_layer_takes_any_leading_shape(shape):
     torch.testing.assert_close(got, torch.nn.functional.linear(x, layer.weight, layer.bias), rtol=0, atol=1e-5)
 
 
-def test_gqa_attention_equals_copied_heads_and_defers_what_it_does_not_handle(monkeypatch):
+def test_gqa_attention_equals_copied_heads_and_defers_what_it_does_not_handle():
     from transformers.integrations import sdpa_attention
 
     torch.manual_seed(0)
@@ -164,11 +167,28 @@ def test_gqa_attention_equals_copied_heads_and_defers_what_it_does_not_handle(mo
         want, _ = sdpa_attention.sdpa_attention_forward(module, query, key, value, m, scaling=0.3)
         torch.testing.assert_close(got, want, rtol=0, atol=1e-6)
         assert got.shape == (2, 5, 6, 8)
+    from transformers import AttentionInterface
+
     calls = []
-    monkeypatch.setattr(sdpa_attention, "sdpa_attention_forward", lambda *a, **k: calls.append(k) or ("theirs", None))
-    assert gqa_sdpa_attention(module, query, key, value, mask, position_bias=torch.zeros(1))[0] == "theirs"
-    assert gqa_sdpa_attention(module, query, key, value, mask, position_ids=torch.arange(5))[0] != "theirs"
+    stock = AttentionInterface()["sdpa"]
+    AttentionInterface.register("sdpa", lambda *a, **k: calls.append(k) or ("theirs", None))
+    try:
+        assert gqa_sdpa_attention(module, query, key, value, mask, position_bias=torch.zeros(1))[0] == "theirs"
+        assert gqa_sdpa_attention(module, query, key, value, mask, position_ids=torch.arange(5))[0] != "theirs"
+    finally:
+        AttentionInterface.register("sdpa", stock)
     assert len(calls) == 1 and "position_bias" in calls[0]
+
+
+def test_an_unknown_attention_argument_is_an_error_not_ignored():
+    from acbench.engines.cpu_kernels import UnknownAttentionArgument
+    from acbench.errors import ACBenchError
+
+    module = torch.nn.Module()
+    query, key = torch.randn(1, 2, 3, 4), torch.randn(1, 2, 3, 4)
+    with pytest.raises(UnknownAttentionArgument, match=r"\['attention_temperature'\].*does not know") as err:
+        gqa_sdpa_attention(module, query, key, key, None, attention_temperature=0.5)
+    assert isinstance(err.value, ACBenchError)
 
 
 def test_a_model_on_eager_attention_keeps_it(tiny_model):

@@ -112,14 +112,11 @@ def test_chinese_normalisation_and_strict_chinese_metrics():
     assert qa_f1_zh("北京" * 30_000, "北京") == 0.0  # too long to cut: 0
 
 
-def test_strict_metrics_on_a_megabyte_reply():
-    import time
-
+def test_strict_metrics_on_a_megabyte_reply(no_hang):
     from acbench.scoring.text_metrics import METRICS
 
     for reply in ("word " * 200_000, "a. " * 333_333, "x" * 1_000_000, "7\n" * 500_000):
-        start = time.perf_counter()
         for name, metric in METRICS.items():
-            value = metric(reply, "the word 7 is here", all_classes=["word", "x"])
+            with no_hang():
+                value = metric(reply, "the word 7 is here", all_classes=["word", "x"])
             assert 0.0 <= value <= 1.0, name
-        assert time.perf_counter() - start < 2.0  # ten metrics; generous for a shared CPU

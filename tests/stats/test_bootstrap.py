@@ -163,9 +163,36 @@ def test_interval_without_an_estimate_or_without_finite_draws_is_nan():
     half = from_arrays([2.0, 2.0], [1.0, 1.0])
     est, lo, hi = bs.interval(bs.mean_retention, [half], [bs.Draws(np.zeros(4), np.ones(4), np.zeros(2), np.zeros(2))])
     assert est == 0.5 and np.isnan(lo) and np.isnan(hi)
-    # one finite draw (the others divide by 0): the interval is that value
+    # one finite draw of three (the others divide by 0): two thirds undefined, far above 2.5 %: no interval
     one = bs.Draws(np.array([0.0, 0.0, 4.0]), np.ones(3), np.zeros(2), np.zeros(2))
-    assert bs.interval(bs.mean_retention, [half], [one], method="bca") == (0.5, 0.25, 0.25)
+    found = bs.estimate(bs.mean_retention, [half], [one], method="bca")
+    assert (found.estimate, found.undefined) == (0.5, pytest.approx(2 / 3)) and np.isnan(found.lo)
+    assert np.isnan(bs.interval(bs.mean_retention, [half], [one])[1])
+
+
+def test_undefined_draws_are_counted_and_a_large_share_gives_no_interval():
+    half = from_arrays([2.0, 2.0], [1.0, 1.0])
+    # 1 of 40 draws has a base of 0 (2.5 %, the most a 95 % interval tolerates): interval from the other 39
+    base = np.r_[0.0, np.linspace(1.0, 4.0, 39)]
+    found = bs.estimate(bs.mean_retention, [half], [bs.Draws(base, np.ones(40), np.zeros(2), np.zeros(2))])
+    assert found.undefined == pytest.approx(0.025) and np.isfinite(found.lo) and np.isfinite(found.hi)
+    assert bs.max_undefined(0.95) == pytest.approx(0.025) and bs.max_undefined(0.9) == pytest.approx(0.05)
+    # 2 of 40 (5 %): no interval, the share is still reported
+    base[1] = 0.0
+    found = bs.estimate(bs.mean_retention, [half], [bs.Draws(base, np.ones(40), np.zeros(2), np.zeros(2))])
+    assert found.undefined == pytest.approx(0.05) and np.isnan(found.lo) and np.isnan(found.hi)
+    assert found.estimate == 0.5
+
+
+def test_retention_relative_to_chance_by_hand():
+    # floors 25 and 0: (40 - 25) / (70 - 25) = 1/3 and 30 / 60 = 0.5 -> mean 5/12; a base at its floor: NaN
+    b = np.array([[70.0, 60.0], [25.0, 60.0], [20.0, 60.0]])
+    c = np.array([[40.0, 30.0], [40.0, 30.0], [40.0, 30.0]])
+    got = bs.retention_above([25.0, 0.0])(b, c)
+    assert got[0] == pytest.approx(5 / 12) and np.isnan(got[1]) and np.isnan(got[2])
+    # a compressed model at chance keeps 0 of what was above chance (the plain ratio would say 25 / 70)
+    assert bs.retention_above([25.0])(np.array([[70.0]]), np.array([[25.0]]))[0] == 0.0
+    assert bs.mean_retention(np.array([[70.0]]), np.array([[25.0]]))[0] == pytest.approx(25 / 70)
 
 
 def test_mean_retention_by_hand():

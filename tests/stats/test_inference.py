@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from acbench.stats import floor_test, from_arrays, holm, mcnemar_exact, mde, paired_test
+from acbench.stats import floor_test, from_arrays, holm, mcnemar_exact, mde, paired_test, small_sample_note
 
 
 def test_exact_mcnemar_on_a_hand_computed_table():
@@ -67,19 +67,46 @@ def test_floor_t_test_and_degenerate_cases():
     lone = from_arrays([1] + [0] * 8, [0] * 9, binary=True)
     assert floor_test(lone) == (pytest.approx(stats.t.sf(1.0, 8)), "t_test")
     assert floor_test(lone)[0] > 0.05
-    assert floor_test(from_arrays([0, 0], [0, 0])) == (1.0, "constant")  # both at zero: at the floor
-    assert floor_test(from_arrays([3, 3, 3], [0, 0, 0])) == (0.0, "constant")
+    assert floor_test(from_arrays([0, 0], [0, 0])) == (1.0, "sign")  # both at zero: at the floor
+    # identical items above the floor: an exact sign test, 0.5 ** n (not p = 0, "certainly above")
+    assert floor_test(from_arrays([3, 3, 3], [0, 0, 0])) == (0.125, "sign")
     assert floor_test(from_arrays([5.0], [1.0])) == (1.0, "too_few_items")
 
 
+def test_two_identical_items_above_the_floor_are_not_certainly_above_it():
+    # two identical PDDL episodes at progress 50: p = 0.25 by the sign test, so not "measured" at 5 %
+    two = from_arrays([50.0, 50.0], [50.0, 50.0])
+    assert floor_test(two) == (0.25, "sign")
+    # five identical items above: 1/32 < 0.05
+    assert floor_test(from_arrays([7.0] * 5, [0.0] * 5))[0] == pytest.approx(1 / 32)
+
+
 def test_mde_hand_computed():
-    # differences +1, -1, +1, -1: sd = sqrt(4/3); MDE = (1.959964 + 0.841621) * sd / sqrt(4)
+    # differences +1, -1, +1, -1: sd = sqrt(4/3); Student's t, 3 df: MDE = (t_.975,3 + t_.8,3) * sd / sqrt(4)
+    # t_.975,3 = 3.182446, t_.8,3 = 0.978472 (tables)
     task = from_arrays([0, 1, 0, 1], [1, 0, 1, 0])
-    assert mde(task) == pytest.approx(2.801585 * math.sqrt(4 / 3) / 2, rel=1e-5)
+    assert mde(task) == pytest.approx((3.182446 + 0.978472) * math.sqrt(4 / 3) / 2, rel=1e-5)
     # identical outputs: sqrt(2) * sd(base) stands in for the unknown sd of the differences
     same = from_arrays([0, 2, 0, 2], [0, 2, 0, 2])
-    assert mde(same) == pytest.approx(2.801585 * math.sqrt(2) * math.sqrt(4 / 3) / 2, rel=1e-5)
+    assert mde(same) == pytest.approx((3.182446 + 0.978472) * math.sqrt(2) * math.sqrt(4 / 3) / 2, rel=1e-5)
     assert math.isnan(mde(from_arrays([1.0], [0.0])))
+
+
+def test_mde_is_wide_at_tiny_n_and_normal_at_n_400():
+    z = 1.959964 + 0.841621  # the normal approximation's multiplier
+    rng = np.random.default_rng(3)
+    for n, low, high in ((3, 1.9, 1.95), (400, 1.0, 1.003)):
+        base = rng.normal(50, 10, n)
+        task = from_arrays(base, base + rng.normal(0, 5, n))
+        sd = np.std(task.comp - task.base, ddof=1)
+        assert low < mde(task) / (z * sd / math.sqrt(n)) < high
+
+
+def test_small_sample_note():
+    assert small_sample_note(4, 38.24) == ("too few items (4) to detect a drop of 10 points "
+                                           "(detectable at 80 % power: 38.2)")
+    assert small_sample_note(400, 4.0) == ""
+    assert small_sample_note(1, float("nan")) == "too few items (1) to detect any drop"
 
 
 def test_permutation_defaults_are_9999_draws_from_seed_0():

@@ -8,6 +8,10 @@ writes one action per turn: the first line after `Action:` (or its first non-emp
 forgets the prefix). `check valid actions` answers with the environment's valid actions. When the
 prompt would not fit the context, the oldest turns are dropped first.
 
+An environment with a `layout` (AgentBoard's subsets: agentboard.py) builds the messages itself (a system
+message and one user message rebuilt each step), reads the action with `extract_action`, and, with
+`answers_check`, answers `check valid actions` itself.
+
 At each step the pending requests of all live episodes go to the engine in ONE `generate` call, so a
 suite is not run one episode at a time. Each finished episode is written to the store at once, so an
 interrupted run resumes by skipping finished episodes.
@@ -82,7 +86,13 @@ class Episode:
 
     def __post_init__(self):
         observation = self.env.reset()
-        self.messages = [{"role": "user", "content": first_message(self.env, observation)}]
+        # an environment with a `layout` (AgentBoard's VanillaAgent prompt) builds the messages itself
+        self.layout = getattr(self.env, "layout", None)
+        if self.layout is not None:
+            self.layout.reset(self.env.goal, observation)
+            self.messages = self.layout.messages()
+        else:
+            self.messages = [{"role": "user", "content": first_message(self.env, observation)}]
         self.strict.progress = self.env.progress  # acbench counts goals already true at reset
         self.strict.done, self.strict.success = bool(self.env.done), bool(self.env.success)
 
@@ -92,12 +102,12 @@ class Episode:
 
     def act(self, output: str) -> None:
         """Apply one model output: extract the action, step the environment, extend the history."""
-        action = extract_action(output)
+        action = getattr(self.env, "extract_action", extract_action)(output)
         parse_error = None
         if action is None:
             observation, valid = "Invalid action: no action found. Reply with `Action: <action>`.", False
             parse_error = "no action in the output"
-        elif _CHECK.match(action):
+        elif _CHECK.match(action) and not getattr(self.env, "answers_check", False):
             observation, valid = "Valid actions: " + ", ".join(self.env.valid_actions()), True
         else:
             observation, valid = self.env.step(action)
@@ -124,10 +134,16 @@ class Episode:
             paper.progress, paper.done, paper.success = self.paper.progress, self.paper.done, self.paper.success
             step.update(valid=grounded, progress=paper.progress, paper_observation=paper_observation)
         self.trajectory.append(step)
+        if self.layout is not None:
+            self.layout.update(action or "", observation)
+            return
         self.messages.append({"role": "assistant", "content": f"Action: {action or output.strip()}"})
         self.messages.append({"role": "user", "content": f"Observation: {observation}"})
 
     def request(self, engine: Engine, max_new_tokens: int) -> GenerationRequest:
+        if self.layout is not None:
+            messages = self.layout.fit(engine, engine.max_context - max_new_tokens)
+            return GenerationRequest(messages=tuple(messages), max_new_tokens=max_new_tokens, stop=STOP)
         messages = fit_context(self.messages, engine, engine.max_context - max_new_tokens)
         return GenerationRequest(messages=tuple(messages), max_new_tokens=max_new_tokens, stop=STOP)
 
@@ -139,7 +155,7 @@ class Episode:
             "env": env_name,
             "difficulty": self.sample.data.get("difficulty"),
             "group": self.sample.data.get("group"),
-            "prompt": self.messages[0]["content"],
+            "prompt": self.messages[1 if self.layout is not None else 0]["content"],  # the first user message
             "prediction": "\n".join(t["action"] for t in self.trajectory),
             "trajectory": self.trajectory,
             "progress_rate": paper.progress,
@@ -154,6 +170,7 @@ class Episode:
             "paper_reason": None if paper.steps else "no_steps",
             "parse_errors": self.parse_errors,
             "parse_error": self.first_parse_error,
+            **({"system": self.messages[0]["content"]} if self.layout is not None else {}),
         }
 
 

@@ -21,12 +21,14 @@ from functools import lru_cache
 from itertools import product
 from pathlib import Path
 
-from pddl import parse_domain, parse_problem
+from pddl import parse_problem
+from pddl.parser.domain import DomainParser
 from pddl.logic.base import And, Not
 from pddl.logic.predicates import EqualTo, Predicate
 from pddl.logic.terms import Variable
 
 from acbench.errors import ACBenchError
+from acbench.tasks.agents.pddl_text import lenient_domain
 
 Atom = tuple[str, ...]  # (predicate, arg1, arg2, ...); arguments are object names or "?var"
 State = frozenset  # frozenset[Atom] of ground atoms that are true (closed world)
@@ -87,8 +89,25 @@ def _literals(formula, where: str) -> tuple[list[Atom], list[Atom], list, list]:
 
 @lru_cache(maxsize=32)
 def _parse_domain(path: str, mtime_ns: int):
-    """Parsed domains are cached (a suite parses the same domain once per problem); mtime keys edits."""
-    return parse_domain(path)
+    """The parsed domain and the layout fixes it needed (pddl_text.py: section order, an undeclared :typing).
+
+    Cached (a suite parses the same domain once per problem); mtime keys edits.
+    """
+    text = Path(path).read_text()
+    try:
+        return DomainParser()(text), ()
+    except Exception as strict_error:  # noqa: BLE001 - lark's and pddl's errors; retried leniently, else re-raised
+        try:
+            fixed, changes = lenient_domain(text)
+            return DomainParser()(fixed), tuple(changes)
+        except Exception:  # noqa: BLE001 - the strict parser's message names the real problem
+            raise strict_error from None
+
+
+def _first_line(exc: Exception) -> str:
+    """An exception's message cut to its first lines (lark appends its whole parser state)."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return " ".join(lines[:2]) if lines else type(exc).__name__
 
 
 def _bind(atom: Atom, binding: dict[str, str]) -> Atom:
@@ -103,6 +122,7 @@ class PDDLWorld:
     """A compiled domain + problem: objects with types, initial state, goal, action schemas."""
 
     def __init__(self, domain, problem, domain_text: str = ""):
+        self.layout_fixes: tuple[str, ...] = ()  # how the domain file was re-read (pddl_text.py); () if as written
         self.domain_name = str(domain.name)
         self.problem_name = str(problem.name)
         parents = {str(name): parent and str(parent) for name, parent in (domain.types or {}).items()}
@@ -145,14 +165,22 @@ class PDDLWorld:
 
     @classmethod
     def from_files(cls, domain_path: str | Path, problem_path: str | Path) -> "PDDLWorld":
+        """Parse and compile; UnsupportedPDDLError names the file and the construct it cannot read."""
         try:
-            domain = _parse_domain(str(domain_path), Path(domain_path).stat().st_mtime_ns)
-            problem = parse_problem(str(problem_path))
-        except UnsupportedPDDLError:
-            raise
+            domain, fixes = _parse_domain(str(domain_path), Path(domain_path).stat().st_mtime_ns)
         except Exception as exc:  # the parser raises lark/its own errors; name the file
-            raise UnsupportedPDDLError(f"cannot parse {domain_path} / {problem_path}: {exc}") from exc
-        return cls(domain, problem, Path(domain_path).read_text())
+            raise UnsupportedPDDLError(f"cannot read the PDDL domain {domain_path} "
+                                       f"(for problem {Path(problem_path).name}): {_first_line(exc)}") from exc
+        try:
+            problem = parse_problem(str(problem_path))
+        except Exception as exc:
+            raise UnsupportedPDDLError(f"cannot read the PDDL problem {problem_path}: {_first_line(exc)}") from exc
+        try:
+            world = cls(domain, problem, Path(domain_path).read_text())
+        except UnsupportedPDDLError as exc:
+            raise UnsupportedPDDLError(f"{problem_path} (domain {domain_path}): {exc}") from exc
+        world.layout_fixes = fixes
+        return world
 
     # --- goals -------------------------------------------------------------------------------
     def goal_literals(self) -> list[str]:

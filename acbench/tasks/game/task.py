@@ -17,6 +17,8 @@ from acbench.errors import ConfigError
 from acbench.tasks.agents.agent_task import AgentTask
 from acbench.tasks.agents.env import balanced
 from acbench.tasks.base import Sample, TaskResult
+from acbench.tasks.agents.agentboard import AgentBoardFilesError
+from acbench.tasks.game.agentboard import AgentBoardGameEnv, JerichoCheckout, game_name
 from acbench.tasks.game.env import GameEnv, GamePaper
 from acbench.tasks.game.textworld_games import SUITE, build_game, file_sha256
 
@@ -32,6 +34,10 @@ class GameTask(AgentTask):
             comma-separated (or a list).
         labels: Jericho only: a JSONL file, one line per game file in order, in AgentBoard's label format
             (`subgoals`: observation snippets, `difficulty`: easy/hard; acbench also reads `goal`).
+        subset: `acbench` (acbench's prompt) or `agentboard` (Jericho files with AgentBoard's prompt, goals, first
+            observations and environment texts, read from its checkout: agentboard.py). With `agentboard`,
+            `game_source` may be a folder: AgentBoard's 20 games (its eval config's list), `<name>.z5` or `.z8`.
+        agentboard: the AgentBoard checkout; None: $ACBENCH_AGENTBOARD_DIR.
     """
 
     name = "game"
@@ -39,13 +45,27 @@ class GameTask(AgentTask):
 
     def __init__(self, profile: str = "quick", max_steps: int | None = None, max_new_tokens: int | None = None,
                  batch_size: int | None = None, scoring: str = "paper", game_source: str | list[str] = "textworld",
-                 labels: str | None = None):
+                 labels: str | None = None, subset: str = "acbench", agentboard: str | None = None):
         super().__init__(profile, max_steps, max_new_tokens, batch_size, scoring)
         if isinstance(game_source, (list, tuple)):
             game_source = ",".join(str(p) for p in game_source)
         self.game_source = str(game_source).strip()
         self.labels = labels
         self.game_sha256: dict[str, str] = {}  # episode id -> sha256 of its game file, filled by `load`
+        self.subset, self.agentboard, self.prompt_sha256 = str(subset), None, None
+        if self.subset not in ("acbench", "agentboard"):
+            raise ConfigError(f"unknown game subset '{self.subset}': choose from acbench, agentboard")
+        if self.subset == "acbench" and agentboard is not None:
+            raise ConfigError("option `agentboard` is for subset=agentboard")
+        if self.subset == "agentboard":
+            if self.game_source == "textworld":
+                raise ConfigError("game subset=agentboard plays Jericho game files: give game_source=<AgentBoard's "
+                                  "jericho-game-suite folder> or game file paths")
+            self._checkout = JerichoCheckout(agentboard)  # a missing file fails here, before any model
+            self.agentboard = str(self._checkout.root.resolve())
+            self.prompt_sha256 = file_sha256(self._checkout.prompt_path)
+            if Path(self.game_source).is_dir():
+                self.game_source = ",".join(agentboard_game_files(self._checkout.root, self.game_source))
         if self.game_source != "textworld":
             self._jericho = jericho_games(self.game_source, labels)  # a bad path fails here, before any model
         elif labels is not None:
@@ -66,6 +86,9 @@ class GameTask(AgentTask):
 
     def make_env(self, sample: Sample) -> GameEnv:
         data = sample.data
+        if self.subset == "agentboard":
+            return AgentBoardGameEnv(data["path"], game_name(data["path"]), data["subgoals"], self._checkout,
+                                     data.get("label_goal"))
         return GameEnv(data["path"], data["backend"], data["goal"], data["subgoals"])
 
     def make_paper(self, sample: Sample, env: GameEnv) -> GamePaper:
@@ -120,10 +143,33 @@ def jericho_games(game_source: str, labels: str | None = None) -> list[Sample]:
         used.add(ident)
         samples.append(Sample(ident, {
             "path": str(Path(path).resolve()), "backend": "jericho", "source": str(Path(path).resolve()),
-            "sha256": file_sha256(path), "goal": row.get("goal") or DEFAULT_GOAL,
+            "sha256": file_sha256(path), "goal": row.get("goal") or DEFAULT_GOAL, "label_goal": row.get("goal"),
             "subgoals": [str(s) for s in row.get("subgoals", [])], "difficulty": row.get("difficulty", "hard"),
             "group": "jericho"}))
     return samples
+
+
+EVAL_CONFIG = "eval_configs/main_results_all_tasks.yaml"
+
+
+def agentboard_game_files(checkout: Path, folder: str) -> list[str]:
+    """AgentBoard's Jericho games (its eval config's `env.jericho.game_name`, in order) as files of `folder`."""
+    import yaml
+
+    config = checkout / EVAL_CONFIG
+    if not config.is_file():
+        raise AgentBoardFilesError(f"the AgentBoard checkout {checkout} has no {EVAL_CONFIG} (its list of Jericho games)")
+    names = ((yaml.safe_load(config.read_text()) or {}).get("env", {}).get("jericho", {}) or {}).get("game_name")
+    if not isinstance(names, list) or not names:
+        raise AgentBoardFilesError(f"{config}: no env.jericho.game_name list")
+    files = []
+    for name in map(str, names):
+        found = [Path(folder) / f"{name}{ext}" for ext in (".z5", ".z8") if (Path(folder) / f"{name}{ext}").is_file()]
+        if not found:
+            raise AgentBoardFilesError(f"AgentBoard's Jericho game {name} is not in {folder} (expected {name}.z5 or "
+                                       f"{name}.z8, from its data archive's jericho-game-suite)")
+        files.append(str(found[0]))
+    return files
 
 
 def _read_labels(path: str, count: int) -> list[dict]:

@@ -64,6 +64,7 @@ class NeedleTask(SingleTurnTask):
     headline = Headline("score", maximum=10.0, strict_maximum=100.0)  # paper 0-10 (upstream), strict 0-100
     version = "2"
     batch_size: int | None = None  # set per grid in __init__: long haystacks run 4 at a time (memory)
+    recorded_fields = ("context_tokens", "needle_depth")  # set by request(), read by score()
 
     def __init__(
         self,
@@ -236,5 +237,8 @@ class NeedleTask(SingleTurnTask):
         items = [ItemScore(str(r["id"]), r["score"] if self.scoring == "paper" else 100.0 * r["score_strict"])
                  for r in records]
         figures = {"needle_heatmap.png": heatmap_figure(records)} if records else {}
+        # the paper's rule gives a correct short answer ~7.3 of 10: the common scale's 100 is what the reference
+        # answer (the heatmap phrase) scores, so needle is not capped near 73 beside tasks that reach 100
+        reference = cell_score(self.needle, self.heatmap_answer) if self.scoring == "paper" else None
         return TaskResult(self.name, self.capability, records, metrics, headline_key("needle/score", self.scoring),
-                          figures, items=items)
+                          figures, items=items, scale_maximum=reference or None)

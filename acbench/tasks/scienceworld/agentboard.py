@@ -151,3 +151,45 @@ class SubgoalPaper:
         self.done = self.success = all(self.finished)
         grounded = action in self.env.action_combinations()
         return grounded, observation
+
+
+PROMPT_FILE = "agentboard/prompts/VanillaAgent/scienceworld_base.json"
+ENV_FILE = "agentboard/environment/scienceworld_env.py"
+
+
+class ScienceWorldCheckout:
+    """AgentBoard's ScienceWorld prompt and valid-actions phrase, read from a local checkout at run time.
+
+    With it the episode is prompted as AgentBoard's VanillaAgent prompts it (acbench/tasks/agents/agentboard.py:
+    system message, instruction and example of `agentboard/prompts/VanillaAgent/scienceworld_base.json`, the goal,
+    the `check valid actions` and `inventory` help lines, the last 100 history items), the action is read with
+    its parser, and exactly `check valid actions` is answered as its Scienceworld.step answers it: the phrase of
+    the checkout's scienceworld_env.py and the simulator's possible actions (no `reset`), without a simulator step.
+    """
+
+    def __init__(self, root=None):
+        from acbench.tasks.agents.agentboard import (AgentBoardFilesError, LayoutTexts, checkout_root,
+                                                     function_strings, pick, require)
+
+        self.root = checkout_root(root, "scienceworld")
+        self.prompt_path = require(self.root, PROMPT_FILE)
+        try:
+            prompt = json.loads(self.prompt_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise AgentBoardFilesError(f"{self.prompt_path}: not JSON ({exc.msg})") from None
+        missing = [k for k in ("system_msg", "instruction", "examples") if not isinstance(prompt, dict) or k not in prompt]
+        if missing:
+            raise AgentBoardFilesError(f"{self.prompt_path}: no {', '.join(missing)}")
+        self.prompt = prompt
+        env_path = require(self.root, ENV_FILE)
+        self.valid_lead = pick(function_strings(env_path, "step", "Scienceworld"), f"{env_path} (Scienceworld.step)",
+                               "the valid-actions phrase", lambda s: "valid actions" in s and s.endswith(": "))
+        self.layout_texts = LayoutTexts.read(self.root)
+
+    def layout(self):
+        from acbench.tasks.agents.agentboard import VanillaLayout
+
+        examples = self.prompt["examples"]
+        return VanillaLayout(self.layout_texts, self.prompt["system_msg"], self.prompt["instruction"],
+                             [examples] if isinstance(examples, str) else list(examples), check_actions=CHECK,
+                             check_inventory=True)

@@ -14,6 +14,7 @@ LIVE_EPISODES), so as many Java simulators, run at once. See README.md for what 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from acbench.errors import ConfigError
@@ -21,6 +22,8 @@ from acbench.tasks.agents.agent_task import AgentTask
 from acbench.tasks.agents.env import balanced
 from acbench.tasks.base import Sample
 from acbench.tasks.scienceworld import agentboard, hub
+from acbench.tasks.agents.agentboard import ENV_VAR
+from acbench.tasks.scienceworld.agentboard import CHECK, ScienceWorldCheckout, file_sha256, read_labels
 
 # acbench's subset: one task per ScienceWorld topic that AgentBoard's science suite covers (state changes,
 # finding living things, measuring, electricity, classification, life stages), simplification "easy".
@@ -44,8 +47,11 @@ class ScienceWorldEnv:
 
     instruction, examples = INSTRUCTION, EXAMPLE
 
+    answers_check = False  # True with AgentBoard's prompt: exactly `check valid actions` is answered here
+
     def __init__(self, task: str, variation: int, step_limit: int = 100, simplifications: str = "easy",
-                 goal: str | None = None, show_inventory: bool = False):
+                 goal: str | None = None, show_inventory: bool = False,
+                 checkout: agentboard.ScienceWorldCheckout | None = None):
         from scienceworld import ScienceWorldEnv as _Sim
 
         self._sim = _Sim("", envStepLimit=step_limit)
@@ -57,6 +63,11 @@ class ScienceWorldEnv:
         self.goal = ""
         self.score = 0
         self.steps = 0  # simulator steps taken: tells the paper scorer whether this turn reached the simulator
+        self.checkout, self.layout = checkout, None
+        if checkout is not None:  # AgentBoard's prompt layout and action parser (agentboard.ScienceWorldCheckout)
+            from acbench.tasks.agents.agentboard import agentboard_action
+
+            self.layout, self.answers_check, self.extract_action = checkout.layout(), True, agentboard_action
 
     def close(self) -> None:
         """Stop this episode's Java simulator (the agent loop calls it when the episode ends)."""
@@ -66,7 +77,8 @@ class ScienceWorldEnv:
         """Load the task variation; the first observation (AgentBoard's set-up adds the inventory to it)."""
         self._sim.load(self.task, self.variation, simplificationStr=self.simplifications)
         observation, _ = self._sim.reset()
-        self.goal = f"Goal: {self.goal_text or self._sim.get_task_description()}"
+        goal = self.goal_text or self._sim.get_task_description()
+        self.goal = goal if self.checkout is not None else f"Goal: {goal}"  # AgentBoard's goal line has no prefix
         if self.show_inventory:
             observation += "\n" + self._sim.inventory()
         self.last_observation = observation
@@ -80,6 +92,10 @@ class ScienceWorldEnv:
         return sorted(self._sim.get_possible_actions())
 
     def step(self, action_text: str) -> tuple[str, bool]:
+        if self.checkout is not None and action_text.strip() == CHECK:  # AgentBoard answers it, no simulator step
+            self.last_parse_error = None
+            actions = [a for a in self._sim.get_possible_actions() if "reset" not in a] + [CHECK]
+            return self.checkout.valid_lead + ", ".join(actions), True
         observation, _, done, info = self._sim.step(action_text)
         self.steps += 1
         self.last_observation = observation
@@ -127,6 +143,8 @@ class ScienceWorldTask(AgentTask):
         tasks: ScienceWorld task names, comma-separated or a list. acbench: the tasks to play (default: SUBSET);
             agentboard: keep only the labelled problems of these tasks.
         variations: acbench only: variations per task (0..n-1, default 1).
+        agentboard: agentboard only: an AgentBoard checkout, for AgentBoard's prompt (agentboard.ScienceWorldCheckout);
+            None: $ACBENCH_AGENTBOARD_DIR if set, else acbench's prompt.
         batch_size: at most this many episodes, each with its own Java simulator, run at once (default
             LIVE_EPISODES; the model answers the live episodes' turns as one batch).
     """
@@ -136,7 +154,8 @@ class ScienceWorldTask(AgentTask):
 
     def __init__(self, profile: str = "quick", max_steps: int | None = None, max_new_tokens: int | None = None,
                  batch_size: int | None = None, scoring: str = "paper", tasks: str | list[str] | None = None,
-                 variations: int | None = None, subset: str | None = None, labels: str | None = None):
+                 variations: int | None = None, subset: str | None = None, labels: str | None = None,
+                 agentboard: str | None = None):
         super().__init__(profile, max_steps, max_new_tokens, LIVE_EPISODES if batch_size is None else int(batch_size),
                          scoring)
         if self.batch_size < 1:
@@ -147,9 +166,12 @@ class ScienceWorldTask(AgentTask):
         if isinstance(tasks, str):
             tasks = [t.strip() for t in tasks.split(",") if t.strip()]
         self.labels, self.labels_sha256 = labels, None
+        self.agentboard, self.prompt_sha256, self._checkout = None, None, None
         if self.subset == "acbench":
             if labels is not None:
                 raise ConfigError("option `labels` is AgentBoard's label file: it needs subset=agentboard")
+            if agentboard is not None:
+                raise ConfigError("option `agentboard` (an AgentBoard checkout, for its prompt) needs subset=agentboard")
             self.tasks = list(tasks or SUBSET)
             self.variations = 1 if variations is None else int(variations)
             if self.variations < 1:
@@ -157,11 +179,15 @@ class ScienceWorldTask(AgentTask):
             return
         if variations is not None:
             raise ConfigError("option `variations` is for subset=acbench: AgentBoard's label file names each variation")
+        if agentboard is not None or os.environ.get(ENV_VAR):  # AgentBoard's prompt; a missing file fails here
+            self._checkout = ScienceWorldCheckout(agentboard)
+            self.agentboard = str(self._checkout.root.resolve())
+            self.prompt_sha256 = file_sha256(self._checkout.prompt_path)  # part of the results key
         path = hub.hub_labels() if labels is None else Path(labels)  # offline and uncached: fails here, at once
-        problems = agentboard.read_labels(path)  # a bad file fails here, before any model loads
+        problems = read_labels(path)  # a bad file fails here, before any model loads
         # the results key holds the file's sha256; the hub's file is named by its source, not a cache path
         self.labels = hub.SOURCE if labels is None else str(path.resolve())
-        self.labels_sha256 = agentboard.file_sha256(path)
+        self.labels_sha256 = file_sha256(path)
         if tasks:
             unknown = sorted(set(tasks) - {p.data["task"] for p in problems})
             if unknown:
@@ -187,7 +213,8 @@ class ScienceWorldTask(AgentTask):
         data = sample.data
         if self.subset == "agentboard":
             return ScienceWorldEnv(data["task"], data["variation"], step_limit=agentboard.STEP_LIMIT,
-                                   simplifications=agentboard.SIMPLIFICATIONS, goal=data["goal"], show_inventory=True)
+                                   simplifications=agentboard.SIMPLIFICATIONS, goal=data["goal"], show_inventory=True,
+                                   checkout=self._checkout)
         return ScienceWorldEnv(data["task"], data["variation"])
 
     def make_paper(self, sample: Sample, env: ScienceWorldEnv):

@@ -4,7 +4,8 @@
     messages = build_messages(record["conversations"], task="os")
 
 The worked examples below are ours, written in the style of each upstream task (WorfBench's seven) and
-of our built-in suite's four task types. Example user turns start with "Here is an example." and the
+of our built-in suite's four task types. Upstream text (WorfBench's data; credited in NOTICE): the action lists
+`_HOUSEHOLD_ACTIONS` (ALFWorld's), `_OS_ACTIONS` and the WebShop action list, and the ALFWorld room opening. Example user turns start with "Here is an example." and the
 real one with "Now it's your turn." as in the benchmark's two-shot setting.
 """
 

@@ -3,7 +3,6 @@ examples (specs/paper-scoring.md section 6), hand-computed cases, the headline d
 
 import json
 import re
-import time
 
 import pytest
 
@@ -139,15 +138,15 @@ def test_parse_agentboard_call_takes_off_the_action_prefix():
     assert parse_agentboard_call("Action: check valid actions") is None
 
 
-def test_parsers_handle_a_megabyte_of_degenerate_output_quickly():
+def test_parsers_handle_a_megabyte_of_degenerate_output_in_linear_work(no_hang):
     sample = load_query_suite()[0]
     texts = ["a" * 1_000_000, "with " * 200_000, "with Action Input:\n" * 50_000, "\n" * 1_000_000,
              " " * 999_999 + "x", "Action: " + "(" * 1_000_000, 'f with Action Input: {"a": "' + "b" * 1_000_000,
              "with" + " " * 1_000_000 + "x"]
     scorer = ToolPaper.from_gold(lambda: ToolQueryTask().make_env(sample), sample.data["gold_actions"], "query")
     pddl = PDDLEnv(DOMAIN, builtin_pddl_dir() / "blocksworld" / "p01.pddl")
-    for text in texts:
-        start = time.perf_counter()
+
+    def parse_all(text: str) -> None:
         split_call(text.strip())
         parse_agentboard_call(text)
         scorer.step(text)
@@ -160,7 +159,10 @@ def test_parsers_handle_a_megabyte_of_degenerate_output_quickly():
             pddl.parse(action or "")
         except ValueError:
             pass
-        assert time.perf_counter() - start < 0.8, text[:20]  # ~0.1 s alone; the CPU is shared
+
+    for text in texts:
+        with no_hang():  # ~0.1 s of CPU each; a backtracking regex would take hours
+            parse_all(text)
 
 
 # --- Tool-Query ------------------------------------------------------------------------------------

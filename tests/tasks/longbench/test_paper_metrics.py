@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -116,11 +115,10 @@ GOLD = {"qa_f1": "word", "rouge": "The committee agreed that the budget for the 
 
 @pytest.mark.parametrize("kind", sorted(HUGE))
 @pytest.mark.parametrize("metric", sorted(PAPER_METRICS))
-def test_a_megabyte_reply_is_scored_fast_or_zero_with_a_reason(metric, kind):
-    start = time.perf_counter()
-    value, reason = PAPER_METRICS[metric](HUGE[kind], GOLD[metric], all_classes=["word", "other"])
-    strict = METRICS[metric](HUGE[kind], GOLD[metric], all_classes=["word", "other"])
-    assert time.perf_counter() - start < 1.0  # generous bound for a shared CPU; typical cost is far lower
+def test_a_megabyte_reply_is_scored_in_linear_work_or_zero_with_a_reason(metric, kind, no_hang):
+    with no_hang():
+        value, reason = PAPER_METRICS[metric](HUGE[kind], GOLD[metric], all_classes=["word", "other"])
+        strict = METRICS[metric](HUGE[kind], GOLD[metric], all_classes=["word", "other"])
     assert 0.0 <= value <= 1.0 and 0.0 <= strict <= 1.0
     if metric in ("qa_f1_zh", "rouge_zh"):
         assert (value, reason) == (0.0, "too_long")  # over JIEBA_MAX_CHARS: not cut at all

@@ -3,7 +3,6 @@ regex quirks, the paper prompt layout, the ItemScore decomposition and degenerat
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -139,10 +138,9 @@ DEGENERATE = [
 
 
 @pytest.mark.parametrize("reply", DEGENERATE, ids=range(len(DEGENERATE)))
-def test_degenerate_megabyte_replies_are_fast_and_safe(reply):
+def test_degenerate_megabyte_replies_are_linear_and_safe(reply, no_hang):
     task = LongGenBenchTask()
     for kind in ("gsm8k", "mmlu"):
-        start = time.process_time()
-        record = task.score(_sample(kind), reply)  # CPU time: both rules take about 0.2 s
-        assert time.process_time() - start < 1.0
+        with no_hang():  # both rules take about 0.2 s of CPU; a backtracking regex would take hours
+            record = task.score(_sample(kind), reply)
         assert 0.0 <= record["score"] <= 1.0 and 0.0 <= record["score_strict"] <= 1.0

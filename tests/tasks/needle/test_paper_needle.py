@@ -3,7 +3,6 @@ upstream's insertion rule on a word tokenizer, the paper profile, ItemScore deco
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -106,11 +105,10 @@ def test_items_decompose_the_headline(scoring):
 
 
 @pytest.mark.parametrize("reply", ["Answer_1: " * 100_000, "7" * 1_000_000, "sunny day. " * 90_000])
-def test_megabyte_replies_score_fast(reply):
+def test_megabyte_replies_score_in_linear_work(reply, no_hang):
     task = NeedleTask(profile="paper", lengths=(1000,), depths=(0,))
     sample = task.load()[0]
     task.score(sample, "warm up")  # the first call imports nltk's stemmer
-    start = time.process_time()
-    record = task.score(sample, reply)
-    assert time.process_time() - start < 1.0
+    with no_hang():
+        record = task.score(sample, reply)
     assert 0.0 <= record["score"] <= 10.0 and 0.0 <= record["heatmap_recall"] <= 1.0

@@ -10,7 +10,6 @@ import io
 import json
 import shutil
 import tarfile
-import time
 
 import pytest
 
@@ -324,7 +323,14 @@ def test_offline_without_a_cached_archive_fails_at_once(tmp_path, monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "empty-hf-cache"))  # the real hf_hub_download
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("ACBENCH_CACHE", str(tmp_path / "cache"))
-    start = time.monotonic()
+    calls: list[dict] = []
+    real_download = huggingface_hub.hf_hub_download
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        return real_download(*args, **kwargs)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", spy)
     with pytest.raises(ACBenchError, match=r"^scienceworld subset=agentboard \(the paper profile's default\): "
                                            r"AgentBoard's ScienceWorld problems are in data.tar.gz of the hub dataset "
                                            r"hkust-nlp/agentboard, which is not in the Hugging Face cache, and the hub "
@@ -332,7 +338,8 @@ def test_offline_without_a_cached_archive_fails_at_once(tmp_path, monkeypatch):
                                            r"scienceworld.labels=<path .*task_options: \{scienceworld: \{labels: "
                                            r".*scienceworld.subset=acbench"):
         make_task("scienceworld", profile="paper")
-    assert time.monotonic() - start < 10  # no retry loop (a download attempt would take a minute and more)
+    # the cache was asked, and no download was tried (its retry loop would take a minute and more)
+    assert calls and all(kwargs.get("local_files_only") for kwargs in calls)
 
     # no HF_HUB_OFFLINE, but the host is unreachable: the same error, and no download is attempted
     monkeypatch.delenv("HF_HUB_OFFLINE")
@@ -409,3 +416,58 @@ def test_at_most_batch_size_simulators_live_at_once(tmp_path, monkeypatch):
     assert max(live_at_start) == 3 and len(sims) == 20
     with pytest.raises(ValueError, match="batch_size must be at least 1"):
         make_task("scienceworld", batch_size=0)
+
+
+FAKE_SCIENCEWORLD_ENV = '''
+class Scienceworld:
+    def step(self, action):
+        if action == "check valid actions":
+            return f"Pick one of the valid actions: {action}"
+'''
+FAKE_VANILLA = '''
+class VanillaAgent:
+    def make_prompt(self, need_goal=False, check_actions="check valid actions", check_inventory="inventory"):
+        query = "\\nWorked examples:\\n" + "Your goal: " + "Help command: " + "Help command: inventory\\n"
+        return query + "\\n" + ": " + "\\nAction: "
+'''
+
+
+def _checkout(root):
+    files = {"agentboard/environment/scienceworld_env.py": FAKE_SCIENCEWORLD_ENV,
+             "agentboard/agents/vanilla_agent.py": FAKE_VANILLA,
+             "agentboard/prompts/VanillaAgent/scienceworld_base.json": json.dumps(
+                 {"system_msg": "You do science.", "instruction": "Do the experiment.\n", "examples": "An example."})}
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    return str(root)
+
+
+def test_agentboard_prompt_needs_its_files_and_the_subset(tmp_path):
+    labels = _write(tmp_path / "test.jsonl", [_label("boil", 0, ["kitchen"])])
+    with pytest.raises(ValueError, match="scienceworld_base.json"):
+        make_task("scienceworld", subset="agentboard", labels=labels, agentboard=str(tmp_path))
+    with pytest.raises(ValueError, match="checkout, for its prompt.* needs subset=agentboard"):
+        make_task("scienceworld", subset="acbench", agentboard=_checkout(tmp_path / "ab"))
+
+
+@needs_java
+def test_agentboard_prompt_layout_and_its_valid_actions_answer(tmp_path):
+    label = _label("boil", 0, ["You move to the kitchen"], goal="Boil the water in the kitchen.")
+    task = make_task("scienceworld", subset="agentboard", labels=_write(tmp_path / "test.jsonl", [label]),
+                     agentboard=_checkout(tmp_path / "AgentBoard"), max_steps=3)
+    outputs = iter(["check valid actions", "Check valid actions.", "go to kitchen"])
+    engine = ScriptedEngine(lambda request: next(outputs))
+    record = task.run(engine, task.load(), ResultStore(tmp_path / "r.jsonl")).records[0]
+    system, user = engine.requests[0].messages
+    assert system["content"] == "You do science." and user["content"].startswith(
+        "Do the experiment.\n\nWorked examples:\nAn example.\nYour goal: Boil the water in the kitchen.\n"
+        "Help command: check valid actions\nHelp command: inventory\nObservation: ")
+    assert "In your inventory, you see:" in user["content"] and user["content"].endswith("\nAction: ")
+    first, second, third = record["trajectory"]
+    # exactly the query: answered with the checkout's phrase, no simulator step, grounded
+    assert first["observation"].startswith("Pick one of the valid actions: ") and first["observation"].endswith(
+        ", check valid actions") and first["valid"] is True
+    # anything else goes to the simulator, as upstream: not a ScienceWorld action, not grounded
+    assert second["observation"].startswith("No known action matches") and second["valid"] is False
+    assert third["progress"] == 1.0 and record["success"] is True

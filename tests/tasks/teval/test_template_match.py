@@ -3,7 +3,6 @@ parser of model output in this package finishes a 1 MB degenerate output well un
 
 import random
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -105,12 +104,11 @@ PARSERS = {
 
 
 @pytest.mark.parametrize("parser", sorted(PARSERS))
-def test_parsers_handle_one_megabyte_degenerate_outputs(parser):
-    # a generous bound on a shared 2-core machine: the catastrophic regex needed > 20 s for 32 KB
+def test_parsers_handle_one_megabyte_degenerate_outputs(parser, no_hang):
+    # the catastrophic regex needed > 20 s for 32 KB, so hours for a megabyte; linear parsers take well under 1 s
     for name, text in DEGENERATE.items():
-        start = time.perf_counter()
-        PARSERS[parser](text)
-        assert time.perf_counter() - start < 1.0, (parser, name)
+        with no_hang():
+            PARSERS[parser](text)
 
 
 @pytest.mark.parametrize("text, sure", [("[THOUGHT] [TOOL]", True), ("Thought: x", True), ("[1, True, None]", False),

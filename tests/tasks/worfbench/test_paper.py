@@ -3,7 +3,6 @@ every upstream crash case scoring 0 with its reason, and linear-time parsing of 
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -157,17 +156,16 @@ DEGENERATE = {
 
 
 @pytest.mark.parametrize("name", list(DEGENERATE))
-def test_one_megabyte_of_degenerate_output_parses_fast(name):
+def test_one_megabyte_of_degenerate_output_parses_in_linear_work(name, no_hang):
     text = DEGENERATE[name]
     assert len(text) >= 1_000_000
-    start = time.perf_counter()
-    parsed = parse_paper(text)
+    with no_hang():
+        parsed = parse_paper(text)
+        try:  # acbench's own (strict) parser too
+            parse_workflow(text)
+        except WorkflowParseError:
+            pass
     assert parsed is None or len(parsed.nodes) >= 2
-    try:  # acbench's own (strict) parser too
-        parse_workflow(text)
-    except WorkflowParseError:
-        pass
-    assert time.perf_counter() - start < 1.0
 
 
 def test_one_megabyte_prediction_scores_without_crashing():

@@ -1,4 +1,10 @@
-"""Embodied items: a household robot in a text world (ALFWorld style). Written by us."""
+"""Embodied items: a household robot in a text world (ALFWorld style).
+
+Written here: the goals, subtasks and edges of every item and the kitchen, bedroom and living-room receptacle
+lists. Upstream text (WorfBench's alfworld data, from ALFWorld; credited in NOTICE): the action list in
+`_ACTIONS` (upstream's "2. task {obj}" typo corrected to "take"), the opening "You are in the middle of a room.
+Looking quickly around you, you see ..." and `_BATHROOM`'s receptacle list.
+"""
 
 from __future__ import annotations
 

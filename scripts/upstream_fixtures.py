@@ -1,0 +1,339 @@
+"""Score inputs with the upstream evaluators themselves and write their per-item outputs as test fixtures.
+
+    python scripts/upstream_fixtures.py                          # clones from GitHub into ~/.cache/acbench-upstream
+    python scripts/upstream_fixtures.py --source THUDM/LongBench=/path/to/a/clone --source pprp/ACBench=/path/...
+
+For each evaluator below, at its pinned commit (the commits NOTICE and the task READMEs name), this
+checks the repository out into a cache outside this one (`--cache`; `--source OWNER/NAME=PATH` takes a local
+clone or bare git directory instead of GitHub), makes a scratch virtual environment there with the metric
+libraries upstream imports (rouge 1.0.1, jieba 0.42.1, fuzzywuzzy 0.18.0 without python-Levenshtein,
+rouge-score 0.1.2), runs upstream's own scoring code on generated inputs and on inputs built from acbench's
+built-in suites, and writes `tests/upstream/<evaluator>.jsonl`: one row per item, the inputs and upstream's
+output. Those files are data, never upstream code; `tests/test_upstream_fixtures.py` (marker `upstream`)
+compares acbench's paper scores with them item by item on every CI run.
+
+Evaluators (the scoring code run, at the pinned commit):
+- LongBench (THUDM/LongBench 2e00731): `LongBench/eval.py`'s `dataset2metric` table and its first-line rule
+  (`scorer`), over every English and Chinese dataset; per item, the max over gold answers.
+- LongGenBench (pprp/ACBench da7110e, `thirdpartys/SCOPE/eval_longgenbench.py`, the evaluator behind the
+  paper's numbers): `compare_answers` (GSM8K) and `compare_choices` (MMLU).
+- Needle in a haystack (pprp/ACBench da7110e, `thirdpartys/KVCache-Factory/`): the module's `scorer` and the
+  `if len(response) != 0:` block of `run_needle_in_haystack.py` that scores a reply, and the heatmap's
+  expected-answer recall in `scripts/scripts_needle/visualize.py`, both executed from the file (the runner
+  itself imports vLLM and cannot be imported here).
+Not covered: T-Eval and WorfBench (their evaluators need mmengine, `evaluate` and sentence-transformers
+embedding models that are not available offline; their rules are tested against hand-computed examples in
+tests/tasks/teval and tests/tasks/worfbench).
+
+The generated inputs are seeded (`--seed`), so a rerun writes the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "tests" / "upstream"
+PINS = {
+    "THUDM/LongBench": "2e00731f8d0bff23dc4325161044d0ed8af94c1e",
+    "pprp/ACBench": "da7110e7a66c1cbc5044f03b023e606bc5457606",
+}
+PATHS = {  # only what is scored is checked out
+    "THUDM/LongBench": ["LongBench/metrics.py", "LongBench/eval.py"],
+    "pprp/ACBench": ["thirdpartys/SCOPE/eval_longgenbench.py", "thirdpartys/KVCache-Factory/run_needle_in_haystack.py",
+                     "thirdpartys/KVCache-Factory/scripts/scripts_needle/visualize.py"],
+}
+SCRATCH_REQUIREMENTS = ["rouge==1.0.1", "jieba==0.42.1", "fuzzywuzzy==0.18.0", "rouge-score==0.1.2", "numpy", "nltk"]
+
+
+# -- checkouts and the scratch environment ----------------------------------------------------------------
+
+def checkout(repo: str, cache: Path, sources: dict[str, str]) -> Path:
+    """The pinned files of `repo`, extracted under `cache` (a bare clone is kept there for next time)."""
+    commit = PINS[repo]
+    dest = cache / f"{repo.replace('/', '+')}-{commit[:12]}"
+    if all((dest / p).is_file() for p in PATHS[repo]):
+        return dest
+    git_dir = sources.get(repo)
+    if git_dir is None:
+        git_dir = str(cache / f"{repo.replace('/', '+')}.git")
+        if not Path(git_dir).exists():
+            subprocess.run(["git", "clone", "--bare", "--filter=blob:none", f"https://github.com/{repo}.git", git_dir],
+                           check=True)
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", f"--git-dir={resolve_git_dir(git_dir)}", "archive", commit, *PATHS[repo]],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def resolve_git_dir(path: str) -> str:
+    """A bare repository as given, or the .git folder of a working clone."""
+    return str(Path(path) / ".git") if (Path(path) / ".git").exists() else path
+
+
+def scratch_python(cache: Path) -> str:
+    venv = cache / "venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *SCRATCH_REQUIREMENTS], check=True)
+    return str(python)
+
+
+# -- inputs -----------------------------------------------------------------------------------------------
+
+EN_WORDS = ("the budget rose and costs fell an apple a tower Eiffel Paris in of to report meeting agreed "
+            "committee next year tenth Paragraph 7 12 3 answer is The A An THE sports news local weather").split()
+PUNCT = [".", ",", "!", "?", ";", ":", "'", '"', "(", ")", "-", "\n", "\n\n", " ", "  "]
+ZH_WORDS = ["北京", "大学", "会议", "决定", "增加", "明年", "的", "预算", "答案", "是", "。", "，", "段落3", "段落5",
+            "段落12", "北京大学", "我们", "今天", "天气", "很好", "！", " ", "\n"]
+CODE = ["return self._name", "    return self.name", "```python", "```", "# a comment", "// note", "if not items:",
+        "if len(items) == 0:", "raise ValueError(msg)", "return msg", "x = 1", "", "\n"]
+CLASSES = ["sports", "news", "local sports news", "weather", "local news", "location", "entity", "number"]
+ZH_CLASSES = ["体育", "新闻", "本地新闻", "天气", "财经"]
+
+
+def _text(rng: random.Random, words: list[str], n: int, sep: str = " ") -> str:
+    out = []
+    for _ in range(n):
+        out.append(rng.choice(words))
+        if rng.random() < 0.2:
+            out.append(rng.choice(PUNCT))
+    return sep.join(out)
+
+
+def _mutate(rng: random.Random, gold: str, words: list[str], sep: str) -> str:
+    """A reply near a gold answer: copied, cut, extended, case-changed, reordered, multi-line or unrelated."""
+    parts = gold.split(sep) if sep else list(gold)
+    choice = rng.randrange(9)
+    if choice == 0:
+        return gold
+    if choice == 1:
+        return sep.join(parts[: max(1, len(parts) // 2)])
+    if choice == 2:
+        return gold + sep + _text(rng, words, rng.randint(1, 8), sep)
+    if choice == 3:
+        return gold.upper() if rng.random() < 0.5 else gold.lower()
+    if choice == 4:
+        rng.shuffle(parts)
+        return sep.join(parts)
+    if choice == 5:
+        return "\n" * rng.randint(0, 2) + gold + "\n" + _text(rng, words, 4, sep)
+    if choice == 6:
+        return _text(rng, words, rng.randint(0, 3), sep) + "\n" + gold
+    if choice == 7:
+        return ". ".join(sep.join(parts[i::2]) for i in range(2)) + rng.choice(["", ".", "\n", " ."])
+    return _text(rng, words, rng.randint(0, 12), sep)
+
+
+def longbench_inputs(rng: random.Random, per_dataset: int) -> list[dict]:
+    """Generated items for every LongBench dataset, then items built from acbench's built-in suite."""
+    rows = []
+    datasets = {
+        "qa": ["narrativeqa", "qasper", "multifieldqa_en", "hotpotqa", "2wikimqa", "musique", "triviaqa"],
+        "rouge": ["gov_report", "qmsum", "multi_news", "samsum"], "zh_qa": ["multifieldqa_zh"],
+        "zh_rouge": ["dureader", "vcsum"], "class": ["trec"], "zh_class": ["lsht"],
+        "retrieval": ["passage_retrieval_en"], "zh_retrieval": ["passage_retrieval_zh"], "count": ["passage_count"],
+        "code": ["lcc", "repobench-p"],
+    }
+    for kind, names in datasets.items():
+        for name in names:
+            for i in range(per_dataset):
+                classes = None
+                if kind in ("qa", "rouge"):
+                    golds = [_text(rng, EN_WORDS, rng.randint(1, 14)) for _ in range(rng.randint(1, 2))]
+                    pred = _mutate(rng, golds[0], EN_WORDS, " ")
+                elif kind in ("zh_qa", "zh_rouge"):
+                    golds = [_text(rng, ZH_WORDS, rng.randint(1, 10), "") for _ in range(rng.randint(1, 2))]
+                    pred = _mutate(rng, golds[0], ZH_WORDS, "")
+                elif kind in ("class", "zh_class"):
+                    pool = CLASSES if kind == "class" else ZH_CLASSES
+                    classes = rng.sample(pool, rng.randint(2, len(pool)))
+                    golds = [rng.choice(classes)]
+                    pred = " ".join(rng.sample(classes, rng.randint(0, len(classes)))) or _text(rng, EN_WORDS, 3)
+                elif kind in ("retrieval", "zh_retrieval"):
+                    word = "Paragraph " if kind == "retrieval" else "段落"
+                    golds = [f"{word}{rng.randint(1, 30)}" if rng.random() < 0.95 else "no paragraph here"]
+                    pred = " ".join(f"{word}{rng.randint(1, 30)}" if rng.random() < 0.6 else str(rng.randint(1, 30))
+                                    for _ in range(rng.randint(0, 4)))
+                elif kind == "count":
+                    golds = [str(rng.randint(1, 20)) + rng.choice(["", " "])]
+                    pred = " ".join(rng.choice([str(rng.randint(1, 20)), "paragraphs", "There are", "unique"])
+                                    for _ in range(rng.randint(0, 6)))
+                else:
+                    golds = [rng.choice(CODE[:12])]
+                    pred = "\n".join(rng.choice(CODE) for _ in range(rng.randint(0, 4)))
+                rows.append({"id": f"gen-{name}-{i}", "dataset": name, "prediction": pred, "answers": golds,
+                             "all_classes": classes})
+    # acbench's built-in suite: its real gold answers, with replies near them
+    suite = REPO / "acbench" / "tasks" / "longbench" / "data"
+    metric_of = {"acb_code_completion": "lcc", "acb_meeting_summary": "qmsum", "acb_passage_count": "passage_count",
+                 "acb_passage_retrieval": "passage_retrieval_en", "acb_report_qa": "hotpotqa", "acb_ticket_type": "trec"}
+    for path in sorted(suite.glob("acb_*.jsonl")):
+        for n, line in enumerate(path.read_text().splitlines()):
+            row = json.loads(line)
+            answers = row["answers"]
+            pred = _mutate(rng, answers[0], EN_WORDS, " ")
+            rows.append({"id": f"suite-{path.stem}-{n}", "dataset": metric_of[path.stem], "prediction": pred,
+                         "answers": answers, "all_classes": row.get("all_classes")})
+    return rows
+
+
+def longgenbench_inputs(rng: random.Random, count: int) -> list[dict]:
+    """Packed replies of K answers each, with the shapes the paper's regexes treat specially."""
+    rows = []
+    for i in range(count):
+        kind = "gsm8k" if i % 2 == 0 else "mmlu"
+        k = rng.randint(1, 6)
+        if kind == "gsm8k":
+            nums = [rng.choice([7, 60, 1200, 1000, 3, 0]) for _ in range(k)]
+            answers = [f"Some working.\n#### {n:,}" if rng.random() < 0.15 else f"#### {n}" for n in nums]
+            if rng.random() < 0.1:
+                answers[0] = "#### -5"
+        else:
+            letters = [rng.choice("ABCD") for _ in range(k)]
+            answers = letters
+        parts = []
+        for j in range(k):
+            if rng.random() < 0.1:
+                continue  # a missing answer
+            head = f"Answer_{j + 1}:" + rng.choice([" ", "\n", "  ", ""])
+            if kind == "gsm8k":
+                value = str(nums[j] if rng.random() < 0.7 else rng.randint(0, 100))
+                tail = rng.choice([f"The answer is {value}.", f"the answer is {value}", f"The answer is ${value}.",
+                                   f"Answer is {value}.", f"The answer is: {value}.", "I am not sure.",
+                                   f"The answer is {value}.5.", f"The answer is 8. Wait, so the answer is {value}."])
+            else:
+                value = letters[j] if rng.random() < 0.7 else rng.choice("ABCD")
+                tail = rng.choice([f"The answer is ({value}).", f"The answer is {value}.", f"reasoning\nThe answer is ({value}).",
+                                   f"The answer is ({value}. Paris).", f"the answer is ({value})", "No idea."])
+            parts.append(head + rng.choice(["", "Let me think. "]) + tail)
+        if rng.random() < 0.2:
+            rng.shuffle(parts)
+        rows.append({"id": f"gen-{i}", "kind": kind, "reply": "\n".join(parts), "answers": answers})
+    return rows
+
+
+NEEDLE = "\nThe best thing to do in San Francisco is eat a sandwich and sit in Dolores Park on a sunny day.\n"
+NEEDLE_WORDS = ("eat a sandwich and sit in Dolores Park on sunny day days Sitting sandwiches parks The best thing "
+                "to do San Francisco is I don't know day. sandwich. eating").split()
+
+
+def needle_inputs(rng: random.Random, count: int) -> list[dict]:
+    rows = [{"id": "fixed-0", "reply": NEEDLE}, {"id": "fixed-1", "reply": ""}, {"id": "fixed-2", "reply": "   \n"},
+            {"id": "fixed-3", "reply": "eat a sandwich and sit in Dolores Park on a sunny day."},
+            {"id": "fixed-4", "reply": "Sitting in Dolores Park on sunny days."}, {"id": "fixed-5", "reply": "Eat a sandwich."}]
+    for i in range(count):
+        words = [rng.choice(NEEDLE_WORDS) for _ in range(rng.randint(1, 20))]
+        rows.append({"id": f"gen-{i}", "reply": rng.choice(["", " ", "\n"]) + " ".join(words) + rng.choice(["", ".", "\n"])})
+    return rows
+
+
+# -- upstream's code, run in the scratch environment ------------------------------------------------------
+
+CHILD = r'''
+import ast, json, os, sys, tempfile
+from types import SimpleNamespace
+
+longbench, acbench_repo, inputs_path, out_path = sys.argv[1:5]
+inputs = json.load(open(inputs_path))
+results = {}
+
+# LongBench: eval.py's table and its first-line rule (scorer), per gold answer
+sys.path.insert(0, os.path.join(longbench, "LongBench"))
+import eval as lb_eval  # noqa: E402  (upstream's eval.py)
+rows = []
+for item in inputs["longbench"]:
+    prediction = item["prediction"]
+    if item["dataset"] in ["trec", "triviaqa", "samsum", "lsht"]:  # eval.py scorer(): the first line only
+        prediction = prediction.lstrip("\n").split("\n")[0]
+    try:
+        per_gold = [lb_eval.dataset2metric[item["dataset"]](prediction, gold, all_classes=item["all_classes"])
+                    for gold in item["answers"]]
+        score, error = max([0.0] + per_gold), None
+    except Exception as err:  # upstream stops here
+        score, error = None, type(err).__name__
+    rows.append({**item, "upstream_score": score, "upstream_error": error})
+results["longbench"] = rows
+
+# LongGenBench: the paper's evaluator module (it logs to a file in the working directory)
+os.chdir(tempfile.mkdtemp())
+sys.path.insert(0, os.path.join(acbench_repo, "thirdpartys", "SCOPE"))
+import eval_longgenbench as lgb  # noqa: E402
+results["longgenbench"] = [
+    {**item, "upstream_score": (lgb.compare_answers if item["kind"] == "gsm8k" else lgb.compare_choices)(
+        item["reply"], item["answers"])} for item in inputs["longgenbench"]]
+
+# Needle: the scoring statements of the runner and of visualize.py, executed from the files
+def statements(path, match):
+    tree = ast.parse(open(path).read())
+    found = [node for node in ast.walk(tree) if isinstance(node, ast.stmt) and match(ast.unparse(node))]
+    assert found, (path, "scoring code not found: the pinned file changed")
+    return compile(ast.Module(body=found, type_ignores=[]), path, "exec")
+
+kv = os.path.join(acbench_repo, "thirdpartys", "KVCache-Factory")
+runner = os.path.join(kv, "run_needle_in_haystack.py")
+make_scorer = statements(runner, lambda s: s.startswith("scorer = rouge_scorer.RougeScorer("))
+score_reply = statements(runner, lambda s: s.startswith("if len(response) != 0:") and "fmeasure" in s)
+heatmap = statements(os.path.join(kv, "scripts", "scripts_needle", "visualize.py"),
+                     lambda s: s.startswith(("expected_answer = ", "score = len(set(model_response")))
+from rouge_score import rouge_scorer  # noqa: E402
+space = {"rouge_scorer": rouge_scorer}
+exec(make_scorer, space)
+rows = []
+for item in inputs["needle"]:
+    cell = {**space, "response": item["reply"].strip(), "self": SimpleNamespace(needle=inputs["needle_sentence"])}
+    exec(score_reply, cell)  # the runner strips the reply before this block
+    recall = {"model_response": item["reply"].lower()}
+    exec(heatmap, recall)
+    rows.append({**item, "upstream_score": cell["score"], "upstream_heatmap_recall": recall["score"]})
+results["needle"] = rows
+json.dump(results, open(out_path, "w"))
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "acbench-upstream"))
+    parser.add_argument("--source", action="append", default=[], help="OWNER/NAME=PATH of a local clone or bare git dir")
+    parser.add_argument("--seed", type=int, default=28)
+    parser.add_argument("--per-dataset", type=int, default=40, help="generated LongBench items per dataset")
+    parser.add_argument("--replies", type=int, default=600, help="generated LongGenBench and needle replies")
+    args = parser.parse_args()
+    cache = Path(args.cache).expanduser()
+    cache.mkdir(parents=True, exist_ok=True)
+    sources = dict(s.split("=", 1) for s in args.source)
+    longbench = checkout("THUDM/LongBench", cache, sources)
+    acbench_paper = checkout("pprp/ACBench", cache, sources)
+    python = scratch_python(cache)
+    rng = random.Random(args.seed)
+    inputs = {"longbench": longbench_inputs(rng, args.per_dataset), "longgenbench": longgenbench_inputs(rng, args.replies),
+              "needle": needle_inputs(rng, args.replies), "needle_sentence": NEEDLE}
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "inputs.json").write_text(json.dumps(inputs))
+        (Path(tmp) / "child.py").write_text(CHILD)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        subprocess.run([python, str(Path(tmp) / "child.py"), str(longbench), str(acbench_paper),
+                        str(Path(tmp) / "inputs.json"), str(Path(tmp) / "out.json")], check=True, env=env)
+        results = json.loads((Path(tmp) / "out.json").read_text())
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, rows in results.items():
+        with (OUT / f"{name}.jsonl").open("w") as out:
+            for row in rows:
+                out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+        print(f"{name}: {len(rows)} items -> {(OUT / f'{name}.jsonl').relative_to(REPO)}")
+    (OUT / "PINS.json").write_text(json.dumps({"commits": PINS, "files": PATHS, "seed": args.seed,
+                                                "scratch_requirements": SCRATCH_REQUIREMENTS}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
