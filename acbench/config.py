@@ -126,6 +126,11 @@ class RunConfig(_Strict):
     # on `select` and its best trial is confirmed on `confirm`, items the selection never saw (acbench/sweep).
     split: Literal["all", "select", "confirm"] = "all"
     analysis: bool = Field(True, json_schema_extra=NOT_RESULT)
+    # Gold-reference likelihood per task and perplexity, logged beside the headlines (acbench/likelihood/)
+    likelihood: bool = Field(True, json_schema_extra=NOT_RESULT)
+    perplexity_corpus: str = "paul_graham_essays"  # or wikitext2, a local .txt/.parquet/.json path, or none
+    perplexity_window: int | None = Field(None, ge=2)  # tokens per window; None: the profile's
+    perplexity_windows: int | None = Field(None, ge=1)  # windows from the start of the corpus; None: the profile's
     register_checkpoint: bool = Field(True, json_schema_extra=NOT_RESULT)
     # each evaluated item as an MLflow trace (acbench/items.py); false for huge sweeps: results, metrics and
     # the flips tables are logged either way
@@ -175,6 +180,10 @@ class RunConfig(_Strict):
                             ("distributed_backend", None), ("vllm_url", None)):
             if data["engine"].get(name) == unset:
                 data["engine"].pop(name, None)
+        for name, unset in (("likelihood", True), ("perplexity_corpus", "paul_graham_essays"),
+                            ("perplexity_window", None), ("perplexity_windows", None)):
+            if data.get(name) == unset:
+                data.pop(name, None)
         blob = json.dumps(data, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

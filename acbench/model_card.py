@@ -58,6 +58,26 @@ def _capability_lines(metrics: dict[str, float]) -> list[str]:
     return [f"- retention/{cap}: {metrics[f'retention/{cap}']:.3f}" for cap in caps]
 
 
+def likelihood_lines(metrics: dict[str, float]) -> list[str]:
+    """Per capability, the generation headline's state beside the gold likelihood's paired delta
+    (`- tool_use: generation at floor; gold NLL +0.12 nats [+0.08, +0.16]`), and each corpus's perplexity."""
+    lines = []
+    caps = sorted({k.split("/")[1] for k in metrics if k.startswith("stats/") and k.endswith("/gold_nll_delta")
+                   and k.count("/") == 2})
+    for cap in caps:
+        est, lo, hi = (metrics.get(f"stats/{cap}/gold_nll_delta{s}") for s in ("", "_lo", "_hi"))
+        retention = metrics.get(f"retention/{cap}")
+        generation = f"retention {retention:.3f}" if retention is not None else "generation at floor"
+        lines.append(f"- {cap}: {generation}; gold NLL {est:+.3g} nats [{lo:+.3g}, {hi:+.3g}]")
+    for key in sorted(k for k in metrics if k.startswith("stats/language/") and k.endswith("/perplexity_ratio")):
+        corpus = key.split("/")[2]
+        base, comp = metrics.get(f"base/language/{corpus}/perplexity"), metrics.get(f"compressed/language/{corpus}/perplexity")
+        lo, hi = metrics.get(key + "_lo"), metrics.get(key + "_hi")
+        if base is not None and comp is not None and lo is not None and hi is not None:
+            lines.append(f"- perplexity ({corpus}): {base:.4g} -> {comp:.4g}, x{metrics[key]:.4f} [{lo:.4f}, {hi:.4f}]")
+    return lines
+
+
 def run_description(cfg, metrics: dict[str, float] | None = None) -> str:
     """What the run did, and (given its metrics) its headline result."""
     compressing = cfg.compression.method != "none"
@@ -72,6 +92,9 @@ def run_description(cfg, metrics: dict[str, float] | None = None) -> str:
         lines += _capability_lines(metrics)
         if sizes := _size_lines(metrics):
             lines += ["", "Items per task:", *sizes]
+        gold = likelihood_lines(metrics)
+        if gold:
+            lines += ["", "Beside the headlines (compressed - original, paired 95 % CI; not the paper's metric):", *gold]
         lines.append("")
     lines.append("Per-item results: `results/`; figures: `figures/`; statistics: `stats/summary.md`.")
     return "\n".join(lines)
@@ -98,7 +121,15 @@ def version_card(cfg, metrics: dict[str, float], run_link: str, compression_key:
     return (f"Compressed checkpoint of **{cfg.model.name}**: {compression_summary(cfg)}.\n\n"
             f"| field | value |\n| --- | --- |\n{table}\n\n{which}"
             f"Headline retention (relative to chance, compressed / original, paired bootstrap): **{line}**\n\n"
-            f"{size_text}Made by run [{run_link.rsplit('/', 1)[-1]}]({run_link}).")
+            f"{_likelihood_block(metrics)}{size_text}Made by run [{run_link.rsplit('/', 1)[-1]}]({run_link}).")
+
+
+def _likelihood_block(metrics: dict[str, float]) -> str:
+    lines = likelihood_lines(metrics)
+    if not lines:
+        return ""
+    return ("Gold likelihood and perplexity, compressed - original (paired 95 % CI; logged beside the headlines, "
+            "not the paper's metric):\n" + "\n".join(lines) + "\n\n")
 
 
 def _cell(value: Any) -> str:

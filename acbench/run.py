@@ -31,6 +31,7 @@ from acbench.evaluate import (
     setup_tasks,
 )
 from acbench.items import item_traces
+from acbench.likelihood.run import LikelihoodRun
 from acbench.metrics import BASE, COMPRESSED, capability_metric, mlflow_metrics, task_metrics
 from acbench.model_card import run_description, version_card
 from acbench.models import resolve_model
@@ -171,6 +172,7 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         tracking.log_dict(cfg.model_dump(mode="json"), "config.yaml")
         _log_datasets(cfg, prepared.setups)
         tracking.set_description(run_description(cfg))
+        likelihood = LikelihoodRun.start(cfg, prepared.setups)  # None: likelihood=false; a bad corpus fails here
 
         compressed: CompressionResult | None = None
         if compressing:
@@ -195,6 +197,8 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         finally:
             _engine_done(base_engine, BASE)
         log_metrics({"time/eval_base_s": time.perf_counter() - start})
+        if likelihood is not None:
+            likelihood.measure(BASE, base_engine, f"base-{model_key}", log_metrics)
         outcome.metrics.update({capability_metric(BASE, c): v for c, v in capability_scores(base).items()})
 
         other = other_model(cfg, prepared.model_path, compared, compressed)  # (path, results key) | None
@@ -207,12 +211,16 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             finally:
                 _engine_done(comp_engine, COMPRESSED)
             log_metrics({"time/eval_s": time.perf_counter() - start})
+            if likelihood is not None:
+                likelihood.measure(COMPRESSED, comp_engine, other[1], log_metrics)
             outcome.metrics.update({capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()})
             run_stats = compare_results(base, comp, resamples=STATS_RESAMPLES, seed=STATS_SEED)
             outcome.metrics.update(retention(base, comp, run_stats.measurable()))
             outcome.metrics.update(retention(base, comp, run_stats.measurable(), plain=True))
             outcome.metrics.update(run_stats.metrics())
-            _log_stats(run_stats)
+            if likelihood is not None:
+                outcome.metrics.update(likelihood.compare(resamples=STATS_RESAMPLES, seed=STATS_SEED))
+            _log_stats(run_stats, likelihood.lines() if likelihood is not None else {})
             _log_flips(base, comp, run_stats)
             if cfg.analysis:
                 outcome.metrics.update(_analyse(base_engine, comp_engine, compared))
@@ -271,8 +279,9 @@ def _builtin_source(task) -> Path:
     return package / "data" if (package / "data").is_dir() else package
 
 
-def _log_stats(run_stats: RunStats) -> None:
-    """Tags (`acbench.stats.<task>` = measured | floor | why there are none) and the summary table."""
+def _log_stats(run_stats: RunStats, likelihood_lines: dict[str, str] | None = None) -> None:
+    """Tags (`acbench.stats.<task>` = measured | floor | why there are none) and the summary table; with the
+    gold likelihood's reading per capability and the perplexity beside it (acbench/likelihood/)."""
     import pandas as pd
 
     from acbench.report.format import to_markdown
@@ -284,7 +293,11 @@ def _log_stats(run_stats: RunStats) -> None:
             log.warning("no statistics for task %s: %s", row["task"], row["note"])
     frame = pd.DataFrame(rows)
     tracking.log_table(frame, "stats/summary.json")
-    tracking.log_text(f"{run_stats.describe()}\n\n{to_markdown(frame)}", "stats/summary.md")
+    beside = ""
+    if likelihood_lines:
+        beside = ("\n\nBeside the headlines (compressed - base, paired; not the paper's metric, see "
+                  "stats/likelihood.md):\n" + "\n".join(f"- {k}: {v}" for k, v in likelihood_lines.items()))
+    tracking.log_text(f"{run_stats.describe()}\n\n{to_markdown(frame)}{beside}", "stats/summary.md")
 
 
 def _analyse(base_engine, comp_engine, compared: ComparedModel | None = None) -> dict[str, float]:

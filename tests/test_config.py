@@ -130,7 +130,7 @@ def test_the_schema_is_derived_from_the_models():
     # what cannot move a number (speed, device layout, bookkeeping) is marked so on its field
     assert {n for n, p in PARAMS.items() if not p.result} == {
         "batch_size", "tensor_parallel", "pipeline_parallel", "distributed_backend", "trust_remote_code",
-        "analysis", "register", "experiment", "traces", "vllm_url"}
+        "analysis", "likelihood", "register", "experiment", "traces", "vllm_url"}
 
 
 def test_cli_flags_are_the_schema(capsys):

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from acbench.errors import ACBenchError
+
 if TYPE_CHECKING:  # torch is heavy (1 s to import): `acbench --help` and the task registry must not pay it
     import torch
 
@@ -53,6 +55,25 @@ class ForwardOutput:
     input_ids: torch.Tensor = field(default=None)  # batch x seq
 
 
+@dataclass(frozen=True)
+class ContinuationScore:
+    """Teacher-forced scores of one reference continuation, one entry per reference token.
+
+    `nll[k]` is -log p(token k | prompt, tokens before k) in nats; `top1[k]` says the token was the model's argmax.
+    """
+
+    nll: tuple[float, ...]
+    top1: tuple[bool, ...]
+
+    @property
+    def tokens(self) -> int:
+        return len(self.nll)
+
+
+class LikelihoodUnsupported(ACBenchError):
+    """An engine that cannot score a continuation's likelihood (a backend without per-token log-probabilities)."""
+
+
 @runtime_checkable
 class Engine(Protocol):
     """A model behind a uniform interface (transformers on CPU/GPU, or vLLM)."""
@@ -81,6 +102,18 @@ class Engine(Protocol):
 
     def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
         """Logits and final hidden states for the analyses (no generation)."""
+        ...
+
+    def score_continuations(self, requests: list[GenerationRequest], references: list[str]) -> list[ContinuationScore]:
+        """Teacher-forced scores of `references[i]` right after the prompt that `generate` would send for
+        `requests[i]` (chat template and generation prompt included); only the reference's own tokens count.
+        Raises `LikelihoodUnsupported` where the backend has no log-probabilities."""
+        ...
+
+    def score_windows(self, text: str, window: int, max_windows: int | None = None) -> list[ContinuationScore]:
+        """Perplexity windows: `text` tokenized as a whole (the tokenizer's defaults), cut into consecutive
+        non-overlapping windows of `window` tokens (a shorter tail is dropped), each scored from its own
+        first token on (GPTQ's evaluation). At most `max_windows` of them, from the start."""
         ...
 
 

@@ -14,6 +14,7 @@ on left-padded batches. Compressed-tensors checkpoints load through transformers
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -23,7 +24,7 @@ from pathlib import Path
 import torch
 from transformers import StoppingCriteria, StoppingCriteriaList
 
-from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
+from acbench.engines.base import ContinuationScore, ForwardOutput, GenerationRequest, cut_at_stop
 from acbench.engines.cpu_kernels import CPUKernels
 from acbench.engines.prompts import fit_to_context, prompt_ids_uncut
 from acbench.models import load_model
@@ -207,6 +208,45 @@ class HFEngine:
         out = self.model.generate(input_ids=input_ids, attention_mask=attention, **kwargs)
         texts = self.tokenizer.batch_decode(out[:, width:], skip_special_tokens=True)
         return [cut_at_stop(t, request.stop) for t in texts]
+
+    # -- likelihood of references (acbench/likelihood/) ------------------------------------------
+    def score_continuations(self, requests: list[GenerationRequest], references: list[str]) -> list[ContinuationScore]:
+        """Each reference's tokens (tokenized alone, no special tokens) scored after the prompt `generate` would
+        send; the prompt's middle is cut, as generation's is, where prompt plus reference exceed the context."""
+        from acbench.engines.likelihood import score_sequences, score_through_cache
+
+        if len(requests) != len(references):
+            raise ValueError(f"{len(requests)} requests but {len(references)} references")
+        pairs = []
+        for request, reference in zip(requests, references):
+            ref = self._encode(reference)
+            if not ref:
+                raise ValueError(f"reference {reference!r} has no tokens: there is nothing to score")
+            ref = ref[: self.max_context // 2]  # a reference longer than half the context is cut at its end
+            prompt = self._prompt_ids(dataclasses.replace(request, max_new_tokens=len(ref)))
+            pairs.append((prompt, ref))
+        if self.device == "cpu":
+            share_cores()
+        with self._kernels():
+            if self.kv_bits != "16":
+                return [score_through_cache(self.model, p, r, self.kv_bits) for p, r in pairs]
+            return score_sequences(self.model, self.tokenizer.pad_token_id, [p + r for p, r in pairs],
+                                   [len(p) for p, _ in pairs], batch_size=self.batch_size)
+
+    def score_windows(self, text: str, window: int, max_windows: int | None = None) -> list[ContinuationScore]:
+        from acbench.engines.likelihood import perplexity_windows, score_sequences
+
+        window = min(window, self.max_context)
+        windows = perplexity_windows(self.tokenizer(text)["input_ids"], window, max_windows)
+        if self.device == "cpu":
+            share_cores()
+        with self._kernels():
+            if self.kv_bits != "16":  # a window is scored as generation under the cache would read it
+                from acbench.engines.likelihood import score_through_cache
+
+                return [score_through_cache(self.model, w[:1], w[1:], self.kv_bits) for w in windows]
+            return score_sequences(self.model, self.tokenizer.pad_token_id, windows, [1] * len(windows),
+                                   batch_size=self.batch_size)
 
     # -- logits for the analyses ------------------------------------------------------------------
     def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
+from acbench.engines.base import ForwardOutput, GenerationRequest, LikelihoodUnsupported, cut_at_stop
 
 
 class ScriptedEngine:
@@ -48,3 +48,9 @@ class ScriptedEngine:
 
     def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
         raise NotImplementedError("ScriptedEngine has no logits; use a real model for the analyses")
+
+    def score_continuations(self, requests: list[GenerationRequest], references: list[str]):
+        raise LikelihoodUnsupported("ScriptedEngine has no likelihoods; use a real model for gold likelihood")
+
+    def score_windows(self, text: str, window: int, max_windows: int | None = None):
+        raise LikelihoodUnsupported("ScriptedEngine has no likelihoods; use a real model for perplexity")

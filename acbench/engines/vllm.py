@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
+from acbench.engines.base import ForwardOutput, GenerationRequest, LikelihoodUnsupported, cut_at_stop
 
 
 def parallel_kwargs(tensor_parallel: int = 1, pipeline_parallel: int = 1,
@@ -139,6 +139,13 @@ class VLLMEngine:
 
             self._hf = HFEngine(self.model_path, trust_remote_code=self._trust_remote_code)
         return self._hf.forward(texts, max_length)
+
+    def score_continuations(self, requests, references):
+        raise LikelihoodUnsupported("the vLLM engine does not score references yet: run with engine backend 'hf' "
+                                    "for gold likelihood and perplexity, or set likelihood=false")
+
+    def score_windows(self, text, window, max_windows=None):
+        return self.score_continuations([], [])
 
     @property
     def model(self):

@@ -184,9 +184,11 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
     significant after Holm, `at_floor` those without a retention because the original is at its floor.
     """
     caps = capabilities(runs)
-    values = [*caps, "score", *[f"retention/{c}" for c in caps], "retention/overall"]
-    columns = ["model", "method", "setting", "profile", "size_mb", "bits_per_weight", *values, "runs",
-               "seeds", "drops", "at_floor", "compared_with",
+    headlines = [*caps, "score", *[f"retention/{c}" for c in caps], "retention/overall"]
+    beside = [*[f"gold_nll/{c}" for c in caps], "ppl_ratio"]  # likelihood deltas beside them (acbench/likelihood/)
+    values = [*headlines, *beside]
+    columns = ["model", "method", "setting", "profile", "size_mb", "bits_per_weight", *headlines, "runs",
+               "seeds", "drops", "at_floor", "compared_with", *beside,
                *[f"{v}_{x}" for v in values for x in ("lo", "hi", "sd")], "run_id"]
     if runs.empty or not caps:
         return pd.DataFrame(columns=columns)
@@ -202,6 +204,8 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
     rows += _base_rows(runs, caps)
     table = pd.DataFrame(rows).reindex(columns=columns)
     table["score"] = table[caps].mean(axis=1, skipna=True)
+    empty = [c for c in beside if table[c].isna().all()]  # runs without the likelihood measures: no empty columns
+    table = table.drop(columns=[f"{c}{x}" for c in empty for x in ("", "_lo", "_hi", "_sd")], errors="ignore")
     table["_base"] = table["method"] != "base"
     table = table.sort_values(["model", "profile", "_base", "method", "size_mb"], ascending=[True, True, True, True, False])
     return table.drop(columns="_base").reset_index(drop=True)
@@ -236,6 +240,13 @@ def _run_values(last: pd.Series, caps: list[str]) -> dict:
     out["retention/overall_lo"], out["retention/overall_hi"] = (last.get("stats/overall/retention_lo"),
                                                                 last.get("stats/overall/retention_hi"))
     out["score_lo"], out["score_hi"] = last.get("stats/overall/compressed_lo"), last.get("stats/overall/compressed_hi")
+    for c in caps:  # the gold likelihood's paired delta, compressed - base (nats per reference token)
+        for x in ("", "_lo", "_hi"):
+            out[f"gold_nll/{c}{x}"] = last.get(f"stats/{c}/gold_nll_delta{x}")
+    ratio = sorted(str(k) for k in last.index if str(k).startswith("stats/language/")
+                   and str(k).endswith("/perplexity_ratio") and _present(last.get(k)))
+    for x in ("", "_lo", "_hi"):
+        out[f"ppl_ratio{x}"] = last.get(ratio[0] + x) if ratio else None
     out["drops"] = ", ".join(t for t, d in _task_values(last, "significant_drop").items() if d == 1.0)
     n = _task_values(last, "n")
     out["at_floor"] = ", ".join(f"{t} ({_int(n.get(t))} items)" for t in _tasks_with_tag(last, "floor"))
@@ -338,6 +349,10 @@ def display(table: pd.DataFrame) -> pd.DataFrame:
         values = table[col]
         if col == "run_id":
             out[col] = values.astype(str).str[:8]
+        elif col.startswith("gold_nll/"):
+            out[f"ΔNLL {col.split('/', 1)[1]}"] = _with_interval(table, col, 3)
+        elif col == "ppl_ratio":
+            out["ppl ×"] = _with_interval(table, col, 3)
         elif col.startswith("retention/"):
             out[f"ret. {col.split('/', 1)[1]} %"] = _with_interval(table, col, 1, 100.0)
         elif col in ("size_mb", "bits_per_weight"):

@@ -153,6 +153,16 @@ class ResultStore:
         return [self._records[s.id] for s in samples if s.id in self._records]
 
 
+@dataclass(frozen=True)
+class GoldStep:
+    """One teacher-forced step of an item's gold (acbench/likelihood/): the request generation would send at
+    that point and the reference answer(s) to score right after its prompt. Several references: the best
+    one counts (acbench.likelihood.scores.best_reference)."""
+
+    request: GenerationRequest
+    references: tuple[str, ...]
+
+
 @runtime_checkable
 class Task(Protocol):
     """What the runner needs of a benchmark. See `SingleTurnTask` for the common case."""
@@ -241,6 +251,15 @@ class SingleTurnTask:
         records = [store.get(s.id) if s.id in fresh else self.rescore(s, store.get(s.id))
                    for s in samples if s.id in store]
         return self.aggregate(records)
+
+    def gold_references(self, sample: Sample) -> tuple[str, ...]:
+        """The item's gold answer(s), written as the prompt asks the model to answer; () where it has none."""
+        return ()
+
+    def gold_steps(self, sample: Sample, engine: Engine) -> list[GoldStep]:
+        """The item's gold for the likelihood measures: its generation request and `gold_references`."""
+        references = tuple(r for r in self.gold_references(sample) if r and r.strip())
+        return [GoldStep(self.request(sample, engine), references)] if references else []
 
     def score_predictions(self, samples: list[Sample], predictions: dict[str, str]) -> TaskResult:
         """Score saved predictions without a model; a sample with no prediction scores as empty output."""

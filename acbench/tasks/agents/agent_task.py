@@ -13,10 +13,11 @@ from matplotlib.figure import Figure
 from acbench.engines.base import Engine
 from acbench.errors import ConfigError
 from acbench.tasks.agents.env import Environment
+from acbench.tasks.agents.gold import gold_steps
 from acbench.tasks.agents.loop import Episode, close_env, replay, run_episodes
 from acbench.tasks.agents.paper import PaperScorer
 from acbench.metrics import Headline
-from acbench.tasks.base import (STRICT_SUFFIX, ItemScore, RegisteredCapability, ResultStore, Sample, TaskResult,
+from acbench.tasks.base import (STRICT_SUFFIX, GoldStep, ItemScore, RegisteredCapability, ResultStore, Sample, TaskResult,
                                 check_scoring, headline_key)
 
 PROFILES = {
@@ -94,6 +95,19 @@ class AgentTask:
             return episode.record(self.name)
         finally:
             close_env(env)
+
+    def gold_actions(self, sample: Sample) -> list[str] | None:
+        """The expert trajectory's actions, written as the prompt asks (acbench/tasks/agents/gold.py); None: none."""
+        return None
+
+    def gold_steps(self, sample: Sample, engine: Engine) -> list[GoldStep]:
+        """The gold likelihood's steps: the expert trajectory replayed through the agent loop's prompts."""
+        actions = self.gold_actions(sample)
+        if not actions:
+            return []
+        env = self.make_env(sample)
+        return gold_steps(sample, env, self.make_paper(sample, env), actions, engine, self.max_steps,
+                          self.max_new_tokens)
 
     def score_predictions(self, samples: list[Sample], predictions: dict[str, str]) -> TaskResult:
         """Replay saved action sequences (one action per line) in fresh environments; no model."""

@@ -17,6 +17,7 @@ from acbench.tasks.agents.agent_task import AgentTask, group_metrics
 from acbench.tasks.agents.agentboard import ENV_VAR
 from acbench.tasks.agents.agentboard_pddl import AgentBoardPDDLEnv, AgentBoardPDDLPaper, PDDLCheckout, agentboard_samples
 from acbench.tasks.agents.env import balanced
+from acbench.tasks.agents.gold import pddl_plan
 from acbench.tasks.agents.paper import PDDLPaper, ToolPaper
 from acbench.tasks.agents.pddl_env import PDDLEnv, builtin_pddl_dir, load_pddl_suite, problem_samples
 from acbench.tasks.agents.tool_operation import ToolOperationEnv, load_operation_suite
@@ -97,6 +98,14 @@ class PDDLTask(AgentTask):
             return AgentBoardPDDLPaper(env)
         return PDDLPaper(env.world, env.parse)
 
+    def gold_actions(self, sample: Sample) -> list[str] | None:
+        """An optimal plan by breadth-first search over acbench's simulator (acbench/tasks/agents/gold.py); the
+        AgentBoard subset runs AgentBoard's own environment, for which acbench has no planner: no gold."""
+        if self.subset == "agentboard":
+            return None
+        plan = pddl_plan(str(sample.data["domain"]), str(sample.data["problem"]))
+        return None if plan is None else list(plan)
+
     def aggregate(self, records: list[dict]) -> TaskResult:
         result = super().aggregate(records)
         if self.subset == "agentboard":  # per game even when only one game is played (AgentBoard reports per game)
@@ -129,6 +138,10 @@ class ToolQueryTask(AgentTask):
     def make_env(self, sample: Sample) -> ToolQueryEnv:
         return ToolQueryEnv(sample)
 
+    def gold_actions(self, sample: Sample) -> list[str] | None:
+        env = ToolQueryEnv(sample)
+        return [env.agentboard_call(call) for call in sample.data["gold_actions"]]
+
     def make_paper(self, sample: Sample, env: ToolQueryEnv) -> ToolPaper:
         """Gold subgoals: the raw results of the gold calls, replayed once per episode, and the answer."""
         return ToolPaper.from_gold(lambda: ToolQueryEnv(sample), sample.data["gold_actions"], "query")
@@ -146,6 +159,10 @@ class ToolOperationTask(AgentTask):
 
     def make_env(self, sample: Sample) -> ToolOperationEnv:
         return ToolOperationEnv(sample)
+
+    def gold_actions(self, sample: Sample) -> list[str] | None:
+        env = ToolOperationEnv(sample)
+        return [env.agentboard_call(call) for call in sample.data["gold_actions"]]
 
     def make_paper(self, sample: Sample, env: ToolOperationEnv) -> ToolPaper:
         """Todo episodes score gold subgoals and the final todo state; sheet episodes the target sheet."""

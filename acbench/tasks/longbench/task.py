@@ -151,6 +151,10 @@ class LongBenchTask(SingleTurnTask):
             return GenerationRequest.from_raw(prompt, max_new_tokens=max_new)
         return GenerationRequest.from_prompt(prompt, max_new_tokens=max_new)
 
+    def gold_references(self, sample: Sample) -> tuple[str, ...]:
+        """Every gold answer; the gold likelihood takes the best one, as LongBench's scorer does."""
+        return tuple(str(a) for a in sample.target)
+
     def score(self, sample: Sample, prediction: str) -> dict:
         dataset = sample.data["dataset"]
         classes = sample.data["all_classes"]

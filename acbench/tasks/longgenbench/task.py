@@ -12,6 +12,8 @@ Sample score = correct answers / K (a missing or unparseable answer is wrong).
 
 from __future__ import annotations
 
+import re
+
 from statistics import mean
 
 from acbench.engines.base import Engine, GenerationRequest
@@ -59,6 +61,14 @@ def format_question(number: int, q: Question) -> str:
     lines = [f"Question_{number}: {q.text}"]
     lines += [f"{letter}. {choice}" for letter, choice in zip(LETTERS, q.choices)]
     return "\n".join(lines)
+
+
+def gold_reasoning(question: Question) -> str:
+    """A GSM8K solution as one line of reasoning: the text before '#### N', calculator notes `<<...>>` removed."""
+    if question.kind != "gsm8k" or not question.raw_answer:
+        return ""
+    text = re.sub(r"<<[^>]*>>", "", question.raw_answer.split("####")[0])
+    return " ".join(text.split())
 
 
 def build_prompt(kind: str, questions: list[Question]) -> str:
@@ -130,7 +140,8 @@ class LongGenBenchTask(SingleTurnTask):
                     data={"kind": kind, "k": len(group), "prompt": prompt, "system": system,
                           "first": FIRST_NUMBER[kind] if paper else 1, "format": self.prompt_format,
                           # the golds as the paper's evaluator reads them ('#### N' digits; MMLU letters)
-                          "paper_gold": [paper_gold(q.raw_answer) if kind == "gsm8k" else q.answer for q in group]},
+                          "paper_gold": [paper_gold(q.raw_answer) if kind == "gsm8k" else q.answer for q in group],
+                          "gold_reasoning": [gold_reasoning(q) for q in group]},
                     target=[q.answer for q in group],
                 ))
         if not samples:
@@ -153,6 +164,14 @@ class LongGenBenchTask(SingleTurnTask):
         used = engine.count_tokens(sample.data["system"]) + engine.count_tokens(sample.data["prompt"])
         budget = max(1, min(budget, engine.max_context - used - CHAT_OVERHEAD))
         return GenerationRequest.from_prompt(sample.data["prompt"], system=sample.data["system"], max_new_tokens=budget)
+
+    def gold_references(self, sample: Sample) -> tuple[str, ...]:
+        """All K gold answers in the order and form the prompt asks: `Answer_<i>: <reasoning> The answer is <X>.`
+        (GSM8K's reasoning is its solution text; MMLU has none, so its answers carry the letter only)."""
+        reasons = sample.data.get("gold_reasoning") or [""] * len(sample.target)
+        first = sample.data.get("first", 1)
+        return ("\n".join(f"Answer_{first + i}: {why + ' ' if why else ''}The answer is {answer}."
+                           for i, (why, answer) in enumerate(zip(reasons, sample.target))),)
 
     def score(self, sample: Sample, prediction: str) -> dict:
         kind, gold = sample.data["kind"], sample.target

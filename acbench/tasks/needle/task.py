@@ -192,6 +192,11 @@ class NeedleTask(SingleTurnTask):
         context, point, total = paper_context(filler_ids, length, depth, codec, self.needle)
         return context, 100.0 * point / total if total else 0.0
 
+    def gold_references(self, sample: Sample) -> tuple[str, ...]:
+        """The needle's answer as a phrase (the heatmap answer upstream compares with: "smoked paprika and a spoon
+        of honey.", "eat a sandwich and sit in Dolores Park on a sunny day."), not the strict rule's keywords."""
+        return (str(sample.data.get("heatmap_answer") or self.heatmap_answer),)
+
     def score(self, sample: Sample, prediction: str) -> dict:
         prediction = prediction if isinstance(prediction, str) else ""
         strict = word_recall(prediction, str(sample.target))

@@ -15,6 +15,7 @@ from acbench.metrics import Headline
 from acbench.scoring.embeddings import default_embedding_model, get_embedder
 from acbench.tasks.base import Sample, SingleTurnTask, TaskResult, check_scoring, headline_key
 from acbench.tasks.teval.dataset import KINDS, balanced_subset, load_samples, to_messages
+from acbench.tasks.teval.gold import gold_reference
 from acbench.tasks.teval.metrics import ability_figure, aggregate_metrics, headline_items
 from acbench.tasks.teval.paper import paper_instruct, paper_plan, paper_review, paper_rru
 from acbench.tasks.teval.scorer import score_instruct, score_plan, score_review, score_rru
@@ -97,6 +98,10 @@ class TEvalTask(SingleTurnTask):
         budget = self.max_new_tokens or (QUICK_TOKENS[sample.data["kind"]] if self.profile == "quick" else PAPER_TOKENS)
         messages = to_messages(sample.data["record"]["origin_prompt"])
         return GenerationRequest(messages=tuple(messages), max_new_tokens=budget, stop=STOP)
+
+    def gold_references(self, sample: Sample) -> tuple[str, ...]:
+        reference = gold_reference(sample.data["kind"], sample.data["format"], sample.data["record"]["ground_truth"])
+        return (reference,) if reference else ()
 
     def score(self, sample: Sample, prediction: str) -> dict:
         kind, fmt, record = sample.data["kind"], sample.data["format"], sample.data["record"]

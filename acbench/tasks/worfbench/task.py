@@ -95,6 +95,10 @@ class WorfBenchTask(SingleTurnTask):
             messages[-1] = {"role": "user", "content": engine.truncate_middle(last, keep)}
         return GenerationRequest(messages=tuple(messages), max_new_tokens=self.max_new_tokens, stop=STOP)
 
+    def gold_references(self, sample: Sample) -> tuple[str, ...]:
+        """The gold workflow as the data writes it (`Node:` lines, then `Edge:`), the format the examples show."""
+        return (str(sample.data["conversations"][-1]["content"]),)
+
     def _embedder(self):
         if self.embedder is None:
             self.embedder = get_embedder(self.embedding_model)  # a model that cannot load: ValueError here

@@ -1,0 +1,61 @@
+"""The likelihood measures in a whole tracked run: the tiny model through the transformers engine on one task
+of each capability; gold NLL and top-1 per task, perplexity, paired statistics, summary, card and figure."""
+
+from __future__ import annotations
+
+import json
+
+from mlflow.tracking import MlflowClient
+
+import acbench.run as run_module
+from acbench.config import RunConfig
+from acbench.engines.scripted import ScriptedEngine
+
+TASKS = "teval,worfbench,needle,pddl"  # the quick profile's default: one task per capability
+OPTIONS = {"needle": {"lengths": [96], "depths": [0, 100]}, "teval": {"formats": "json"}}
+
+
+def _cfg(model, **params):
+    flat = {"model": str(model), "method": "rtn", "group_size": "32", "tasks": TASKS, "limit": "2",
+            "analysis": "false", "register": "false", "perplexity_windows": "3", "perplexity_window": "64", **params}
+    return RunConfig.from_params(flat, base={"task_options": OPTIONS})
+
+
+def test_quick_run_logs_gold_likelihood_of_every_capability_and_perplexity(tiny_model, isolated_tracking):
+    outcome = run_module.run_experiment(_cfg(tiny_model))
+    m = outcome.metrics
+    for role in ("base", "compressed"):
+        for cap, task in (("tool_use", "teval"), ("workflow", "worfbench"), ("long_context", "needle"),
+                          ("real_world", "pddl")):
+            assert m[f"{role}/{cap}/{task}/gold_nll"] > 0.0
+            assert 0.0 <= m[f"{role}/{cap}/{task}/gold_top1"] <= 1.0
+        assert m[f"{role}/language/paul_graham_essays/perplexity"] > 1.0
+        assert m[f"{role}/language/paul_graham_essays/windows"] == 3.0
+    for cap in ("tool_use", "workflow", "long_context", "real_world"):
+        lo, est, hi = (m[f"stats/{cap}/gold_nll_delta{s}"] for s in ("_lo", "", "_hi"))
+        assert lo <= est <= hi
+    ratio = m["stats/language/paul_graham_essays/perplexity_ratio"]
+    assert ratio == m["compressed/language/paul_graham_essays/perplexity"] / m["base/language/paul_graham_essays/perplexity"] or \
+        abs(ratio - m["compressed/language/paul_graham_essays/perplexity"] / m["base/language/paul_graham_essays/perplexity"]) < 1e-9
+    client = MlflowClient()
+    run = client.get_run(outcome.run_id)
+    summary = client.download_artifacts(outcome.run_id, "stats/summary.md")
+    text = open(summary).read()
+    assert "gold NLL" in text and "perplexity" in text
+    assert "gold NLL" in run.data.tags["mlflow.note.content"]
+    records = client.download_artifacts(outcome.run_id, "results/base/pddl.gold.jsonl")
+    rows = [json.loads(line) for line in open(records)]
+    assert rows and all(r["steps"] >= 1 and r["tokens"] > 0 for r in rows)
+    figures = {a.path for a in client.list_artifacts(outcome.run_id, "figures/likelihood")}
+    assert figures == {"figures/likelihood/nll_deltas.png"}
+
+
+def test_likelihood_off_and_engines_without_it_log_none(tiny_model, isolated_tracking):
+    off = run_module.run_experiment(_cfg(tiny_model, likelihood="false", tasks="needle"),
+                                    engine_factory=lambda cfg, path, kv: ScriptedEngine(lambda r: "x"))
+    assert not any("gold_nll" in k or "perplexity" in k for k in off.metrics)
+    scripted = run_module.run_experiment(_cfg(tiny_model, tasks="needle"),
+                                         engine_factory=lambda cfg, path, kv: ScriptedEngine(lambda r: "x"))
+    assert not any("gold_nll" in k for k in scripted.metrics)
+    tags = MlflowClient().get_run(scripted.run_id).data.tags
+    assert "ScriptedEngine has no likelihoods" in tags["acbench.likelihood.base"]
