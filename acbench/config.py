@@ -172,16 +172,13 @@ class RunConfig(_Strict):
         # fields added later hash only when set, so earlier configs keep their hash
         if data["model"].get("reference") is None:
             data["model"].pop("reference", None)
-        if data.get("split") == "all":
-            data.pop("split", None)
-        if data.get("traces") is True:
-            data.pop("traces")
         for name, unset in (("kv_bits", "16"), ("tensor_parallel", 1), ("pipeline_parallel", 1),
                             ("distributed_backend", None), ("vllm_url", None)):
             if data["engine"].get(name) == unset:
                 data["engine"].pop(name, None)
-        for name, unset in (("likelihood", True), ("perplexity_corpus", "paul_graham_essays"),
-                            ("perplexity_window", None), ("perplexity_windows", None)):
+        for name, unset in (("split", "all"), ("traces", True), ("likelihood", True),
+                            ("perplexity_corpus", "paul_graham_essays"), ("perplexity_window", None),
+                            ("perplexity_windows", None)):
             if data.get(name) == unset:
                 data.pop(name, None)
         blob = json.dumps(data, sort_keys=True)

@@ -98,19 +98,23 @@ PARALLEL = ("tensor_parallel", "pipeline_parallel", "distributed_backend",  # en
             "vllm_url")  # and in issue 24
 
 
+LATER_DEFAULTS = {"traces": True, "split": "all", "likelihood": True, "perplexity_corpus": "paul_graham_essays",
+                  "perplexity_window": None, "perplexity_windows": None}
+
+
 def _without(data: dict, *engine_fields: str) -> dict:
     for name in engine_fields:
         del data["engine"][name]
-    if data.get("traces") is True:  # the `traces` switch (default on) hashes only when off
-        del data["traces"]
-    if data.get("split") == "all":  # the item split (default all) hashes only when set
-        del data["split"]
+    # top-level fields added later (the traces switch, the item split, the likelihood measures) at their defaults
+    for name, unset in LATER_DEFAULTS.items():
+        if data.get(name) == unset:
+            del data[name]
     return data
 
 
 def _legacy_hash(cfg: RunConfig) -> str:
-    """The hash as computed before `model.reference`, `engine.kv_bits`, the parallelism fields, `traces` and `split`
-    existed."""
+    """The hash as computed before `model.reference`, `engine.kv_bits`, the parallelism fields and the
+    top-level fields of LATER_DEFAULTS existed."""
     data = _without(cfg.model_dump(mode="json"), "kv_bits", *PARALLEL)
     del data["model"]["reference"]
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
@@ -163,11 +167,15 @@ def test_the_flat_schema_is_derived_from_the_fields_as_written_here():
         "group_size": ("compression", "group_size", "int", 64, True, None, True),
         "ignore": ("compression", "ignore", "list", ("lm_head",), False, None, True),
         "kv_bits": ("engine", "kv_bits", "str", "16", False, None, True),
+        "likelihood": (None, "likelihood", "bool", True, False, None, False),
         "limit": (None, "limit", "int", None, True, None, True),
         "max_context": ("engine", "max_context", "int", None, True, None, True),
         "method": ("compression", "method", "str", "gptq", False, None, True),
         "model": ("model", "name", "str", "smollm2-135m", False, None, True),
         "pattern": ("compression", "pattern", "str", "unstructured", False, None, True),
+        "perplexity_corpus": (None, "perplexity_corpus", "str", "paul_graham_essays", False, None, True),
+        "perplexity_window": (None, "perplexity_window", "int", None, True, None, True),
+        "perplexity_windows": (None, "perplexity_windows", "int", None, True, None, True),
         "pipeline_parallel": ("engine", "pipeline_parallel", "int", 1, False, None, False),
         "profile": (None, "profile", "str", "quick", False, ("quick", "paper"), True),
         "reference": ("model", "reference", "str", None, True, None, True),
