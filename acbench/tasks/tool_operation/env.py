@@ -1,6 +1,6 @@
 """Tool-Operation environment: stateful tools over a todo list and a spreadsheet; the goal is a target state.
 
-    samples = load_operation_suite()       # data/tool_operation/episodes.jsonl
+    samples = load_operation_suite()       # data/episodes.jsonl
     env = ToolOperationEnv(samples[0])
     env.step('complete_task(3)')           # changes the state; env.progress = conditions met / all
 
@@ -16,10 +16,10 @@ import json
 import re
 from pathlib import Path
 
-from acbench.tasks.agents.tool_env import ToolEnv, ToolError, norm_text, tool
+from acbench.tasks.agentic.tool_env import ToolEnv, ToolError, norm_text, tool
 from acbench.tasks.base import Sample
 
-DATA = Path(__file__).parent / "data" / "tool_operation"
+DATA = Path(__file__).parent / "data"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

@@ -12,9 +12,9 @@ from matplotlib.figure import Figure
 
 from acbench.engines.base import Engine
 from acbench.errors import ConfigError
-from acbench.tasks.agents.env import Environment
-from acbench.tasks.agents.loop import Episode, close_env, replay, run_episodes
-from acbench.tasks.agents.paper import PaperScorer
+from acbench.tasks.agentic.env import Environment
+from acbench.tasks.agentic.loop import Episode, close_env, replay, run_episodes
+from acbench.tasks.agentic.paper import PaperScorer
 from acbench.metrics import Headline
 from acbench.tasks.base import (STRICT_SUFFIX, ItemScore, RegisteredCapability, ResultStore, Sample, TaskResult,
                                 check_scoring, headline_key)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from acbench.tasks.agents.pddl_env import PDDLEnv, builtin_pddl_dir, load_pddl_suite
-from acbench.tasks.agents.pddl_world import PDDLWorld, UnsupportedPDDLError
+from acbench.tasks.pddl.env import PDDLEnv, builtin_pddl_dir, load_pddl_suite
+from acbench.tasks.pddl.world import PDDLWorld, UnsupportedPDDLError
 
 AGENTBOARD = Path(__file__).parents[3] / ".." / "shared" / "data" / "pddl"
 needs_agentboard = pytest.mark.skipif(not AGENTBOARD.is_dir(), reason="shared AgentBoard PDDL data not present")

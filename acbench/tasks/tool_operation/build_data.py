@@ -1,6 +1,6 @@
 """Generate the Tool-Operation suite deterministically: initial states, goals, target conditions, gold calls.
 
-    python -m acbench.tasks.agents.tool_operation_data    # rewrites data/tool_operation/*
+    python -m acbench.tasks.tool_operation.build_data    # rewrites data/*
 
 Each episode gets its own seeded todo list and grade sheet. Easy goals need one or two changes; hard
 goals need reading the data first and several changes. Every episode is checked on generation: its
@@ -13,7 +13,7 @@ import json
 import random
 from pathlib import Path
 
-from acbench.tasks.agents.tool_operation import DATA, ToolOperationEnv, check_condition
+from acbench.tasks.tool_operation.env import DATA, ToolOperationEnv, check_condition
 
 SEED = 77
 CHORES = {

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from acbench.engines.base import Engine, GenerationRequest
 from acbench.progress import progress_bar
-from acbench.tasks.agents.env import Environment
-from acbench.tasks.agents.paper import PaperScorer
+from acbench.tasks.agentic.env import Environment
+from acbench.tasks.agentic.paper import PaperScorer
 from acbench.tasks.base import ResultStore, Sample
 
 STOP = ("\nObservation", "Observation:")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from acbench.tasks.agents.task import PDDLTask
+from acbench.tasks.pddl.task import PDDLTask
 from acbench.tasks.base import ResultStore
 
 

@@ -1,6 +1,6 @@
 """Tool-Query environment: answer questions about an offline academic graph through tool calls.
 
-    samples = load_query_suite()           # data/tool_query/questions.jsonl over academia.json
+    samples = load_query_suite()           # data/questions.jsonl over academia.json
     env = ToolQueryEnv(samples[0])
     env.step('loadPaperNet()'); env.step('paperNodeCheck("Sparse Graph Retrieval")')
     env.step('finish("ICML")')             # ends the episode; success if the answer is right
@@ -17,10 +17,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from acbench.tasks.agents.tool_env import ToolEnv, ToolError, norm_text, tool
+from acbench.tasks.agentic.tool_env import ToolEnv, ToolError, norm_text, tool
 from acbench.tasks.base import Sample
 
-DATA = Path(__file__).parent / "data" / "tool_query"
+DATA = Path(__file__).parent / "data"
 
 
 @lru_cache(maxsize=4)

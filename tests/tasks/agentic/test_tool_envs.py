@@ -4,12 +4,13 @@ import copy
 
 import pytest
 
-from acbench.tasks.agents import tool_operation_data, tool_query_data
-from acbench.tasks.agents.env import ToolCallError, parse_tool_call
-from acbench.tasks.agents.tool_operation import DATA as OP_DATA
-from acbench.tasks.agents.tool_operation import ToolOperationEnv, load_operation_suite
-from acbench.tasks.agents.tool_query import DATA as QUERY_DATA
-from acbench.tasks.agents.tool_query import ToolQueryEnv, load_query_suite
+from acbench.tasks.tool_operation import build_data as tool_operation_data
+from acbench.tasks.tool_query import build_data as tool_query_data
+from acbench.tasks.agentic.env import ToolCallError, parse_tool_call
+from acbench.tasks.tool_operation.env import DATA as OP_DATA
+from acbench.tasks.tool_operation.env import ToolOperationEnv, load_operation_suite
+from acbench.tasks.tool_query.env import DATA as QUERY_DATA
+from acbench.tasks.tool_query.env import ToolQueryEnv, load_query_suite
 
 
 def by_id(samples):

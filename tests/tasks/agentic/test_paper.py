@@ -7,14 +7,16 @@ import re
 import pytest
 
 from acbench.engines.scripted import ScriptedEngine
-from acbench.tasks.agents.env import ToolCallError, parse_tool_call
-from acbench.tasks.agents.loop import extract_action
-from acbench.tasks.agents.paper import (FORMAT_ERROR, ToolPaper, count_matches, parse_agentboard_call,
+from acbench.tasks.agentic.env import ToolCallError, parse_tool_call
+from acbench.tasks.agentic.loop import extract_action
+from acbench.tasks.agentic.paper import (FORMAT_ERROR, ToolPaper, count_matches, parse_agentboard_call,
                                         sheet_match, split_call)
-from acbench.tasks.agents.pddl_env import PDDLEnv, builtin_pddl_dir
-from acbench.tasks.agents.task import PDDLTask, ToolOperationTask, ToolQueryTask, operation_kind
-from acbench.tasks.agents.tool_operation import load_operation_suite
-from acbench.tasks.agents.tool_query import load_query_suite
+from acbench.tasks.pddl.env import PDDLEnv, builtin_pddl_dir
+from acbench.tasks.pddl.task import PDDLTask
+from acbench.tasks.tool_operation.task import ToolOperationTask, operation_kind
+from acbench.tasks.tool_query.task import ToolQueryTask
+from acbench.tasks.tool_operation.env import load_operation_suite
+from acbench.tasks.tool_query.env import load_query_suite
 from acbench.tasks.base import ResultStore, headline_from_items
 
 DOMAIN = builtin_pddl_dir() / "blocksworld" / "domain.pddl"

@@ -6,7 +6,6 @@ progress rate `r`, success and grounding (specs/paper-scoring.md section 6). A s
 of the world, stepped only by the actions AgentBoard would have executed, so the two rule sets never
 disturb each other.
 
-    scorer = PDDLPaper(env.world)                        # PDDL
     scorer = ToolPaper.from_gold(make_env, gold, "query")  # Tool-Query; "todo", "sheet" for Tool-Operation
     grounded, observation = scorer.step(output, action)
 """
@@ -19,9 +18,8 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from acbench.tasks.agents.env import bind_arguments, parse_tool_call
-from acbench.tasks.agents.pddl_world import PDDLWorld
-from acbench.tasks.agents.tool_env import ToolEnv, ToolError
+from acbench.tasks.agentic.env import bind_arguments, parse_tool_call
+from acbench.tasks.agentic.tool_env import ToolEnv, ToolError
 
 _WS = re.compile(r"\s*")
 _CALL = re.compile(r"with\s*Action Input:")
@@ -38,43 +36,6 @@ class PaperScorer(Protocol):
     success: bool
 
     def step(self, output: str, action: str | None) -> tuple[bool, str]: ...
-
-
-# --- PDDL ----------------------------------------------------------------------------------------
-class PDDLPaper:
-    """AgentBoard's PDDL rules: r starts at 0 and rises only after a valid, state-changing action.
-
-    Grounded: "check" anywhere in the action (case-insensitive), "look around", or an action that parses
-    and changes the state. Done (and success) when a state change makes the goal hold.
-    """
-
-    def __init__(self, world: PDDLWorld, parse: Callable[[str], tuple[str, tuple[str, ...]]]):
-        self.world, self.parse = world, parse
-        self.state = world.init
-        self.progress = 0.0
-        self.done = self.success = False
-
-    def step(self, output: str, action: str | None) -> tuple[bool, str]:
-        text = action or ""
-        lowered = text.lower()
-        if "check" in lowered:  # upstream answers any text with "check" with the valid actions
-            return True, "Valid actions are listed."
-        if "look around" in lowered:
-            return True, "The state is shown."
-        try:
-            name, args = self.parse(text)
-        except ValueError:
-            return False, "The action is not valid and therefore takes no effect."
-        if not self.world.check(self.state, name, args)[0]:
-            return False, "The action is not valid and therefore takes no effect."
-        new = self.world.apply(self.state, name, args)
-        if new == self.state:  # upstream compares observations: an action without effect is invalid
-            return False, "The action is not valid and therefore takes no effect."
-        self.state = new
-        fraction = self.world.goal_fraction(new)
-        self.progress = max(self.progress, fraction)
-        self.done = self.success = fraction == 1.0
-        return True, "The action changed the state."
 
 
 # --- the tool-call format ------------------------------------------------------------------------

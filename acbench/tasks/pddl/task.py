@@ -1,9 +1,9 @@
-"""The three real-world agent tasks (AgentBoard style): PDDL planning, Tool-Query, Tool-Operation.
+"""The PDDL planning task (AgentBoard style): our blocksworld + gripper suites, any domain files, or AgentBoard's games.
 
-    acbench evaluate --tasks real_world                    # all three, quick profile
+    acbench evaluate --tasks real_world                    # pddl, tool_query, tool_operation; quick profile
     task = PDDLTask(profile="paper", domain="d.pddl", problems="probs/*.pddl")
 
-Each is multi-turn (see loop.py); metrics are described in agent_task.py and README.md.
+Multi-turn (see agentic/loop.py); metrics are described in agentic/agent_task.py and README.md.
 """
 
 from __future__ import annotations
@@ -13,18 +13,15 @@ import os
 from pathlib import Path
 
 from acbench.errors import ConfigError
-from acbench.tasks.agents.agent_task import AgentTask, group_metrics
-from acbench.tasks.agents.agentboard import ENV_VAR
-from acbench.tasks.agents.agentboard_pddl import AgentBoardPDDLEnv, AgentBoardPDDLPaper, PDDLCheckout, agentboard_samples
-from acbench.tasks.agents.env import balanced
-from acbench.tasks.agents.paper import PDDLPaper, ToolPaper
-from acbench.tasks.agents.pddl_env import PDDLEnv, builtin_pddl_dir, load_pddl_suite, problem_samples
-from acbench.tasks.agents.tool_operation import ToolOperationEnv, load_operation_suite
-from acbench.tasks.agents.tool_query import ToolQueryEnv, load_query_suite
+from acbench.tasks.agentic.agent_task import AgentTask, group_metrics
+from acbench.tasks.agentic.agentboard import ENV_VAR, file_sha256
+from acbench.tasks.agentic.env import balanced
 from acbench.tasks.base import Sample, TaskResult
-from acbench.tasks.scienceworld.agentboard import file_sha256
+from acbench.tasks.pddl.agentboard import AgentBoardPDDLEnv, AgentBoardPDDLPaper, PDDLCheckout, agentboard_samples
+from acbench.tasks.pddl.env import PDDLEnv, builtin_pddl_dir, load_pddl_suite, problem_samples
+from acbench.tasks.pddl.paper import PDDLPaper
 
-__all__ = ["PDDLTask", "ToolQueryTask", "ToolOperationTask"]
+__all__ = ["PDDLTask"]
 
 
 class PDDLTask(AgentTask):
@@ -114,45 +111,3 @@ def _problem_paths(problems: list[str] | str) -> list[str]:
             raise FileNotFoundError(f"no PDDL problem files match {problems}")
         return found
     return [str(p) for p in problems]
-
-
-class ToolQueryTask(AgentTask):
-    """Tool-Query: questions over an offline academic graph, answered through tool calls."""
-
-    name = "tool_query"
-    rescores_stored = True  # stored episodes are replayed with the current rules on every run
-    version = "2"  # 2: paper scoring (AgentBoard rules) beside acbench's `_strict` rules
-
-    def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
-        return balanced(load_query_suite(source), limit if limit is not None else self.default_limit)
-
-    def make_env(self, sample: Sample) -> ToolQueryEnv:
-        return ToolQueryEnv(sample)
-
-    def make_paper(self, sample: Sample, env: ToolQueryEnv) -> ToolPaper:
-        """Gold subgoals: the raw results of the gold calls, replayed once per episode, and the answer."""
-        return ToolPaper.from_gold(lambda: ToolQueryEnv(sample), sample.data["gold_actions"], "query")
-
-
-class ToolOperationTask(AgentTask):
-    """Tool-Operation: reach a target state of a todo list and a spreadsheet through tool calls."""
-
-    name = "tool_operation"
-    rescores_stored = True  # stored episodes are replayed with the current rules on every run
-    version = "2"  # 2: paper scoring (AgentBoard rules) beside acbench's `_strict` rules
-
-    def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
-        return balanced(load_operation_suite(source), limit if limit is not None else self.default_limit)
-
-    def make_env(self, sample: Sample) -> ToolOperationEnv:
-        return ToolOperationEnv(sample)
-
-    def make_paper(self, sample: Sample, env: ToolOperationEnv) -> ToolPaper:
-        """Todo episodes score gold subgoals and the final todo state; sheet episodes the target sheet."""
-        return ToolPaper.from_gold(lambda: ToolOperationEnv(sample), sample.data["gold_actions"],
-                                   operation_kind(sample.data["conditions"]))
-
-
-def operation_kind(conditions: list[dict]) -> str:
-    """`todo` when the target state is about tasks, else `sheet`: the AgentBoard environment it stands for."""
-    return "todo" if any(c["type"] in ("task", "no_task") for c in conditions) else "sheet"

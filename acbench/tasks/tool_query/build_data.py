@@ -1,6 +1,6 @@
 """Generate the Tool-Query suite deterministically: an academic graph, questions, gold subgoals.
 
-    python -m acbench.tasks.agents.tool_query_data     # rewrites data/tool_query/*
+    python -m acbench.tasks.tool_query.build_data     # rewrites data/*
 
 The graph (authors with organizations; papers with year, venue, authors, citations of older
 papers) comes from a seeded random stream. Each question has gold tool calls; its subgoals are the
@@ -14,7 +14,7 @@ import json
 import random
 from pathlib import Path
 
-from acbench.tasks.agents.tool_query import DATA, ToolQueryEnv
+from acbench.tasks.tool_query.env import DATA, ToolQueryEnv
 
 SEED = 2025
 FIRST = ["Ada", "Bruno", "Chen", "Dana", "Elif", "Farah", "Goran", "Hana", "Ivan", "Jun", "Kofi", "Lena",

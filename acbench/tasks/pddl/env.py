@@ -1,6 +1,6 @@
 """PDDL planning environment (AgentBoard style) and its problem suites.
 
-    env = PDDLEnv("data/pddl/blocksworld/domain.pddl", "data/pddl/blocksworld/p01.pddl")
+    env = PDDLEnv("data/blocksworld/domain.pddl", "data/blocksworld/p01.pddl")
     print(env.reset())                       # the full initial state
     obs, valid = env.step("(pick-up b1)")    # or "pick up b1", "stack b1 on b2"
     env.progress                             # fraction of goal literals true now
@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from acbench.errors import ConfigError
-from acbench.tasks.agents.pddl_world import PDDLWorld, atom_text
+from acbench.tasks.pddl.world import PDDLWorld, atom_text
 from acbench.tasks.base import Sample
 
 EASY_MAX_PLAN = 6  # problems whose optimal plan has at most this many steps are "easy"
@@ -137,7 +137,7 @@ class PDDLEnv:
 
 
 def builtin_pddl_dir() -> Path:
-    return Path(__file__).parent / "data" / "pddl"
+    return Path(__file__).parent / "data"
 
 
 def label_difficulty(world: PDDLWorld) -> tuple[str, int | None]:

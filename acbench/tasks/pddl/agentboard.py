@@ -37,10 +37,10 @@ import logging
 import re
 from pathlib import Path
 
-from acbench.tasks.agents.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout,
+from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout,
                                              agentboard_action, checkout_root, function_strings, module_dict, pick,
                                              read_prompt_file, require)
-from acbench.tasks.agents.pddl_world import PDDLWorld, State
+from acbench.tasks.pddl.world import PDDLWorld, State
 from acbench.tasks.base import Sample
 
 log = logging.getLogger(__name__)

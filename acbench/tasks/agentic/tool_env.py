@@ -13,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from acbench.tasks.agents.env import ToolCallError, bind_arguments, parse_tool_call
+from acbench.tasks.agentic.env import ToolCallError, bind_arguments, parse_tool_call
 
 
 class ToolError(ValueError):

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from acbench.engines.scripted import ScriptedEngine
-from acbench.tasks.agents.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, agentboard_action)
-from acbench.tasks.agents.agentboard_pddl import AgentBoardPDDLEnv, PDDLCheckout, agentboard_samples, tokens
-from acbench.tasks.agents.pddl_world import PDDLWorld, UnsupportedPDDLError
-from acbench.tasks.agents.loop import prompt_tokens
-from acbench.tasks.agents.task import PDDLTask
+from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, agentboard_action)
+from acbench.tasks.pddl.agentboard import AgentBoardPDDLEnv, PDDLCheckout, agentboard_samples, tokens
+from acbench.tasks.pddl.world import PDDLWorld, UnsupportedPDDLError
+from acbench.tasks.agentic.loop import prompt_tokens
+from acbench.tasks.pddl.task import PDDLTask
 from acbench.tasks.base import ResultStore
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from acbench.engines.scripted import ScriptedEngine
-from acbench.tasks.agents.loop import MESSAGE_OVERHEAD, OMITTED, extract_action, prompt_tokens
-from acbench.tasks.agents.task import PDDLTask, ToolOperationTask, ToolQueryTask
+from acbench.tasks.agentic.loop import MESSAGE_OVERHEAD, OMITTED, extract_action, prompt_tokens
+from acbench.tasks.pddl.task import PDDLTask
+from acbench.tasks.tool_operation.task import ToolOperationTask
+from acbench.tasks.tool_query.task import ToolQueryTask
 from acbench.tasks.base import ResultStore
 from acbench.tasks.registry import make_task
 

@@ -1,6 +1,6 @@
 """Generate our built-in PDDL problems (blocksworld, gripper) deterministically, with difficulty labels.
 
-    python -m acbench.tasks.agents.pddl_generate            # rewrites data/pddl/*/p*.pddl + index.json
+    python -m acbench.tasks.pddl.generate            # rewrites data/*/p*.pddl + index.json
 
 Each problem is solved optimally by breadth-first search; its optimal plan length decides the label
 (`easy`: at most EASY_MAX_PLAN steps). No goal literal is true at the start. Per domain we keep the
@@ -15,8 +15,8 @@ import random
 import tempfile
 from pathlib import Path
 
-from acbench.tasks.agents.pddl_env import EASY_MAX_PLAN, builtin_pddl_dir
-from acbench.tasks.agents.pddl_world import PDDLWorld
+from acbench.tasks.pddl.env import EASY_MAX_PLAN, builtin_pddl_dir
+from acbench.tasks.pddl.world import PDDLWorld
 
 PER_LABEL = 6
 SEEDS = {"blocksworld": 1234, "gripper": 4321}

@@ -28,7 +28,7 @@ from pddl.logic.predicates import EqualTo, Predicate
 from pddl.logic.terms import Variable
 
 from acbench.errors import ACBenchError
-from acbench.tasks.agents.pddl_text import lenient_domain
+from acbench.tasks.pddl.text import lenient_domain
 
 Atom = tuple[str, ...]  # (predicate, arg1, arg2, ...); arguments are object names or "?var"
 State = frozenset  # frozenset[Atom] of ground atoms that are true (closed world)

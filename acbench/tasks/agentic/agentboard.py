@@ -19,6 +19,7 @@ change upstream shows here; a checkout whose file has no such phrases fails with
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -31,6 +32,10 @@ AGENT_FILE = "agentboard/agents/vanilla_agent.py"
 ENV_VAR = "ACBENCH_AGENTBOARD_DIR"  # where the task options name no checkout
 MEMORY_SIZE = 100  # main_results_all_tasks.yaml: agent.memory_size
 STEP_LIMIT = 30  # main_results_all_tasks.yaml: run.max_num_steps
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class AgentBoardFilesError(ConfigError):
@@ -177,7 +182,7 @@ class VanillaLayout:
         Where even the instruction and example alone do not fit (AgentBoard would loop for ever), their middle
         is cut, as acbench's own loop does.
         """
-        from acbench.tasks.agents.loop import prompt_tokens
+        from acbench.tasks.agentic.loop import prompt_tokens
 
         history = self.memory[-self.memory_size:]
         messages = self.messages(history)
