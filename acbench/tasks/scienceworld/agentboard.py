@@ -22,7 +22,8 @@ import re
 from pathlib import Path
 
 from acbench.errors import ConfigError
-from acbench.tasks.agentic.agentboard import file_sha256  # noqa: F401 - re-exported
+from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, checkout_root,
+                                              file_sha256, function_strings, pick, require)
 from acbench.tasks.base import Sample
 
 # AgentBoard's EvalScienceworld.build_simplification_str: the same for every problem
@@ -164,9 +165,6 @@ class ScienceWorldCheckout:
     """
 
     def __init__(self, root=None):
-        from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, checkout_root,
-                                                     function_strings, pick, require)
-
         self.root = checkout_root(root, "scienceworld")
         self.prompt_path = require(self.root, PROMPT_FILE)
         try:
@@ -183,8 +181,6 @@ class ScienceWorldCheckout:
         self.layout_texts = LayoutTexts.read(self.root)
 
     def layout(self):
-        from acbench.tasks.agentic.agentboard import VanillaLayout
-
         examples = self.prompt["examples"]
         return VanillaLayout(self.layout_texts, self.prompt["system_msg"], self.prompt["instruction"],
                              [examples] if isinstance(examples, str) else list(examples), check_actions=CHECK,
