@@ -23,12 +23,9 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from acbench.errors import ConfigError
-
-if TYPE_CHECKING:
-    from acbench.tasks.base import TaskResult
+from acbench.tasks.results import TaskResult, headline_from_items
 
 BASE, COMPRESSED = "base", "compressed"
 ROLES: tuple[str, ...] = (BASE, COMPRESSED)
@@ -149,8 +146,6 @@ def on_common_scale(result: TaskResult, headline: Headline) -> TaskResult:
     is capped at the reference answer's score (a reply that repeats the whole needle sentence scores up to
     10 raw; it is as correct as the reference, not more), the headline on 0-100 is the mean of the capped
     items, and `headline_maximum` logs the raw value that 100 stands for. The raw paper number is unchanged."""
-    from acbench.tasks.base import headline_from_items
-
     key = task_relative(result.task, result.main)
     if result.scale_maximum is None:
         factor = SCALE / headline.maximum_of(key)

@@ -2,9 +2,9 @@
 
     python3 -m venv /tmp/ab && /tmp/ab/bin/pip install "gym==0.24.0" "numpy<2" matplotlib imageio pillow nltk
     PYTHONHASHSEED=0 /tmp/ab/bin/python scripts/agentboard_pddl_fixtures.py --agentboard /src/AgentBoard \
-        --out tests/tasks/agents/fixtures/agentboard_pddl.json                      # AgentBoard's own problems
+        --out tests/tasks/pddl/fixtures/agentboard_pddl.json                      # AgentBoard's own problems
     PYTHONHASHSEED=0 /tmp/ab/bin/python scripts/agentboard_pddl_fixtures.py --agentboard /src/AgentBoard \
-        --suite tests --out tests/tasks/agents/fixtures/agentboard_pddl_tests.json  # acbench's test problems
+        --suite tests --out tests/tasks/pddl/fixtures/agentboard_pddl_tests.json  # acbench's test problems
 
 Runs AgentBoard's `agentboard/environment/pddl_env/pddl_env.py` (class PDDL, with its vendored pddlgym and the
 PDDL files of its checkout) in a separate environment of its own: acbench is not imported. For each script
@@ -13,9 +13,9 @@ observation, progress rate (reward), done, won and action_is_valid; next to them
 sentences, the state's literals after the step and, after "check valid actions", the valid actions as literals.
 Each step also gets its kind: `check` (valid actions listed), `look` (state shown), `unreadable` (AgentBoard's
 text_to_action found no action), `no_effect` (an action that failed or changed nothing) or `state` (a valid step).
-tests/tasks/agents/test_agentboard_pddl.py replays the same actions in acbench's AgentBoardPDDLEnv.
+tests/tasks/pddl/test_agentboard.py replays the same actions in acbench's AgentBoardPDDLEnv.
 
-`--suite tests` runs the same class on acbench's own test problems (tests/tasks/agents/fixtures/agentboard_pddl/
+`--suite tests` runs the same class on acbench's own test problems (tests/tasks/pddl/fixtures/agentboard_pddl/
 <game>.pddl + <game>/ problems, pddlgym's layout, under AgentBoard's game names) by pointing pddlgym's environment at those files:
 those fixtures need no AgentBoard checkout to be checked (literals, validity, kinds, progress).
 

@@ -6,7 +6,7 @@ import pytest
 
 from acbench.config import RunConfig
 from acbench.evaluate import setup_tasks
-from acbench.tasks.agents import agent_task
+from acbench.tasks.agentic import agent_task
 
 
 def test_results_key_follows_settings_a_profile_fills_in(monkeypatch):

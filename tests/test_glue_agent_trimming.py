@@ -1,6 +1,6 @@
 """Agent prompt trimming against SmolLM2's REAL chat template (issue 16), tokenizer only (no weights).
 
-tests/tasks/agents/test_loop.py checks the trimming against the loop's own estimate (`prompt_tokens`: the
+tests/tasks/agentic/test_loop.py checks the trimming against the loop's own estimate (`prompt_tokens`: the
 engine's token count of each message + MESSAGE_OVERHEAD). What the model receives is the chat template's
 rendering, and SmolLM2's template adds a default system turn when the messages have none. If the estimate is
 short, HFEngine's safety net cuts the middle of the token ids: the episode's history, not the trimmed turns.
@@ -12,8 +12,8 @@ import pytest
 
 from acbench.engines.hf import HFEngine
 from acbench.engines.scripted import ScriptedEngine
-from acbench.tasks.agents.loop import MESSAGE_OVERHEAD, fit_context, prompt_tokens
-from acbench.tasks.agents.task import PDDLTask
+from acbench.tasks.agentic.loop import MESSAGE_OVERHEAD, fit_context, prompt_tokens
+from acbench.tasks.pddl.task import PDDLTask
 from acbench.tasks.base import ResultStore
 
 

@@ -74,8 +74,8 @@ def test_rescoring_keeps_what_the_request_recorded():
 
 
 def test_stored_pddl_episodes_are_replayed_with_the_current_rules(monkeypatch):
-    from acbench.tasks.agents.paper import PDDLPaper
-    from acbench.tasks.agents.task import PDDLTask
+    from acbench.tasks.pddl.paper import PDDLPaper
+    from acbench.tasks.pddl.task import PDDLTask
 
     task = PDDLTask(max_steps=6)
     samples = task.load(limit=2)

@@ -192,7 +192,7 @@ def test_the_source_checks_catch_violations():
 
 
 def test_agent_action_input_is_never_evaluated(tmp_path):
-    from acbench.tasks.agents.env import ToolCallError, parse_tool_call
+    from acbench.tasks.agentic.env import ToolCallError, parse_tool_call
 
     marker = tmp_path / "pwned"
     for text in (f"f(__import__('os').system('touch {marker}'))", f"f(open('{marker}', 'w'))",

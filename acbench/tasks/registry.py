@@ -33,9 +33,9 @@ TASKS: dict[str, TaskEntry] = {
     "needle": TaskEntry("long_context", "acbench.tasks.needle.task:NeedleTask"),
     "longbench": TaskEntry("long_context", "acbench.tasks.longbench.task:LongBenchTask"),
     "longgenbench": TaskEntry("long_context", "acbench.tasks.longgenbench.task:LongGenBenchTask"),
-    "pddl": TaskEntry("real_world", "acbench.tasks.agents.task:PDDLTask"),
-    "tool_query": TaskEntry("real_world", "acbench.tasks.agents.task:ToolQueryTask"),
-    "tool_operation": TaskEntry("real_world", "acbench.tasks.agents.task:ToolOperationTask"),
+    "pddl": TaskEntry("real_world", "acbench.tasks.pddl.task:PDDLTask"),
+    "tool_query": TaskEntry("real_world", "acbench.tasks.tool_query.task:ToolQueryTask"),
+    "tool_operation": TaskEntry("real_world", "acbench.tasks.tool_operation.task:ToolOperationTask"),
     "scienceworld": TaskEntry("real_world", "acbench.tasks.scienceworld.task:ScienceWorldTask"),
     "game": TaskEntry("real_world", "acbench.tasks.game.task:GameTask"),
 }

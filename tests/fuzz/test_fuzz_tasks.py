@@ -15,9 +15,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from acbench.tasks.agents.env import ToolCallError, parse_tool_call
-from acbench.tasks.agents.loop import extract_action
-from acbench.tasks.agents.paper import parse_agentboard_call, split_call
+from acbench.tasks.agentic.env import ToolCallError, parse_tool_call
+from acbench.tasks.agentic.loop import extract_action
+from acbench.tasks.agentic.paper import parse_agentboard_call, split_call
 from acbench.tasks.registry import make_task
 
 from .conftest import EXAMPLES, FUZZ, HOSTILE, bounded, model_text

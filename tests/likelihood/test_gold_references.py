@@ -10,7 +10,7 @@ from acbench.engines.base import GenerationRequest
 from acbench.engines.scripted import ScriptedEngine
 from acbench.likelihood.gold import item_record, scored_reference
 from acbench.engines.base import ContinuationScore
-from acbench.tasks.agents.loop import replay
+from acbench.tasks.agentic.loop import replay
 from acbench.tasks.base import GoldStep, Sample
 from acbench.tasks.registry import make_task
 from acbench.tasks.teval.gold import gold_reference

@@ -19,10 +19,30 @@ Nothing here imports torch or llmcompressor.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol
 
-if TYPE_CHECKING:
-    from acbench.compression.spec import CompressionSpec
+
+class SpecView(Protocol):
+    """What the methods read of a `CompressionSpec` (acbench/compression/spec.py), typed structurally: spec.py
+    imports the methods, so importing it here, even for types only, would close an import circle."""
+
+    method: str
+    bits: int
+    group_size: int | None
+    symmetric: bool
+    sparsity: float
+    pattern: str
+    smoothing_strength: float
+    dampening: float
+    actorder: str | None
+    ignore: tuple[str, ...]
+    model_fields_set: set[str]
+
+    @property
+    def pruning(self) -> str | None: ...
+
+    @property
+    def n_m(self) -> tuple[int, int] | None: ...
 
 # Weight widths compressed-tensors can store; a method's `bits` is a subset.
 WEIGHT_BITS = (2, 3, 4, 8)
@@ -62,10 +82,10 @@ class Method:
     calibrated: ClassVar[bool] = False
     params: ClassVar[tuple[str, ...]] = ()
 
-    def check(self, spec: CompressionSpec) -> None:
+    def check(self, spec: SpecView) -> None:
         """Raise ValueError when the spec's fields cannot work for this method (cross-field checks)."""
 
-    def modifiers(self, spec: CompressionSpec) -> list:
+    def modifiers(self, spec: SpecView) -> list:
         """This method's llm-compressor modifiers for `spec`, in the order they run."""
         raise NotImplementedError(f"method '{self.name}' builds no modifiers")
 
@@ -97,7 +117,7 @@ class QuantizationMethod(Method):
     default_bits: ClassVar[int | None] = None
     default_symmetric: ClassVar[bool | None] = None
 
-    def check(self, spec: CompressionSpec) -> None:
+    def check(self, spec: SpecView) -> None:
         """Bits it can produce; no group size unless grouped; no asymmetric unless allowed."""
         explicit = spec.model_fields_set
         if spec.bits not in self.bits:
@@ -126,7 +146,7 @@ class PruningMethod(Method):
     kind: ClassVar[str] = "pruning"
     params: ClassVar[tuple[str, ...]] = ("sparsity", "pattern")
 
-    def check(self, spec: CompressionSpec) -> None:
+    def check(self, spec: SpecView) -> None:
         """A sparsity that contradicts the pattern, or a sparsity of 0, is an error."""
         n_m = spec.n_m
         if n_m is not None:
@@ -147,7 +167,7 @@ class PruningMethod(Method):
 
 
 # ---- helpers several methods share (no llmcompressor here) ---------------------------------------
-def weight_args(spec: CompressionSpec) -> dict[str, Any]:
+def weight_args(spec: SpecView) -> dict[str, Any]:
     """compressed-tensors QuantizationArgs (as a dict) for an integer weight-only scheme."""
     grouped = spec.group_size is not None
     return {
@@ -159,7 +179,7 @@ def weight_args(spec: CompressionSpec) -> dict[str, Any]:
     }
 
 
-def int_weight_scheme(spec: CompressionSpec) -> dict[str, Any]:
+def int_weight_scheme(spec: SpecView) -> dict[str, Any]:
     """`config_groups` for integer weight-only quantization of every Linear layer."""
     return {"group_0": {"targets": ["Linear"], "weights": weight_args(spec)}}
 
@@ -181,7 +201,7 @@ def pruning_ignore(ignore: tuple[str, ...] | list[str]) -> list[str]:
     return entries
 
 
-def mask_structure(spec: CompressionSpec) -> str:
+def mask_structure(spec: SpecView) -> str:
     """llm-compressor's `mask_structure`: "a:b" prunes a of every b weights (ours keeps n of m); "0:0" none."""
     n_m = spec.n_m
     return f"{n_m[1] - n_m[0]}:{n_m[1]}" if n_m else "0:0"

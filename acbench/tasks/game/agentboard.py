@@ -6,7 +6,7 @@
 Follows `agentboard/environment/jericho_env.py`, `agentboard/tasks/jericho.py` and the `jericho` entry of
 `eval_configs/main_results_all_tasks.yaml` of hkust-nlp/AgentBoard:
 
-- Prompt: AgentBoard's VanillaAgent layout (`acbench/tasks/agents/agentboard.py`) with the system message,
+- Prompt: AgentBoard's VanillaAgent layout (`acbench/tasks/agentic/agentboard.py`) with the system message,
   instruction and examples of `agentboard/prompts/VanillaAgent/jericho_vanilla_prompt.json`, the help lines for
   `check valid actions` and `inventory`, memory 100.
 - Goal and first observation: AgentBoard's hand-written ones for its games (`game_goals` and `game_init_obs` of
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from acbench.tasks.agents.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, agentboard_action,
+from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, agentboard_action,
                                              checkout_root, function_strings, module_dict, pick, require)
 from acbench.tasks.game.env import GameEnv, clean_up_text
 

@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 
 from acbench.errors import ConfigError
-from acbench.tasks.agents.agent_task import AgentTask
-from acbench.tasks.agents.env import balanced
+from acbench.tasks.agentic.agent_task import AgentTask
+from acbench.tasks.agentic.env import balanced
 from acbench.tasks.base import Sample, TaskResult
-from acbench.tasks.agents.agentboard import AgentBoardFilesError
+from acbench.tasks.agentic.agentboard import AgentBoardFilesError
 from acbench.tasks.game.agentboard import AgentBoardGameEnv, JerichoCheckout, game_name
 from acbench.tasks.game.env import GameEnv, GamePaper
 from acbench.tasks.game.textworld_games import SUITE, build_game, file_sha256

@@ -17,12 +17,13 @@ agent is the label's `goal`. Progress is the fraction of the label's subgoal reg
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
 
 from acbench.errors import ConfigError
+from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, checkout_root,
+                                              file_sha256, function_strings, pick, require)
 from acbench.tasks.base import Sample
 
 # AgentBoard's EvalScienceworld.build_simplification_str: the same for every problem
@@ -42,10 +43,6 @@ def _task_name(name: str) -> str:
     from scienceworld.utils import infer_task
 
     return infer_task(name)
-
-
-def file_sha256(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def read_labels(path: str | Path) -> list[Sample]:
@@ -160,7 +157,7 @@ ENV_FILE = "agentboard/environment/scienceworld_env.py"
 class ScienceWorldCheckout:
     """AgentBoard's ScienceWorld prompt and valid-actions phrase, read from a local checkout at run time.
 
-    With it the episode is prompted as AgentBoard's VanillaAgent prompts it (acbench/tasks/agents/agentboard.py:
+    With it the episode is prompted as AgentBoard's VanillaAgent prompts it (acbench/tasks/agentic/agentboard.py:
     system message, instruction and example of `agentboard/prompts/VanillaAgent/scienceworld_base.json`, the goal,
     the `check valid actions` and `inventory` help lines, the last 100 history items), the action is read with
     its parser, and exactly `check valid actions` is answered as its Scienceworld.step answers it: the phrase of
@@ -168,9 +165,6 @@ class ScienceWorldCheckout:
     """
 
     def __init__(self, root=None):
-        from acbench.tasks.agents.agentboard import (AgentBoardFilesError, LayoutTexts, checkout_root,
-                                                     function_strings, pick, require)
-
         self.root = checkout_root(root, "scienceworld")
         self.prompt_path = require(self.root, PROMPT_FILE)
         try:
@@ -187,8 +181,6 @@ class ScienceWorldCheckout:
         self.layout_texts = LayoutTexts.read(self.root)
 
     def layout(self):
-        from acbench.tasks.agents.agentboard import VanillaLayout
-
         examples = self.prompt["examples"]
         return VanillaLayout(self.layout_texts, self.prompt["system_msg"], self.prompt["instruction"],
                              [examples] if isinstance(examples, str) else list(examples), check_actions=CHECK,

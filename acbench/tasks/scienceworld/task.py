@@ -18,11 +18,11 @@ import os
 from pathlib import Path
 
 from acbench.errors import ConfigError
-from acbench.tasks.agents.agent_task import AgentTask
-from acbench.tasks.agents.env import balanced
+from acbench.tasks.agentic.agent_task import AgentTask
+from acbench.tasks.agentic.env import balanced
 from acbench.tasks.base import Sample
 from acbench.tasks.scienceworld import agentboard, hub
-from acbench.tasks.agents.agentboard import ENV_VAR
+from acbench.tasks.agentic.agentboard import ENV_VAR
 from acbench.tasks.scienceworld.agentboard import CHECK, ScienceWorldCheckout, file_sha256, read_labels
 
 # acbench's subset: one task per ScienceWorld topic that AgentBoard's science suite covers (state changes,
@@ -65,7 +65,7 @@ class ScienceWorldEnv:
         self.steps = 0  # simulator steps taken: tells the paper scorer whether this turn reached the simulator
         self.checkout, self.layout = checkout, None
         if checkout is not None:  # AgentBoard's prompt layout and action parser (agentboard.ScienceWorldCheckout)
-            from acbench.tasks.agents.agentboard import agentboard_action
+            from acbench.tasks.agentic.agentboard import agentboard_action
 
             self.layout, self.answers_check, self.extract_action = checkout.layout(), True, agentboard_action
 
