@@ -44,7 +44,7 @@ def confirm_best(space: str | Path | SweepSpace, study_name: str | None = None, 
     if run is None:
         from acbench.run import run_experiment as run
     study_name = study_name or Path(space.source).stem
-    study = open_study(space, study_name, storage)
+    study, _ = open_study(space, study_name, storage)
     parent = study.user_attrs.get(PARENT_ATTR)
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         log.info("no complete trial to confirm yet")
