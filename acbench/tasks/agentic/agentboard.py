@@ -236,20 +236,28 @@ def agentboard_action(output: str) -> str:
     return action.strip().strip("'/").split("\n")[0]
 
 
-def read_prompt_file(root: Path, relative: str, keys: tuple[str, ...]) -> dict:
-    """A prompt JSON of the checkout (one entry per game), each entry checked for system_msg, instruction, examples."""
+def read_prompt_file(root: Path, relative: str, keys: tuple[str, ...] | None = None) -> dict:
+    """A VanillaAgent prompt JSON of the checkout, checked for system_msg, instruction and examples: one entry per
+    game when `keys` names the games (PDDL), else the file is the one prompt (Jericho, ScienceWorld)."""
     path = require(root, relative)
     try:
         prompts = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise AgentBoardFilesError(f"{path}: not JSON ({exc.msg})") from None
+    if keys is None:
+        _check_prompt(prompts, f"{path}:")
+        return prompts
     for key in keys:
         entry = prompts.get(key) if isinstance(prompts, dict) else None
         if not isinstance(entry, dict):
             raise AgentBoardFilesError(f"{path}: no prompt for '{key}'")
-        for part in ("system_msg", "instruction", "examples"):
-            if part not in entry:
-                raise AgentBoardFilesError(f"{path}: the prompt for '{key}' has no {part}")
+        _check_prompt(entry, f"{path}: the prompt for '{key}' has")
         if isinstance(entry["examples"], str):
             entry["examples"] = [entry["examples"]]
     return prompts
+
+
+def _check_prompt(prompt, where: str) -> None:
+    missing = [k for k in ("system_msg", "instruction", "examples") if not isinstance(prompt, dict) or k not in prompt]
+    if missing:
+        raise AgentBoardFilesError(f"{where} no {', '.join(missing)}")

@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, agentboard_action,
-                                             checkout_root, function_strings, module_dict, pick, require)
+from acbench.tasks.agentic.agentboard import (LayoutTexts, VanillaLayout, agentboard_action, checkout_root,
+                                              function_strings, module_dict, pick, read_prompt_file, require)
 from acbench.tasks.game.env import GameEnv, clean_up_text
 
 PROMPT_FILE = "agentboard/prompts/VanillaAgent/jericho_vanilla_prompt.json"
@@ -39,18 +39,9 @@ class JerichoCheckout:
     """What the Jericho games need from an AgentBoard checkout (see the module docstring)."""
 
     def __init__(self, root=None):
-        import json
-
         self.root = checkout_root(root, "game")
         self.prompt_path = require(self.root, PROMPT_FILE)
-        try:
-            prompt = json.loads(self.prompt_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise AgentBoardFilesError(f"{self.prompt_path}: not JSON ({exc.msg})") from None
-        missing = [k for k in ("system_msg", "instruction", "examples") if not isinstance(prompt, dict) or k not in prompt]
-        if missing:
-            raise AgentBoardFilesError(f"{self.prompt_path}: no {', '.join(missing)}")
-        self.prompt = prompt
+        self.prompt = read_prompt_file(self.root, PROMPT_FILE)
         env_path = require(self.root, ENV_FILE)
         self.goals: dict[str, str] = module_dict(env_path, "game_goals")
         self.first_observations: dict[str, str] = module_dict(env_path, "game_init_obs")

@@ -22,8 +22,8 @@ import re
 from pathlib import Path
 
 from acbench.errors import ConfigError
-from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, checkout_root,
-                                              file_sha256, function_strings, pick, require)
+from acbench.tasks.agentic.agentboard import (LayoutTexts, VanillaLayout, checkout_root, file_sha256,
+                                              function_strings, pick, read_prompt_file, require)
 from acbench.tasks.base import Sample
 
 # AgentBoard's EvalScienceworld.build_simplification_str: the same for every problem
@@ -167,14 +167,7 @@ class ScienceWorldCheckout:
     def __init__(self, root=None):
         self.root = checkout_root(root, "scienceworld")
         self.prompt_path = require(self.root, PROMPT_FILE)
-        try:
-            prompt = json.loads(self.prompt_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise AgentBoardFilesError(f"{self.prompt_path}: not JSON ({exc.msg})") from None
-        missing = [k for k in ("system_msg", "instruction", "examples") if not isinstance(prompt, dict) or k not in prompt]
-        if missing:
-            raise AgentBoardFilesError(f"{self.prompt_path}: no {', '.join(missing)}")
-        self.prompt = prompt
+        self.prompt = read_prompt_file(self.root, PROMPT_FILE)
         env_path = require(self.root, ENV_FILE)
         self.valid_lead = pick(function_strings(env_path, "step", "Scienceworld"), f"{env_path} (Scienceworld.step)",
                                "the valid-actions phrase", lambda s: "valid actions" in s and s.endswith(": "))
