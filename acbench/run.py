@@ -243,8 +243,8 @@ def _engine_done(engine, role: str) -> None:
     info = engine.info()
     tracking.set_tags({**engine_tags(role, info), "acbench.note.vllm": (
         f"generations served by vLLM ({info['vllm_mode']}), base and compressed at the same activation dtype "
-        f"({info['dtype']}): the retention compares weights only; the analyses (ERank, top-k, energy) need "
-        f"full logits and run in transformers")})
+        f"({info['dtype']}): the retention compares weights only; the analyses (ERank, top-k, energy) and the "
+        f"gold likelihood and perplexity need full logits and run in transformers")})
     log_path = server_log(engine)
     if log_path is not None and log_path.is_file():
         tracking.log_file(log_path, f"vllm/{role}")

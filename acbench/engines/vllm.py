@@ -5,8 +5,9 @@ acbench serves it from its own environment (acbench/engines/vllm_served.py).
 
 vLLM serves compressed-tensors checkpoints natively (quantized kernels), so timings on GPU reflect the
 compressed format. Generation goes through `LLM.chat` with one `SamplingParams` per request; the
-analyses need full logits and hidden states, which vLLM does not expose, so `forward` loads the same
-checkpoint in transformers on first use.
+analyses and the gold likelihood need full logits and hidden states, which vLLM does not expose, so `forward`,
+`score_continuations` and `score_windows` load the same checkpoint in transformers on first use (`TransformersSide`,
+shared with the served engine).
 A model larger than one GPU runs through vLLM's tensor and pipeline parallelism (`-P tensor_parallel=N`,
 `-P pipeline_parallel=M`, `-P distributed_backend=ray` across nodes; README "Beyond one GPU").
 Its request mapping and these arguments are unit-tested with a stand-in `vllm` module.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from acbench.engines.base import ForwardOutput, GenerationRequest, LikelihoodUnsupported, cut_at_stop
+from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
 
 
 def parallel_kwargs(tensor_parallel: int = 1, pipeline_parallel: int = 1,
@@ -45,7 +46,45 @@ def kv_cache_kwargs(kv_bits: str) -> dict:
     return {} if kv_bits == "16" else {"kv_cache_dtype": VLLM_KV[kv_bits]}
 
 
-class VLLMEngine:
+class TransformersSide:
+    """What a vLLM engine leaves to transformers: token counts and cuts with the model's own tokenizer, and
+    everything that needs full logits (the analyses' `forward`, the gold likelihood and perplexity), through a
+    transformers copy of the same checkpoint loaded on first use. Needs `tokenizer`, `model_path`,
+    `_trust_remote_code` and `_hf` (None until loaded)."""
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def truncate_middle(self, text: str, max_tokens: int) -> str:
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        if len(ids) <= max_tokens:
+            return text
+        half = max_tokens // 2
+        return self.tokenizer.decode(ids[:half] + ids[len(ids) - (max_tokens - half):], skip_special_tokens=True)
+
+    def _transformers(self):
+        if self._hf is None:
+            from acbench.engines.hf import HFEngine
+
+            self._hf = HFEngine(self.model_path, trust_remote_code=self._trust_remote_code)
+        return self._hf
+
+    def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
+        return self._transformers().forward(texts, max_length)
+
+    def score_continuations(self, requests: list[GenerationRequest], references: list[str]):
+        return self._transformers().score_continuations(requests, references)
+
+    def score_windows(self, text: str, window: int, max_windows: int | None = None):
+        return self._transformers().score_windows(text, window, max_windows)
+
+    @property
+    def model(self):
+        """The transformers model used for the analyses (loaded on first use)."""
+        return self._transformers().model
+
+
+class VLLMEngine(TransformersSide):
     """A vLLM `LLM` behind the Engine protocol."""
 
     def __init__(self, model_path: str | Path, dtype: str = "auto", max_context: int | None = None,
@@ -118,38 +157,7 @@ class VLLMEngine:
                 on_result(i, text)
         return texts
 
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
     def count_chat_tokens(self, messages: list[dict]) -> int:
         """Tokens of `messages` as `LLM.chat` renders them (chat template and generation prompt included)."""
         ids = self.tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=True)
         return len(ids if isinstance(ids, list) else ids["input_ids"])
-
-    def truncate_middle(self, text: str, max_tokens: int) -> str:
-        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        if len(ids) <= max_tokens:
-            return text
-        half = max_tokens // 2
-        return self.tokenizer.decode(ids[:half] + ids[len(ids) - (max_tokens - half):], skip_special_tokens=True)
-
-    def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
-        if self._hf is None:
-            from acbench.engines.hf import HFEngine
-
-            self._hf = HFEngine(self.model_path, trust_remote_code=self._trust_remote_code)
-        return self._hf.forward(texts, max_length)
-
-    def score_continuations(self, requests, references):
-        raise LikelihoodUnsupported("the vLLM engine does not score references yet: run with engine backend 'hf' "
-                                    "for gold likelihood and perplexity, or set likelihood=false")
-
-    def score_windows(self, text, window, max_windows=None):
-        return self.score_continuations([], [])
-
-    @property
-    def model(self):
-        """The transformers model used for the analyses (loaded on first use)."""
-        if self._hf is None:
-            self.forward([""], 8)
-        return self._hf.model

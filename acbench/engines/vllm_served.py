@@ -28,8 +28,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from acbench.engines.base import ForwardOutput, GenerationRequest, cut_at_stop
+from acbench.engines.base import GenerationRequest, cut_at_stop
 from acbench.engines.prompts import eos_ids, prompt_ids
+from acbench.engines.vllm import TransformersSide
 from acbench.engines.vllm_server import ServerError, VLLMServer, check_url, get_json, vllm_version
 from acbench.progress import progress_bar
 
@@ -62,7 +63,7 @@ def server_flags(llm_kwargs: dict) -> list[str]:
     return [f"--{key.replace('_', '-')}={value}" for key, value in llm_kwargs.items()]
 
 
-class ServedVLLMEngine:
+class ServedVLLMEngine(TransformersSide):
     """The Engine protocol over a vLLM server (one model per server).
 
     Args:
@@ -191,35 +192,10 @@ class ServedVLLMEngine:
         return texts  # type: ignore[return-value]
 
     # -- text utilities (the local tokenizer: the same as the transformers engine's) ---------------
-    def count_tokens(self, text: str) -> int:
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
-
     def count_chat_tokens(self, messages: list[dict]) -> int:
         from acbench.engines.prompts import prompt_ids_uncut
 
         return len(prompt_ids_uncut(self.tokenizer, GenerationRequest(messages=tuple(messages))))
-
-    def truncate_middle(self, text: str, max_tokens: int) -> str:
-        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-        if len(ids) <= max_tokens:
-            return text
-        half = max_tokens // 2
-        return self.tokenizer.decode(ids[:half] + ids[len(ids) - (max_tokens - half):], skip_special_tokens=True)
-
-    # -- the analyses: transformers -----------------------------------------------------------------
-    def forward(self, texts: list[str], max_length: int = 256) -> ForwardOutput:
-        if self._hf is None:
-            from acbench.engines.hf import HFEngine
-
-            self._hf = HFEngine(self.model_path, trust_remote_code=self._trust_remote_code)
-        return self._hf.forward(texts, max_length)
-
-    @property
-    def model(self):
-        """The transformers model used for the analyses (loaded on first use)."""
-        if self._hf is None:
-            self.forward([""], 8)
-        return self._hf.model
 
     def close(self) -> None:
         """Stop the local server (a URL's server is left as it was); the analyses' model stays usable."""

@@ -29,6 +29,7 @@ def cpu(monkeypatch):
     monkeypatch.setattr(vllm_formats, "on_cpu", lambda: True)
     flags = {"avx512f": True, "amx_tile": False}  # an AVX-512 CPU without AMX; avx2_cpu: this project's
     monkeypatch.setattr(vllm_formats, "cpu_has", lambda flag: flags.get(flag, False))
+    monkeypatch.setattr(vllm_formats, "_reachable", lambda c: None)  # vLLM's presence: tested below
     return flags
 
 
@@ -36,7 +37,6 @@ def cpu(monkeypatch):
 def avx2_cpu(cpu):
     cpu["avx512f"] = False
     return cpu
-    monkeypatch.setattr(vllm_formats, "_reachable", lambda c: None)  # vLLM's presence: tested below
 
 
 @pytest.mark.parametrize("params, message", [

@@ -223,7 +223,8 @@ def test_a_run_through_the_server_records_what_served_it_and_stops_it(tiny_model
     tags = run_data.tags
     assert tags["acbench.engine.base.vllm_mode"] == "server started by acbench"
     assert (tags["acbench.engine.base.dtype"], tags["acbench.engine.base.vllm_version"]) == ("float32", "stand-in")
-    assert "the analyses (ERank, top-k, energy) need full logits and run in transformers" in tags["acbench.note.vllm"]
+    assert ("the analyses (ERank, top-k, energy) and the gold likelihood and perplexity need full logits and run in "
+            "transformers") in tags["acbench.note.vllm"]
     logs = MlflowClient().list_artifacts(outcome.run_id, "vllm/base")
     assert [Path(a.path).name for a in logs] == [f"vllm-{tiny_model.name}-{os.getpid()}.log"]
 
