@@ -229,7 +229,7 @@ class HFEngine:
             share_cores()
         with self._kernels():
             if self.kv_bits != "16":
-                return [score_through_cache(self.model, p, r, self.kv_bits) for p, r in pairs]
+                return [score_through_cache(self.model, [p], [r], self.kv_bits)[0] for p, r in pairs]
             return score_sequences(self.model, self.tokenizer.pad_token_id, [p + r for p, r in pairs],
                                    [len(p) for p, _ in pairs], batch_size=self.batch_size)
 
@@ -241,10 +241,11 @@ class HFEngine:
         if self.device == "cpu":
             share_cores()
         with self._kernels():
-            if self.kv_bits != "16":  # a window is scored as generation under the cache would read it
+            if self.kv_bits != "16":  # windows scored as generation under the cache would read them, side by side
                 from acbench.engines.likelihood import score_through_cache
 
-                return [score_through_cache(self.model, w[:1], w[1:], self.kv_bits) for w in windows]
+                return score_through_cache(self.model, [w[:1] for w in windows], [w[1:] for w in windows],
+                                           self.kv_bits) if windows else []
             return score_sequences(self.model, self.tokenizer.pad_token_id, windows, [1] * len(windows),
                                    batch_size=self.batch_size)
 

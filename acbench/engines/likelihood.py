@@ -138,19 +138,27 @@ def _forward_rows(model, pad_id: int, sequences: list[list[int]], batch: list[in
 
 
 @torch.inference_mode()
-def score_through_cache(model, prompt: list[int], reference: list[int], kv_bits: str) -> ContinuationScore:
-    """A reference scored as generation under an N-bit KV cache sees it: the prompt prefilled in one step, then
-    each reference token fed alone, reading the earlier tokens from the quantized cache."""
+def score_through_cache(model, prompts: list[list[int]], references: list[list[int]],
+                        kv_bits: str) -> list[ContinuationScore]:
+    """References scored as generation under an N-bit KV cache sees them: each prompt prefilled in one step,
+    then each reference token fed alone, reading the earlier tokens from the quantized cache. The rows go
+    side by side (the cache quantizes each row's key and value vectors on their own, so rows do not mix); they
+    must share one prompt length and one reference length (perplexity windows do; gold items go one by one)."""
     from acbench.engines.kv import quantized_cache
 
+    if len({len(p) for p in prompts}) > 1 or len({len(r) for r in references}) > 1:
+        raise ValueError("score_through_cache scores rows of one prompt length and one reference length")
     cache = quantized_cache(model, kv_bits)
-    ids = torch.tensor([prompt + reference], device=model.device)
-    out = model(input_ids=ids[:, : len(prompt)], past_key_values=cache, use_cache=True)
-    logits = [out.logits[0, -1].float()]
-    for t in range(len(prompt), len(prompt) + len(reference) - 1):
+    start = len(prompts[0])
+    ids = torch.tensor([p + r for p, r in zip(prompts, references)], device=model.device)
+    out = model(input_ids=ids[:, :start], past_key_values=cache, use_cache=True)
+    logits = [out.logits[:, -1].float()]
+    for t in range(start, ids.shape[1] - 1):
         out = model(input_ids=ids[:, t : t + 1], past_key_values=out.past_key_values, use_cache=True)
-        logits.append(out.logits[0, -1].float())
-    return token_scores(torch.stack(logits).cpu(), torch.tensor(reference, dtype=torch.long))
+        logits.append(out.logits[:, -1].float())
+    steps = torch.stack(logits, dim=1).cpu()  # rows x reference tokens x vocabulary
+    return [token_scores(steps[row], torch.tensor(reference, dtype=torch.long))
+            for row, reference in enumerate(references)]
 
 
 def perplexity_windows(ids: list[int], window: int, max_windows: int | None = None) -> list[list[int]]:

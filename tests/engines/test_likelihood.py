@@ -147,3 +147,21 @@ def test_the_models_own_forward_gives_the_same_scores_as_the_head_per_row(engine
     union = score_sequences(engine.model, 0, seqs, starts)
     for a, b in zip(split, union):
         assert max(abs(x - y) for x, y in zip(a.nll, b.nll)) < 1e-5 and a.top1 == b.top1
+
+
+def test_under_an_n_bit_kv_cache_windows_side_by_side_equal_windows_one_at_a_time(tiny_model):
+    """Perplexity windows under a 4-bit cache go through the cache together; each row's scores are its own."""
+    from acbench.engines.likelihood import score_through_cache
+
+    quantized = HFEngine(tiny_model, dtype="float32", device="cpu", kv_bits="4")
+    text = " ".join(f"word{i} and more text number {i * 7 % 13}" for i in range(60))
+    together = quantized.score_windows(text, window=24, max_windows=3)
+    assert len(together) == 3
+    ids = quantized.tokenizer(text)["input_ids"]
+    for k, score in enumerate(together):
+        window = ids[k * 24:(k + 1) * 24]
+        (alone,) = score_through_cache(quantized.model, [window[:1]], [window[1:]], "4")
+        assert score.tokens == alone.tokens == len(window) - 1
+        assert score.nll == pytest.approx(alone.nll, abs=1e-4)
+    with pytest.raises(ValueError, match="one prompt length and one reference length"):
+        score_through_cache(quantized.model, [[1], [1, 2]], [[3], [4]], "4")
