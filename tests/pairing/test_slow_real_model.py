@@ -15,7 +15,8 @@ def test_precompressed_checkpoint_against_the_embedded_model_with_kv4(isolated_t
 
     checkpoint = compress(CompressionSpec(method="rtn", bits=4, group_size=64), resolve_model()).path
     cfg = RunConfig.from_params({"method": "none", "model": str(checkpoint), "reference": "smollm2-135m",
-                                 "kv_bits": "4", "tasks": "needle,pddl", "limit": "2"})
+                                 "kv_bits": "4", "tasks": "needle,pddl", "limit": "2",
+                                 "likelihood": "false"})  # the likelihood under KV4 has its own tests (minutes here)
     outcome = run_experiment(cfg)
     m = outcome.metrics
     assert 4 < m["model/bits_per_weight"] < 5 and m["model/compression_ratio"] > 1
