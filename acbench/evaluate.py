@@ -92,8 +92,10 @@ def results_path(model_key: str, setup: TaskSetup) -> Path:
     return cache_dir() / "results" / model_key / f"{setup.name}-{setup.key}.jsonl"
 
 
-def evaluate_model(engine: Engine, model_key: str, setups: list[TaskSetup], on_result=None) -> dict[str, TaskResult]:
-    """Run every task on `engine`; `on_result(name, result, seconds)` is called as each task finishes.
+def evaluate_model(engine: Engine, model_key: str, setups: list[TaskSetup], on_result=None,
+                   after_task=None) -> dict[str, TaskResult]:
+    """Run every task on `engine`; `on_result(name, result, seconds)` is called as each task finishes, then
+    `after_task(setup)` (the gold likelihood, while the engine still holds the task's prompts).
 
     Each result comes back with its headline also on the common 0-100 scale (`acbench.metrics.on_common_scale`:
     `main` is `headline`, items and floor scaled alike), which is what capability scores, retention and the
@@ -110,6 +112,8 @@ def evaluate_model(engine: Engine, model_key: str, setups: list[TaskSetup], on_r
         results[setup.name] = result
         if on_result:
             on_result(setup.name, result, time.perf_counter() - start)
+        if after_task:
+            after_task(setup)
     return results
 
 

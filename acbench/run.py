@@ -193,10 +193,11 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         start = time.perf_counter()
         try:
             base = evaluate_model(base_engine, f"base-{model_key}", prepared.setups,
-                                  _log_task(BASE, log_metrics, prepared.setups, cfg.traces))
+                                  _log_task(BASE, log_metrics, prepared.setups, cfg.traces),
+                                  likelihood.alongside(BASE, base_engine, f"base-{model_key}") if likelihood else None)
         finally:
             _engine_done(base_engine, BASE)
-        log_metrics({"time/eval_base_s": time.perf_counter() - start})
+        log_metrics({"time/eval_base_s": time.perf_counter() - start - _alongside_s(likelihood, BASE)})
         if likelihood is not None:
             likelihood.measure(BASE, base_engine, f"base-{model_key}", log_metrics)
         outcome.metrics.update({capability_metric(BASE, c): v for c, v in capability_scores(base).items()})
@@ -207,10 +208,11 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
             start = time.perf_counter()
             try:
                 comp = evaluate_model(comp_engine, other[1], prepared.setups,
-                                      _log_task(COMPRESSED, log_metrics, prepared.setups, cfg.traces, base))
+                                      _log_task(COMPRESSED, log_metrics, prepared.setups, cfg.traces, base),
+                                      likelihood.alongside(COMPRESSED, comp_engine, other[1]) if likelihood else None)
             finally:
                 _engine_done(comp_engine, COMPRESSED)
-            log_metrics({"time/eval_s": time.perf_counter() - start})
+            log_metrics({"time/eval_s": time.perf_counter() - start - _alongside_s(likelihood, COMPRESSED)})
             if likelihood is not None:
                 likelihood.measure(COMPRESSED, comp_engine, other[1], log_metrics)
             outcome.metrics.update({capability_metric(COMPRESSED, c): v for c, v in capability_scores(comp).items()})
@@ -233,6 +235,11 @@ def run_experiment(cfg: RunConfig, parent_run_id: str | None = None, run_name: s
         tracking.set_description(run_description(cfg, outcome.metrics))
         outcome.metrics = logged  # everything logged, under the names MLflow holds (acbench.metrics.mlflow_name)
     return outcome
+
+
+def _alongside_s(likelihood: LikelihoodRun | None, role: str) -> float:
+    """Seconds of gold likelihood scored between a model's tasks: counted as likelihood time, not evaluation."""
+    return likelihood.alongside_s.get(role, 0.0) if likelihood is not None else 0.0
 
 
 def _engine_done(engine, role: str) -> None:

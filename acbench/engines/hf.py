@@ -210,6 +210,12 @@ class HFEngine:
         return [cut_at_stop(t, request.stop) for t in texts]
 
     # -- likelihood of references (acbench/likelihood/) ------------------------------------------
+    @property
+    def keeps_prompt_caches(self) -> bool:
+        """Whether prompts just generated from are still cached (the prefix store), so scoring them right
+        after generation does not prefill them again (acbench/likelihood/run.py)."""
+        return self.scheduler is not None and self.scheduler.store is not None
+
     def score_continuations(self, requests: list[GenerationRequest], references: list[str]) -> list[ContinuationScore]:
         """Each reference's tokens (tokenized alone, no special tokens) scored after the prompt `generate` would
         send; the prompt's middle is cut, as generation's is, where prompt plus reference exceed the context."""
@@ -228,6 +234,8 @@ class HFEngine:
         if self.device == "cpu":
             share_cores()
         with self._kernels():
+            if self.scheduler is not None:  # through the caches generation used (prompts it left there are reused)
+                return self.scheduler.score([p for p, _ in pairs], [r for _, r in pairs])
             if self.kv_bits != "16":
                 return [score_through_cache(self.model, [p], [r], self.kv_bits)[0] for p, r in pairs]
             return score_sequences(self.model, self.tokenizer.pad_token_id, [p + r for p, r in pairs],
@@ -241,6 +249,8 @@ class HFEngine:
         if self.device == "cpu":
             share_cores()
         with self._kernels():
+            if self.scheduler is not None:  # each window's first token as its prompt
+                return self.scheduler.score([w[:1] for w in windows], [w[1:] for w in windows]) if windows else []
             if self.kv_bits != "16":  # windows scored as generation under the cache would read them, side by side
                 from acbench.engines.likelihood import score_through_cache
 

@@ -65,7 +65,9 @@ from dataclasses import dataclass, field
 import torch
 from transformers.cache_utils import Cache, DynamicCache, DynamicLayer
 
+from acbench.engines.base import ContinuationScore
 from acbench.engines.hf_contract import check_cache_layers
+from acbench.engines.likelihood import token_scores
 
 from acbench.engines.prefix import (
     DEFAULT_PREFIX_CACHE_TOKENS,
@@ -125,6 +127,7 @@ class _Row:
 # prefill is compute-bound; the quick needle grid (250- to 1,000-token prompts) took 23.8 s on SmolLM2 here
 # with its 9 prompts prefilled in one forward and 20.3 s grouped (medians of 3, identical answers).
 PREFILL_PADDING_SLACK = 1.25
+SCORE_LOGITS = 2**27  # floats of logits one scoring forward may hold (512 MiB in float32)
 
 
 def similar_lengths(lengths: Sequence[int], slack: float = PREFILL_PADDING_SLACK) -> list[range]:
@@ -209,6 +212,8 @@ class Scheduler:
         # The default cache's layers keep spare columns: the cache object of the last forward is used again
         # while the running layers are still the tensors it returned (decode steps, not joins or selections).
         self.keep_cache = new_cache is None
+        # Under an N-bit cache a scored reference is fed token by token (as generation reads it), not in one forward.
+        self.feed_one_by_one = new_cache is not None
         self._last_cache = None
         eos = model.generation_config.eos_token_id
         eos = eos if eos is not None else tokenizer.eos_token_id
@@ -306,8 +311,10 @@ class Scheduler:
         return False
 
     # -- model calls ------------------------------------------------------------------------------
-    def _forward(self, input_ids: torch.Tensor, layers: Layers, mask: torch.Tensor, positions: torch.Tensor):
-        """One forward over `input_ids` after the cached `layers`; returns (new layers, last-position logits)."""
+    def _forward(self, input_ids: torch.Tensor, layers: Layers, mask: torch.Tensor, positions: torch.Tensor,
+                 keep: int = 1):
+        """One forward over `input_ids` after the cached `layers`; returns (new layers, float32 logits of the last
+        position, or of the last `keep` positions as [rows, keep, vocab] when keep > 1)."""
         cache = self._last_cache
         if cache is None or not layers or any(layer.keys is not k or layer.values is not v
                                               for layer, (k, v) in zip(cache.layers, layers)):
@@ -317,10 +324,10 @@ class Scheduler:
                 layer.lazy_initialization(k, v)
                 layer.keys, layer.values = k, v
         out = self.model(input_ids=input_ids, attention_mask=mask, position_ids=positions, past_key_values=cache,
-                         use_cache=True, logits_to_keep=1)
+                         use_cache=True, logits_to_keep=keep)
         self._last_cache = out.past_key_values if self.keep_cache else None
         new = [(layer.keys, layer.values) for layer in out.past_key_values.layers]
-        return new, out.logits[:, -1].float()
+        return new, (out.logits[:, -1] if keep == 1 else out.logits).float()
 
     def _decode_step(self, rows: list[_Row], layers: Layers, mask: torch.Tensor) -> torch.Tensor:
         last = torch.tensor([[row.generated[-1]] for row in rows], device=self.device)
@@ -329,16 +336,18 @@ class Scheduler:
         layers[:] = new
         return logits
 
-    def _prefill(self, prompts: list[list[int]]) -> tuple[Layers, torch.Tensor, torch.Tensor]:
-        """Keys/values, mask and last-position logits of `prompts`, reusing stored prefixes.
+    def _prefill(self, prompts: list[list[int]], keep: int = 1,
+                 reuse_limits: Sequence[int] | None = None) -> tuple[Layers, torch.Tensor, torch.Tensor]:
+        """Keys/values, mask and logits (of the last position, or of the last `keep`) of `prompts`, reusing stored
+        prefixes of at most `reuse_limits[i]` tokens (default: all of the prompt but its last token).
 
         Layout of row i: [pad, reused prefix (k_i tokens) | pad, rest of the prompt], the cached part left-padded
         to the longest reused prefix K and the new part to the longest rest S.
         """
         reuse = []
-        for prompt in prompts:
+        for i, prompt in enumerate(prompts):
             entry, n = self.store.longest(prompt) if self.store is not None else (None, 0)
-            n = min(n, len(prompt) - 1)
+            n = min(n, len(prompt) - 1 if reuse_limits is None else reuse_limits[i])
             reuse.append((entry, n) if n >= PREFIX_MIN_TOKENS else (None, 0))
         K = max(n for _, n in reuse)
         S = max(len(p) - n for p, (_, n) in zip(prompts, reuse))
@@ -361,7 +370,7 @@ class Scheduler:
         input_ids = torch.tensor(ids, device=self.device)
         mask_t = torch.tensor(mask, device=self.device)
         positions = (mask_t.cumsum(dim=1) - 1).clamp(min=0)[:, K:]
-        layers, logits = self._forward(input_ids, past, mask_t, positions)
+        layers, logits = self._forward(input_ids, past, mask_t, positions, keep)
         # Zero the padding columns: a padding query may attend to nothing, and NaN there must not leak into
         # later steps through 0 * NaN in the attention product.
         drop = ~mask_t.bool()[:, None, :, None]
@@ -370,14 +379,89 @@ class Scheduler:
             v.masked_fill_(drop, 0)
         return layers, mask_t, logits
 
+    # -- teacher forcing (gold likelihood, perplexity) ------------------------------------------
+    @torch.inference_mode()
+    def score(self, prompts: Sequence[list[int]], references: Sequence[list[int]]) -> list[ContinuationScore]:
+        """Teacher-forced scores of each reference right after its prompt, through the caches generation uses.
+
+        With a prefix store, a prompt whose keys/values generation left there (the same prompt, just generated
+        from) is not prefilled again: only its last token and the reference run, in one forward; heads that
+        several prompts share are prefilled once first. Without a store (an N-bit KV cache), the prompt is
+        prefilled in one step and the reference fed one token at a time, each reading the earlier ones back from
+        the cache as generation does. Rows go side by side either way: they never attend to one another.
+        """
+        if any(not p for p in prompts) or any(not r for r in references):
+            raise ValueError("every prompt and every reference needs at least one token")
+        sequences = [list(p) + list(r) for p, r in zip(prompts, references)]
+        if self.store is not None:
+            self._prefill_heads(sequences)
+        # Rows are grouped by the tokens that will run (after the reused prefix), so that a short reference does
+        # not pad up to a long one's length.
+        runs = [len(s) - self._reusable(s, len(p) - 1) for s, p in zip(sequences, prompts)]
+        order = sorted(range(len(sequences)), key=lambda i: runs[i])
+        out: list[ContinuationScore | None] = [None] * len(sequences)
+        for group in similar_lengths([runs[i] for i in order]):
+            batch: list[int] = []
+            for i in (order[k] for k in group):
+                longest = max([len(references[b]) for b in batch + [i]]) + 1
+                if batch and (len(batch) == self.batch_size or (len(batch) + 1) * longest * self._vocab() > SCORE_LOGITS):
+                    self._score_batch(batch, prompts, references, out)
+                    batch = []
+                batch.append(i)
+            if batch:
+                self._score_batch(batch, prompts, references, out)
+        self._last_cache = None
+        return out  # type: ignore[return-value]
+
+    def _reusable(self, tokens: list[int], limit: int) -> int:
+        """Tokens of `tokens` that `_prefill` would read from the store (at most `limit`)."""
+        n = min(self.store.longest(tokens)[1], limit) if self.store is not None else 0
+        return n if n >= PREFIX_MIN_TOKENS else 0
+
+    def _vocab(self) -> int:
+        return self.model.get_output_embeddings().weight.shape[0]
+
+    def _score_batch(self, batch: list[int], prompts, references, out: list) -> None:
+        refs = [list(references[i]) for i in batch]
+        if not self.feed_one_by_one:  # prompt and reference in one forward; logits where reference tokens are read
+            keep = max(len(r) for r in refs) + 1
+            _, _, logits = self._prefill([list(prompts[i]) + r for i, r in zip(batch, refs)], keep=keep,
+                                         reuse_limits=[len(prompts[i]) - 1 for i in batch])
+            logits = logits.view(len(batch), keep, -1)
+            for k, (i, r) in enumerate(zip(batch, refs)):
+                out[i] = token_scores(logits[k, keep - len(r) - 1 : keep - 1], torch.tensor(r))
+            return
+        layers, mask, logits = self._prefill([list(prompts[i]) for i in batch])
+        nll: list[list[float]] = [[] for _ in batch]
+        top1: list[list[bool]] = [[] for _ in batch]
+        for t in range(max(len(r) for r in refs)):  # the logits for reference token t; then feed it
+            live = [k for k, r in enumerate(refs) if t < len(r)]
+            step = token_scores(logits[live], torch.tensor([refs[k][t] for k in live]))
+            for k, value, hit in zip(live, step.nll, step.top1):
+                nll[k].append(value)
+                top1[k].append(hit)
+            if t + 1 < max(len(r) for r in refs):
+                fed = torch.tensor([[r[t] if t < len(r) else self.pad] for r in refs], device=self.device)
+                positions = mask.sum(dim=1, keepdim=True)  # real tokens before the fed one
+                mask = torch.cat([mask, mask.new_ones(len(batch), 1)], dim=1)
+                layers, logits = self._forward(fed, layers, mask, positions)
+        for k, i in enumerate(batch):
+            out[i] = ContinuationScore(tuple(nll[k]), tuple(top1[k]))
+
     def _prefill_heads(self, prompts: list[list[int]]) -> None:
         """Prefill every head that two or more prompts share, once, into the store (shortest first)."""
         heads = [h for h in shared_heads(prompts) if self.store.longest(h)[1] < len(h)]
-        for start in range(0, len(heads), self.batch_size):
-            chunk = heads[start:start + self.batch_size]
-            layers, mask, _ = self._prefill(chunk)
-            for k, head in enumerate(chunk):
-                self._store(head, layers, mask, k)
+        chunk: list[list[int]] = []
+        for head in heads + [None]:
+            # A head that extends one in the chunk waits for the next chunk, which reuses it: an agent's steps
+            # share ever longer heads, each prefilled from the one before instead of from the start.
+            if chunk and (head is None or len(chunk) == self.batch_size or any(head[:len(c)] == c for c in chunk)):
+                layers, mask, _ = self._prefill(chunk)
+                for k, done in enumerate(chunk):
+                    self._store(done, layers, mask, k)
+                chunk = []
+            if head is not None:
+                chunk.append(head)
 
     # -- cache bookkeeping ------------------------------------------------------------------------
     def _store_row(self, k: int, row: _Row, layers: Layers, mask: torch.Tensor) -> None:

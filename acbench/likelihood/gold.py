@@ -76,6 +76,13 @@ def score_task(task, samples, engine: Engine, store: ResultStore) -> list[dict]:
     return [r for r in store.records_for(samples) if r.get(GOLD_NLL) is not None]
 
 
+def score_setup(engine: Engine, model_key: str, setup) -> list[dict]:
+    """One task's gold records for this model (scored where not cached yet); a task without gold: none."""
+    if not hasattr(setup.task, "gold_steps"):
+        return []
+    return score_task(setup.task, setup.samples, engine, ResultStore(gold_path(model_key, setup)))
+
+
 def aggregate(name: str, capability: str, records: list[dict]) -> TaskResult:
     """A TaskResult whose headline (`main`) is the mean gold NLL over items, with its items for the statistics."""
     items = [ItemScore(str(r["id"]), float(r[GOLD_NLL])) for r in records]
@@ -102,7 +109,7 @@ def gold_results(engine: Engine, model_key: str, setups, on_result=None) -> tupl
         if not hasattr(setup.task, "gold_steps"):
             skipped[setup.name] = "the task has no gold references"
             continue
-        records = score_task(setup.task, setup.samples, engine, ResultStore(gold_path(model_key, setup)))
+        records = score_setup(engine, model_key, setup)
         if not records:
             skipped[setup.name] = "no item of this data has a gold reference"
             log.info("gold likelihood: %s has no item with a gold reference", setup.name)

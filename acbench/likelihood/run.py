@@ -1,6 +1,7 @@
 """The likelihood measures inside a tracked run (acbench/run.py): measure each model, then pair and log.
 
     measures = LikelihoodRun.start(cfg, setups)          # None when likelihood=false; reads the corpus first
+    hook = measures.alongside("base", base_engine, "base-abc123")   # evaluate_model(..., after_task=hook)
     measures.measure("base", base_engine, "base-abc123", log_metrics)
     measures.measure("compressed", comp_engine, "comp-def456", log_metrics)
     metrics = measures.compare(resamples=2000, seed=0)   # stats/... metrics; figure, tables and tags logged
@@ -8,6 +9,11 @@
 Logged per model: `<role>/<capability>/<task>/gold_nll` and `.../gold_top1` (plus `gold_items`, `gold_tokens`),
 `<role>/language/<corpus>/perplexity` (plus `nll`, `windows`, `window`, `tokens`), per-item records as
 `results/<role>/<task>.gold.jsonl` and `results/<role>/perplexity-<corpus>.jsonl`, `time/<role>/likelihood_s`.
+
+Where the engine keeps the keys/values of the prompts it generated from (the transformers engine's prefix store),
+`alongside` scores each task's gold right after that task's generation, while the store still holds its
+prompts: only the last prompt token and the reference run then (a task's prompts are not prefilled twice).
+`measure` then reads those records back from the cache and adds the corpus perplexity.
 An engine without likelihoods (vLLM for now) logs none, with a tag saying why; the run goes on.
 """
 
@@ -21,7 +27,7 @@ from acbench import tracking
 from acbench.config import RunConfig
 from acbench.engines.base import Engine, LikelihoodUnsupported
 from acbench.likelihood.compare import LikelihoodStats, compare_likelihood
-from acbench.likelihood.gold import gold_results
+from acbench.likelihood.gold import gold_results, score_setup
 from acbench.likelihood.perplexity import CAPABILITY, Corpus, cache_name, corpus_perplexity, load_corpus, settings
 from acbench.metrics import task_metrics
 from acbench.models import cache_dir
@@ -41,6 +47,7 @@ class LikelihoodRun:
     gold: dict[str, dict[str, TaskResult]] = field(default_factory=dict)  # role -> task -> result
     perplexity: dict[str, dict[str, TaskResult]] = field(default_factory=dict)  # role -> corpus -> result
     stats: LikelihoodStats | None = None
+    alongside_s: dict[str, float] = field(default_factory=dict)  # role -> seconds scored during its generation
 
     @classmethod
     def start(cls, cfg: RunConfig, setups: list) -> LikelihoodRun | None:
@@ -53,9 +60,26 @@ class LikelihoodRun:
             tracking.log_params({"likelihood.corpus_source": corpus.source})
         return cls(setups, corpus, window, windows)
 
+    def alongside(self, role: str, engine: Engine, model_key: str):
+        """evaluate_model's `after_task` hook that scores each task's gold right after its generation, for an
+        engine that keeps its prompts' keys/values (`keeps_prompt_caches`); None for any other engine."""
+        if not getattr(engine, "keeps_prompt_caches", False):
+            return None
+        self.alongside_s[role] = 0.0
+
+        def after_task(setup) -> None:
+            start = time.perf_counter()
+            try:
+                score_setup(engine, model_key, setup)
+            except LikelihoodUnsupported:
+                pass  # measure() says why, once
+            self.alongside_s[role] += time.perf_counter() - start
+
+        return after_task
+
     def measure(self, role: str, engine: Engine, model_key: str, log_metrics) -> None:
         """Gold likelihood of every task with references, and the corpus perplexity, of one model; logged."""
-        start = time.perf_counter()
+        start = time.perf_counter() - self.alongside_s.get(role, 0.0)
         if any(getattr(engine, name, None) is None for name in ("score_continuations", "score_windows")):
             why = f"the {type(engine).__name__} engine has no score_continuations/score_windows"
             log.warning("no gold likelihood or perplexity for the %s model: %s", role, why)

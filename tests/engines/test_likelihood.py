@@ -165,3 +165,58 @@ def test_under_an_n_bit_kv_cache_windows_side_by_side_equal_windows_one_at_a_tim
         assert score.nll == pytest.approx(alone.nll, abs=1e-4)
     with pytest.raises(ValueError, match="one prompt length and one reference length"):
         score_through_cache(quantized.model, [[1], [1, 2]], [[3], [4]], "4")
+
+
+def test_scoring_after_generation_reuses_the_prompts_generation_cached_and_scores_the_same(tiny_model):
+    """Gold scored right after a task's generation (likelihood/run.py) reads the prompts' keys/values that
+    generation left in the prefix store: only the last prompt token and the reference run, scores unchanged."""
+    head = "Tools you may call: " + ", ".join(f"tool_{i}(x)" for i in range(30)) + ". "
+    prompts = [head + q for q in ("Find the weather.", "Book a table for two at eight.", "Hi")]
+    requests = requests_of(prompts)
+    references = ["Action: weather", "Action: book\nAction Input: {\"people\": 2}", "Hello"]
+    reusing = HFEngine(tiny_model, dtype="float32", device="cpu", batch_size=4)
+    fresh = HFEngine(tiny_model, dtype="float32", device="cpu", batch_size=4, prefix_cache_tokens=0)
+    assert reusing.keeps_prompt_caches and not fresh.keeps_prompt_caches
+    reusing.generate(requests, progress=False)
+    store = reusing.scheduler.store
+    before = store.reused_tokens
+    got = reusing.score_continuations(requests, references)
+    prompt_tokens = sum(len(reusing._prompt_ids(r)) for r in requests)
+    assert store.reused_tokens - before == prompt_tokens - len(requests)  # every prompt but its last token
+    expected = fresh.score_continuations(requests, references)
+    for a, b in zip(got, expected):
+        assert a.tokens == b.tokens
+        assert max(abs(x - y) for x, y in zip(a.nll, b.nll)) < 1e-4
+        assert a.top1 == b.top1
+
+
+def test_an_agents_steps_share_ever_longer_heads_each_prefilled_from_the_one_before(engine):
+    """Gold steps of one trajectory: step k + 1's prompt extends step k's prompt and action. The shared heads
+    form a chain; each is prefilled from the previous one (reused), not from the start."""
+    engine.scheduler.store.clear()
+    base = [7 + (i % 50) for i in range(60)]
+    prompts = [base + list(range(200, 200 + 40 * k)) for k in range(1, 5)]
+    references = [list(range(200 + 40 * k, 200 + 40 * k + 5)) for k in range(1, 5)]
+    store = engine.scheduler.store
+    hits = store.hits
+    got = engine.scheduler.score(prompts, references)
+    heads = 3  # the chain of heads between the four steps
+    assert store.hits - hits >= heads - 1 + len(prompts)  # heads after the first, and every row, reused one
+    for p, r, score in zip(prompts, references, got):
+        (alone,) = score_sequences(engine.model, 0, [p + r], [len(p)])
+        assert max(abs(x - y) for x, y in zip(score.nll, alone.nll)) < 1e-4
+
+
+def test_under_an_n_bit_kv_cache_items_of_different_lengths_side_by_side_equal_one_at_a_time(tiny_model):
+    """Gold items under a 4-bit cache go through the scheduler together (prompts left-padded, references fed
+    token by token); each row scores as it does alone through the cache."""
+    from acbench.engines.likelihood import score_through_cache
+
+    quantized = HFEngine(tiny_model, dtype="float32", device="cpu", kv_bits="4")
+    requests = requests_of(PROMPTS)
+    together = quantized.score_continuations(requests, REFERENCES)
+    for request, reference, score in zip(requests, REFERENCES, together):
+        prompt = quantized._prompt_ids(request)
+        (alone,) = score_through_cache(quantized.model, [prompt], [quantized._encode(reference)], "4")
+        assert score.tokens == alone.tokens
+        assert score.nll == pytest.approx(alone.nll, abs=1e-4)

@@ -59,3 +59,32 @@ def test_likelihood_off_and_engines_without_it_log_none(tiny_model, isolated_tra
     assert not any("gold_nll" in k for k in scripted.metrics)
     tags = MlflowClient().get_run(scripted.run_id).data.tags
     assert "ScriptedEngine has no likelihoods" in tags["acbench.likelihood.base"]
+
+
+def test_each_tasks_gold_is_scored_right_after_its_generation_and_timed_apart(tiny_model, isolated_tracking,
+                                                                            monkeypatch):
+    """With the transformers engine, a task's gold is scored while the prefix store still holds the prompts the
+    task just generated from; those seconds count as likelihood time, not evaluation time."""
+    import acbench.likelihood.run as likelihood_run
+
+    events = []
+    real_evaluate, real_score = run_module.evaluate_model, likelihood_run.score_setup
+
+    def evaluate(engine, key, setups, on_result=None, after_task=None):
+        def logged(name, result, seconds):
+            events.append(("generated", name))
+            on_result(name, result, seconds)
+        return real_evaluate(engine, key, setups, logged, after_task)
+
+    def score(engine, key, setup):
+        events.append(("gold", setup.name, engine.scheduler.store.tokens > 0))
+        return real_score(engine, key, setup)
+
+    monkeypatch.setattr(run_module, "evaluate_model", evaluate)
+    monkeypatch.setattr(likelihood_run, "score_setup", score)
+    outcome = run_module.run_experiment(_cfg(tiny_model, tasks="teval,needle"))
+    per_model = [("generated", "teval"), ("gold", "teval", True), ("generated", "needle"), ("gold", "needle", True)]
+    assert events == per_model * 2  # base, then compressed
+    m = outcome.metrics
+    assert m["base/tool_use/teval/gold_nll"] > 0 and m["compressed/long_context/needle/gold_nll"] > 0
+    assert m["time/base/likelihood_s"] > 0 and m["time/eval_base_s"] > 0
