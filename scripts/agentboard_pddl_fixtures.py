@@ -69,7 +69,7 @@ TEST_SCRIPTS = [
         "inflate s1", "inflate s1", "inflate s2", "look around", "put-away s1 in trunk", "close trunk",
         "open the trunk", "close trunk"]},
 ]
-TEST_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tasks", "agents", "fixtures",
+TEST_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tasks", "pddl", "fixtures",
                         "agentboard_pddl")
 
 

@@ -249,13 +249,14 @@ class HFEngine:
         if self.device == "cpu":
             share_cores()
         with self._kernels():
-            if self.scheduler is not None:  # each window's first token as its prompt
-                return self.scheduler.score([w[:1] for w in windows], [w[1:] for w in windows]) if windows else []
-            if self.kv_bits != "16":  # windows scored as generation under the cache would read them, side by side
+            if self.kv_bits != "16" and windows:  # as generation under the cache would read them, side by side
+                firsts, rests = [w[:1] for w in windows], [w[1:] for w in windows]
+                if self.scheduler is not None:
+                    return self.scheduler.score(firsts, rests)
                 from acbench.engines.likelihood import score_through_cache
 
-                return score_through_cache(self.model, [w[:1] for w in windows], [w[1:] for w in windows],
-                                           self.kv_bits) if windows else []
+                return score_through_cache(self.model, firsts, rests, self.kv_bits)
+            # Nothing cached to reuse: plain forwards without a cache, the head applied only where read.
             return score_sequences(self.model, self.tokenizer.pad_token_id, windows, [1] * len(windows),
                                    batch_size=self.batch_size)
 
