@@ -1,6 +1,6 @@
 """AgentBoard's tool environments that call live web services, and the error acbench gives for them.
 
-    raise live_tools_error("tool_query", ["movie"], checkout=None)
+    raise live_tools_error("tool_query", ["movie"], checkout=None, offline=("academia",))
 
 AgentBoard's weather (open-meteo), movie (TMDB), todo (Todoist) and sheet (Google Sheets) environments call those
 services at every step, with the keys its `.env` holds (its assets/api_keys_tool.md says how to get them).
@@ -41,9 +41,11 @@ class LiveServiceError(ConfigError):
     """An AgentBoard environment that needs a live web service acbench does not call."""
 
 
-def live_tools_error(task: str, tools: list[str], checkout: str | os.PathLike | None) -> LiveServiceError:
+def live_tools_error(task: str, tools: list[str], checkout: str | os.PathLike | None,
+                     offline: tuple[str, ...] = ()) -> LiveServiceError:
     """The error for `tools` of `task` (subset=agentboard): each one's service and keys, which are missing, and
-    that acbench does not run them against the live services even with the keys."""
+    that acbench does not run them against the live services even with the keys; `offline`: the task's
+    AgentBoard environments that do run (named as the way out)."""
     lines = []
     for name in tools:
         tool = LIVE_TOOLS[name]
@@ -60,7 +62,9 @@ def live_tools_error(task: str, tools: list[str], checkout: str | os.PathLike | 
         + "; ".join(lines)
         + f"). AgentBoard's {GUIDE} (in its checkout) says how to get the keys. acbench does not yet run these "
         f"environments against the live services, with or without the keys, and never replaces them with its own "
-        f"simulators. Leave them out ({task}.tools=...), or use {task}.subset=acbench (acbench's offline simulators).")
+        f"simulators. "
+        + (f"Play only {', '.join(offline)} ({task}.tools={','.join(offline)}), or use " if offline else "Use ")
+        + f"{task}.subset=acbench (acbench's offline simulators).")
 
 
 def tool_list(tools: str | list[str] | None, default: list[str], known: tuple[str, ...], task: str) -> list[str]:

@@ -54,7 +54,8 @@ class ToolOperationTask(AgentTask):
                 raise ConfigError("options `agentboard` and `tools` are for tool_operation subset=agentboard")
             return
         live = tool_list(tools, list(TOOLS), TOOLS, "tool_operation")
-        raise live_tools_error("tool_operation", live, agentboard if agentboard is not None else os.environ.get(ENV_VAR))
+        checkout = agentboard if agentboard is not None else os.environ.get(ENV_VAR)
+        raise live_tools_error("tool_operation", live, checkout)
 
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         return balanced(load_operation_suite(source), limit if limit is not None else self.default_limit)

@@ -95,7 +95,8 @@ class AcademiaCheckout:
         wrapper = strings("log_path", None)
         where = f"{tools} (log_path)"
         self.failed = (pick(wrapper, where, "the failed-subgoal lead", lambda s: s.endswith(" ") and s[:1].isalpha()),
-                       pick(wrapper, where, "the failed-subgoal middle", lambda s: s.startswith(" ") and s.endswith(" ")),
+                       pick(wrapper, where, "the failed-subgoal middle",
+                            lambda s: s.startswith(" ") and s.endswith(" ")),
                        pick(wrapper, where, "the failed-subgoal end", lambda s: s.startswith(" ") and s[-1:].isalpha()))
         env = require(self.root, ENV_FILE)
         step = function_strings(env, "step", "AcademiaEnv")
@@ -234,9 +235,10 @@ def _exception_text(exc: BaseException) -> str:
 class AgentBoardAcademiaEnv:
     """One AgentBoard academia item (implements the Environment protocol; the loop uses its `layout`).
 
-    `reward` is AgentBoard's r; `progress`, `done`, `success` are the same values (this environment has one rule
-    set); `subgoals` its action path's subgoals; `last_kind` the kind of the last answer (`format_error`, `error`,
-    `check`, `failed` or `result`); `aborted` whether a network error ended the episode.
+    `reward` is AgentBoard's r and `progress` the same value (one rule set here: the `_strict` metrics equal the
+    paper ones); `done` is AgentBoard's done, also set when an observation naming a network error ends the episode
+    (`aborted`); `success`: done, not aborted, r = 1. `subgoals`: its action path's subgoals; `last_kind`: the kind
+    of the last answer (`format_error`, `error`, `check`, `failed` or `result`).
     """
 
     answers_check = True  # check_valid_actions is a tool call here

@@ -65,7 +65,8 @@ class ToolQueryTask(AgentTask):
         self.tools = tool_list(tools, ["academia"], TOOLS, "tool_query")
         live = [t for t in self.tools if t in LIVE_TOOLS]
         if live:
-            raise live_tools_error("tool_query", live, agentboard if agentboard is not None else named)
+            checkout = agentboard if agentboard is not None else named
+            raise live_tools_error("tool_query", live, checkout, ("academia",))
         self._checkout = AcademiaCheckout(agentboard)  # a missing file fails here, before any model loads
         self.agentboard = str(self._checkout.root.resolve())
         self.prompt_sha256 = file_sha256(self._checkout.prompt_path)  # part of the results key

@@ -155,7 +155,8 @@ def test_checkout_texts_are_read_not_copied(fake_checkout):
     assert c.unloaded == {"PaperNet": "Load papers before asking.", "AuthorNet": "Load authors before asking."}
     assert c.no_node == {"PaperNet": "No paper {} here.", "AuthorNet": "No author {} here."}
     assert (c.no_edge, c.failed) == ("{} does not cite {}.", ("Call ", " on ", " refused"))
-    assert (c.valid_lead, c.invalid, c.error) == ("These are the valid actions: {}", "FAIL | Invalid call {}!", "FAIL | ")
+    assert (c.valid_lead, c.invalid, c.error) == ("These are the valid actions: {}", "FAIL | Invalid call {}!",
+                                                  "FAIL | ")
     assert (c.bad_input, c.network_errors) == ("The input is no literal.", ["HTTPError", "ConnectionError"])
     assert c.first_observation == "Call 'finish' when done."
     assert c.format_error.startswith("Bad format") and c.action_names == NAMES
@@ -189,7 +190,8 @@ def test_missing_or_bad_questions_are_named(tmp_path, fake_checkout):
     (data / "tool-query" / "test.jsonl").unlink()
     with pytest.raises(AgentBoardFilesError, match=r"test\.jsonl"):
         task.load(str(data))
-    bad = write_archive(tmp_path / "bad", items=[{"goal": "g", "subgoals": [], "additional_info": {"tool": "academia"}}])
+    item = {"goal": "g", "subgoals": [], "additional_info": {"tool": "academia"}}
+    bad = write_archive(tmp_path / "bad", items=[item])
     with pytest.raises(AgentBoardFilesError, match="line 1: .*non-empty subgoals"):
         task.load(str(bad))
     (bad / "tool-query" / "academia" / "raw" / "paper_net.pkl").write_bytes(b"not a pickle")
@@ -273,6 +275,22 @@ def test_a_done_in_the_input_and_the_neighbour_alias(fake_checkout, archive):
     assert not env.done
     env.step('loadAuthorNet with Action Input: {"why": "Finish soon"}')
     assert env.done and not env.success  # "Finish" anywhere in the call ends AgentBoard's episode
+
+
+@pytest.mark.parametrize("action, kind", [
+    ("x with Action Input: {[1]: 2}", "error"),  # an unhashable key: not a literal
+    ("loadPaperNet with Action Input: " + "[" * 500, "error"),
+    ('finish with Action Input: {"answer": 1' + "0" * 5000 + "}", "error"),  # past Python's digit limit
+    ('paperNodeCheck with Action Input: "node"', "error"),  # indexing a string by name
+    ('paperNodeCheck with Action Input: {"node": {"a": 1}}', "failed"),  # unhashable node: inside the tool
+    ('finish with Action Input: {"answer": [[1], ["a"]]}', "error"),  # unsortable answer
+    ('finish with Action Input: {"answer": {2, 1}}', "result"),  # a set is not sorted, only a list
+])
+def test_hostile_inputs_are_answered_not_raised(fake_checkout, archive, action, kind):
+    env = env_for(fake_checkout, archive, 0)
+    env.step("loadPaperNet with Action Input: {}")
+    observation, grounded = env.step(action)
+    assert env.last_kind == kind and grounded == (kind != "error") and isinstance(observation, str)
 
 
 def test_task_runs_an_episode_with_agentboards_layout_and_metrics(tmp_path, fake_checkout, archive):
