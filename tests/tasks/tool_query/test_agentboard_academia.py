@@ -364,3 +364,13 @@ def test_tool_operation_agentboard_fails_naming_keys_and_the_credential_file(mon
                                                r"sheet/credential\.json \(no checkout named\)"):
         ToolOperationTask(subset="agentboard", tools="sheet")
     assert ToolOperationTask().subset == "acbench"  # the default: acbench's simulators, no keys
+
+
+def test_the_paper_profile_plays_agentboards_items_only_where_its_data_is(monkeypatch, tmp_path, fake_checkout):
+    monkeypatch.setenv("ACBENCH_AGENTBOARD_DIR", str(fake_checkout.root))
+    assert ToolQueryTask(profile="paper").subset == "acbench"  # a checkout without the archive's data
+    write_archive(fake_checkout.root / "data")
+    task = ToolQueryTask(profile="paper")
+    assert task.subset == "agentboard" and task.tools == ["academia"]
+    assert len(task.load()) == 4 and task.data_sha256  # all academia items, from <checkout>/data/tool-query
+    assert ToolQueryTask(profile="quick").subset == "acbench"
