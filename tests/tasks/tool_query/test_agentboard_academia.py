@@ -17,6 +17,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from acbench.engines.scripted import ScriptedEngine
 from acbench.errors import ConfigError
@@ -291,6 +293,24 @@ def test_hostile_inputs_are_answered_not_raised(fake_checkout, archive, action, 
     env.step("loadPaperNet with Action Input: {}")
     observation, grounded = env.step(action)
     assert env.last_kind == kind and grounded == (kind != "error") and isinstance(observation, str)
+
+
+CALLS = [step["output"] for script in RECORDED["scripts"] for step in script["steps"]]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(outputs=st.lists(st.sampled_from(CALLS) | st.text(max_size=60)
+                        | st.builds("{} with Action Input: {}".format, st.sampled_from(NAMES), st.text(max_size=30)),
+                        max_size=8))
+def test_arbitrary_outputs_are_answered_and_r_never_falls(fake_checkout, archive, outputs):
+    env = env_for(fake_checkout, archive, 1)
+    rates = [env.reward]
+    for output in outputs:
+        observation, grounded = env.step(env.extract_action(output))
+        assert isinstance(observation, str) and isinstance(grounded, bool)
+        rates.append(env.reward)
+    assert all(0.0 <= a <= b <= 1.0 for a, b in zip(rates, rates[1:]))
+    assert not env.success or (env.done and env.reward == 1.0)
 
 
 def test_task_runs_an_episode_with_agentboards_layout_and_metrics(tmp_path, fake_checkout, archive):
