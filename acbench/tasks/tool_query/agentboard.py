@@ -122,8 +122,9 @@ class AcademiaCheckout:
         self.layout_texts = LayoutTexts.read(self.root)
 
     def layout(self) -> VanillaLayout:
+        examples = self.prompt["examples"]
         return VanillaLayout(self.layout_texts, self.prompt["system_msg"], self.prompt["instruction"],
-                             list(self.prompt["examples"]), check_actions=CHECK)
+                             [examples] if isinstance(examples, str) else list(examples), check_actions=CHECK)
 
 
 # --- data ------------------------------------------------------------------------------------------------------

@@ -162,6 +162,10 @@ def test_checkout_texts_are_read_not_copied(fake_checkout):
     assert (c.bad_input, c.network_errors) == ("The input is no literal.", ["HTTPError", "ConnectionError"])
     assert c.first_observation == "Call 'finish' when done."
     assert c.format_error.startswith("Bad format") and c.action_names == NAMES
+    assert c.layout().examples == ["Example."]
+    (c.root / "agentboard/prompts/VanillaAgent/academia_prompt.json").write_text(json.dumps(
+        {"system_msg": "S", "instruction": "I", "examples": "One example as a string."}))
+    assert AcademiaCheckout(c.root).layout().examples == ["One example as a string."]  # not split into characters
 
 
 @pytest.mark.parametrize("missing", sorted(FILES))
