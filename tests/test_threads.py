@@ -61,31 +61,47 @@ def test_a_users_thread_setting_wins(monkeypatch, variable):
     assert threads.thread_share() == 3
 
 
-def _stat(tmp_path, cpus: int, running: int):
-    lines = ["cpu  1 2 3 4"] + [f"cpu{i} 1 2 3 4" for i in range(cpus)] + [f"procs_running {running}", "procs_blocked 0"]
-    (tmp_path / "stat").write_text("\n".join(lines) + "\n")
-    return tmp_path / "stat"
+def _proc(tmp_path, tasks: list[tuple[int, str, int, int]]):
+    """A fake /proc: (pid, state, nice, cpu last run on) per thread, one thread a process."""
+    root = tmp_path / "proc"
+    for k, (pid, state, nice, cpu) in enumerate(tasks):
+        task = root / str(pid) / "task" / str(pid)
+        task.mkdir(parents=True, exist_ok=True)
+        fields = [state] + ["0"] * 36
+        fields[16], fields[36] = str(nice), str(cpu)  # proc(5) fields 19 and 39
+        (task / "stat").write_text(f"{pid} (a name) with) spaces) " + " ".join(fields) + "\n")
+    return root
 
 
-def test_busy_elsewhere_counts_other_runnable_tasks_scaled_to_our_cores(tmp_path, monkeypatch):
-    monkeypatch.setattr(threads, "usable_cores", lambda: 2)
-    assert threads.busy_elsewhere(_stat(tmp_path, 2, 1), interval=0) == 0  # only the caller runs
-    assert threads.busy_elsewhere(_stat(tmp_path, 2, 2), interval=0) == 1  # one neighbour
-    assert threads.busy_elsewhere(_stat(tmp_path, 64, 33), interval=0) == 1  # a host of 64: 32 x 2/64
+def test_busy_elsewhere_weighs_other_runnable_threads_by_priority_on_our_cpus(tmp_path, monkeypatch):
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(threads.os, "getpriority", lambda which, who: 0)
+    me = threads.os.getpid()
+    assert threads.busy_elsewhere(_proc(tmp_path / "a", [(me, "R", 0, 0)]), interval=0) == 0  # only the caller
+    assert threads.busy_elsewhere(_proc(tmp_path / "b", [(me, "R", 0, 0), (901, "R", 0, 1)]), interval=0) == 1
+    assert threads.busy_elsewhere(_proc(tmp_path / "c", [(901, "S", 0, 1), (902, "R", 0, 7)]), interval=0) == 0
+    niced = threads.busy_elsewhere(_proc(tmp_path / "d", [(901, "R", 19, 1)]), interval=0)
+    assert niced == pytest.approx(1.25 ** -19)  # a nice-19 spinner gets about 1.4 % of a core beside us
+    assert threads.busy_elsewhere(_proc(tmp_path / "e", [(901, "R", -5, 0)]), interval=0) == 1  # at most 1
     assert threads.busy_elsewhere(tmp_path / "missing", interval=0) == 0
 
 
-@pytest.mark.parametrize("running, expected", [(1, 2), (2, 1), (5, 1)])
-def test_a_busy_neighbour_takes_a_thread_away(tmp_path, monkeypatch, running, expected):
-    # 2 cores, this process alone among acbench processes: one CPU-bound neighbour (any nice level) leaves it
-    # one thread, so that no OpenMP thread waits at a barrier for a sibling the neighbour displaced
+@pytest.mark.parametrize("neighbours, expected", [([], 2), ([(901, "R", 0, 1)], 1), ([(901, "R", 19, 1)], 2),
+                                                  ([(901, "R", 0, 0), (902, "R", 0, 1), (903, "R", 0, 1)], 1)])
+def test_a_busy_neighbour_takes_a_thread_away_unless_it_runs_at_a_lower_priority(tmp_path, monkeypatch,
+                                                                                neighbours, expected):
+    # 2 cores, this process alone among acbench processes: a CPU-bound neighbour at our priority leaves it one
+    # thread, so that no OpenMP thread waits at a barrier for a sibling the neighbour displaced; a nice-19 one
+    # barely runs while we do and leaves both
     monkeypatch.setenv("ACBENCH_CACHE", str(tmp_path))
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.delenv("ACBENCH_THREADS", raising=False)
     monkeypatch.setattr(threads, "_registration", None)
     monkeypatch.setattr(threads, "usable_cores", lambda: 2)
-    stat = _stat(tmp_path, 2, running)
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(threads.os, "getpriority", lambda which, who: 0)
+    proc = _proc(tmp_path, neighbours)
     real = threads.busy_elsewhere
-    monkeypatch.setattr(threads, "busy_elsewhere", lambda: real(stat, interval=0))
+    monkeypatch.setattr(threads, "busy_elsewhere", lambda: real(proc, interval=0))
     monkeypatch.setattr(threads, "_busy_sample", None)
     assert threads.thread_share() == expected
