@@ -121,6 +121,17 @@ def comparable(metrics: dict[str, float]) -> dict[str, float]:
     return {k: v for k, v in metrics.items() if not k.startswith("time/") and "peak_memory" not in k}
 
 
+def assert_same_metrics(got: dict[str, float], expected: dict[str, float]) -> None:
+    """Equal, except the gold likelihood's values within float noise: a resumed run scores gold after cached
+    generations, so its prompts are prefilled afresh instead of read from the prefix store (< 1e-4 apart by
+    tests/engines/test_likelihood.py)."""
+    got, expected = comparable(got), comparable(expected)
+    assert got.keys() == expected.keys()
+    noisy = {k for k in got if "gold_nll" in k or "gold_top1" in k}
+    assert {k: got[k] for k in got.keys() - noisy} == {k: expected[k] for k in expected.keys() - noisy}
+    assert {k: got[k] for k in noisy} == pytest.approx({k: expected[k] for k in noisy}, rel=1e-4, abs=1e-6)
+
+
 def test_kill_9_at_random_points_then_resume(tiny_model, tmp_path):
     rng = random.Random(CHAOS_SEED)
     chaos, ref = tmp_path / "chaos", tmp_path / "ref"
@@ -175,7 +186,7 @@ def test_kill_9_at_random_points_then_resume(tiny_model, tmp_path):
     assert len(killed) >= survived - 1  # a kill before the run was created leaves no run
 
     # the same numbers as the uninterrupted run
-    assert comparable(finished[0].data.metrics) == comparable(runs[ref][0].data.metrics)
+    assert_same_metrics(finished[0].data.metrics, runs[ref][0].data.metrics)
 
     # every item once, with the same output as the uninterrupted run
     for pattern in ("base-*/needle-*.jsonl", "comp-*/needle-*.jsonl"):
