@@ -344,11 +344,8 @@ class Scheduler:
         Layout of row i: [pad, reused prefix (k_i tokens) | pad, rest of the prompt], the cached part left-padded
         to the longest reused prefix K and the new part to the longest rest S.
         """
-        reuse = []
-        for i, prompt in enumerate(prompts):
-            entry, n = self.store.longest(prompt) if self.store is not None else (None, 0)
-            n = min(n, len(prompt) - 1 if reuse_limits is None else reuse_limits[i])
-            reuse.append((entry, n) if n >= PREFIX_MIN_TOKENS else (None, 0))
+        reuse = [self._reuse(prompt, len(prompt) - 1 if reuse_limits is None else reuse_limits[i])
+                 for i, prompt in enumerate(prompts)]
         K = max(n for _, n in reuse)
         S = max(len(p) - n for p, (_, n) in zip(prompts, reuse))
         past: Layers = []
@@ -397,7 +394,7 @@ class Scheduler:
             self._prefill_heads(sequences)
         # Rows are grouped by the tokens that will run (after the reused prefix), so that a short reference does
         # not pad up to a long one's length.
-        runs = [len(s) - self._reusable(s, len(p) - 1) for s, p in zip(sequences, prompts)]
+        runs = [len(s) - self._reuse(s, len(p) - 1)[1] for s, p in zip(sequences, prompts)]
         order = sorted(range(len(sequences)), key=lambda i: runs[i])
         out: list[ContinuationScore | None] = [None] * len(sequences)
         for group in similar_lengths([runs[i] for i in order]):
@@ -413,10 +410,12 @@ class Scheduler:
         self._last_cache = None
         return out  # type: ignore[return-value]
 
-    def _reusable(self, tokens: list[int], limit: int) -> int:
-        """Tokens of `tokens` that `_prefill` would read from the store (at most `limit`)."""
-        n = min(self.store.longest(tokens)[1], limit) if self.store is not None else 0
-        return n if n >= PREFIX_MIN_TOKENS else 0
+    def _reuse(self, tokens: list[int], limit: int) -> tuple[object | None, int]:
+        """The stored entry `_prefill` reads a prefix of `tokens` from, and that prefix's length (at most `limit`;
+        (None, 0) below PREFIX_MIN_TOKENS or without a store)."""
+        entry, n = self.store.longest(tokens) if self.store is not None else (None, 0)
+        n = min(n, limit)
+        return (entry, n) if n >= PREFIX_MIN_TOKENS else (None, 0)
 
     def _vocab(self) -> int:
         return self.model.get_output_embeddings().weight.shape[0]
@@ -434,13 +433,14 @@ class Scheduler:
         layers, mask, logits = self._prefill([list(prompts[i]) for i in batch])
         nll: list[list[float]] = [[] for _ in batch]
         top1: list[list[bool]] = [[] for _ in batch]
-        for t in range(max(len(r) for r in refs)):  # the logits for reference token t; then feed it
+        longest = max(len(r) for r in refs)
+        for t in range(longest):  # the logits for reference token t; then feed it
             live = [k for k, r in enumerate(refs) if t < len(r)]
             step = token_scores(logits[live], torch.tensor([refs[k][t] for k in live]))
             for k, value, hit in zip(live, step.nll, step.top1):
                 nll[k].append(value)
                 top1[k].append(hit)
-            if t + 1 < max(len(r) for r in refs):
+            if t + 1 < longest:
                 fed = torch.tensor([[r[t] if t < len(r) else self.pad] for r in refs], device=self.device)
                 positions = mask.sum(dim=1, keepdim=True)  # real tokens before the fed one
                 mask = torch.cat([mask, mask.new_ones(len(batch), 1)], dim=1)

@@ -236,6 +236,19 @@ def agentboard_action(output: str) -> str:
     return action.strip().strip("'/").split("\n")[0]
 
 
+class EnvironmentRules:
+    """The paper rules of an AgentBoard subset's episode, which its environment keeps itself (as AgentBoard's
+    environments do): progress rate `reward`, `done`, `success`, and the last action's validity and observation."""
+
+    def __init__(self, env):
+        self.env = env
+        self.progress, self.done, self.success = 0.0, False, False
+
+    def step(self, output: str, action: str | None) -> tuple[bool, str]:
+        self.progress, self.done, self.success = self.env.reward, self.env.done, self.env.success
+        return self.env.last_valid, self.env.last_observation
+
+
 def read_prompt_file(root: Path, relative: str, keys: tuple[str, ...] | None = None) -> dict:
     """A VanillaAgent prompt JSON of the checkout, checked for system_msg, instruction and examples: one entry per
     game when `keys` names the games (PDDL), else the file is the one prompt (Jericho, ScienceWorld)."""

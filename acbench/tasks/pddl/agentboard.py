@@ -255,15 +255,3 @@ class AgentBoardPDDLEnv:
     def _answer(self, kind: str, observation: str, valid: bool) -> tuple[str, bool]:
         self.last_kind, self.last_observation, self.last_valid = kind, observation, valid
         return observation, valid
-
-
-class AgentBoardPDDLPaper:
-    """The paper rules of an AgentBoard episode: the environment itself keeps them (r, success, validity)."""
-
-    def __init__(self, env: AgentBoardPDDLEnv):
-        self.env = env
-        self.progress, self.done, self.success = 0.0, False, False
-
-    def step(self, output: str, action: str | None) -> tuple[bool, str]:
-        self.progress, self.done, self.success = self.env.reward, self.env.won, self.env.won
-        return self.env.last_valid, self.env.last_observation

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from acbench.errors import ConfigError
 from acbench.tasks.agentic.agent_task import AgentTask, group_metrics
-from acbench.tasks.agentic.agentboard import ENV_VAR, file_sha256
+from acbench.tasks.agentic.agentboard import ENV_VAR, EnvironmentRules, file_sha256
 from acbench.tasks.agentic.env import balanced
 from acbench.tasks.base import Sample, TaskResult
-from acbench.tasks.pddl.agentboard import AgentBoardPDDLEnv, AgentBoardPDDLPaper, PDDLCheckout, agentboard_samples
+from acbench.tasks.pddl.agentboard import AgentBoardPDDLEnv, PDDLCheckout, agentboard_samples
 from acbench.tasks.pddl.env import PDDLEnv, builtin_pddl_dir, load_pddl_suite, problem_samples
 from acbench.tasks.pddl.gold import pddl_plan
 from acbench.tasks.pddl.paper import PDDLPaper
@@ -90,9 +90,9 @@ class PDDLTask(AgentTask):
             return AgentBoardPDDLEnv(sample, self._checkout)
         return PDDLEnv(sample.data["domain"], sample.data["problem"])
 
-    def make_paper(self, sample: Sample, env: PDDLEnv | AgentBoardPDDLEnv) -> PDDLPaper | AgentBoardPDDLPaper:
+    def make_paper(self, sample: Sample, env: PDDLEnv | AgentBoardPDDLEnv) -> PDDLPaper | EnvironmentRules:
         if self.subset == "agentboard":
-            return AgentBoardPDDLPaper(env)
+            return EnvironmentRules(env)
         return PDDLPaper(env.world, env.parse)
 
     def gold_actions(self, sample: Sample) -> list[str] | None:

@@ -415,15 +415,3 @@ class AgentBoardAcademiaEnv:
 
     def _finish(self, answer):
         return sorted(answer) if type(answer) is list else answer  # an unsortable list raises: an ERROR answer
-
-
-class AgentBoardAcademiaPaper:
-    """The paper rules of an academia episode: the environment itself keeps them (r, done, success, grounding)."""
-
-    def __init__(self, env: AgentBoardAcademiaEnv):
-        self.env = env
-        self.progress, self.done, self.success = 0.0, False, False
-
-    def step(self, output: str, action: str | None) -> tuple[bool, str]:
-        self.progress, self.done, self.success = self.env.reward, self.env.done, self.env.success
-        return self.env.last_valid, self.env.last_observation

@@ -14,13 +14,12 @@ from pathlib import Path
 
 from acbench.errors import ConfigError
 from acbench.tasks.agentic.agent_task import AgentTask, group_metrics
-from acbench.tasks.agentic.agentboard import ENV_VAR, file_sha256
+from acbench.tasks.agentic.agentboard import ENV_VAR, EnvironmentRules, file_sha256
 from acbench.tasks.agentic.agentboard_live import LIVE_TOOLS, live_tools_error, tool_list
 from acbench.tasks.agentic.env import balanced
 from acbench.tasks.agentic.paper import ToolPaper
 from acbench.tasks.base import Sample, TaskResult
-from acbench.tasks.tool_query.agentboard import (AcademiaCheckout, AgentBoardAcademiaEnv, AgentBoardAcademiaPaper,
-                                                 academia_samples, query_dir)
+from acbench.tasks.tool_query.agentboard import AcademiaCheckout, AgentBoardAcademiaEnv, academia_samples, query_dir
 from acbench.tasks.tool_query.env import ToolQueryEnv, load_query_suite
 
 __all__ = ["ToolQueryTask"]
@@ -96,7 +95,7 @@ class ToolQueryTask(AgentTask):
         """Gold subgoals: the raw results of the gold calls, replayed once per episode, and the answer
         (AgentBoard's subset: its environment keeps its own rules)."""
         if self.subset == "agentboard":
-            return AgentBoardAcademiaPaper(env)
+            return EnvironmentRules(env)
         return ToolPaper.from_gold(lambda: ToolQueryEnv(sample), sample.data["gold_actions"], "query")
 
     def aggregate(self, records: list[dict]) -> TaskResult:
