@@ -1,8 +1,10 @@
 """Security guarantees, one test each where it can be tested:
 
 - tracking server and UI bind to loopback unless told otherwise;
-- nothing is unpickled (no pickle/joblib/dill/marshal/shelve, `torch.load` only with `weights_only=True`, no
-  `allow_pickle`, YAML through `safe_load` only, checkpoints saved as safetensors);
+- nothing is unpickled freely (no joblib/dill/marshal/shelve; `pickle` only to write, or to read through an
+  Unpickler subclass whose own `find_class` refuses every global but a list: AgentBoard's academia graphs;
+  `torch.load` only with `weights_only=True`, no `allow_pickle`, YAML through `safe_load` only, checkpoints saved
+  as safetensors);
 - `trust_remote_code` is off by default, everywhere;
 - no `eval`/`exec`/`compile` of text (model output is read with `ast.literal_eval` or JSON);
 - hostile prediction files (deep nesting, huge numbers, invalid UTF-8, wrong types) get a clear ConfigError.
@@ -100,17 +102,28 @@ def test_mlflow_server_and_python_code_bind_loopback():
 
 # ---- no pickle ----------------------------------------------------------------------------------------
 
-PICKLING_MODULES = {"pickle", "cPickle", "_pickle", "dill", "joblib", "cloudpickle", "shelve", "marshal"}
+PICKLING_MODULES = {"cPickle", "_pickle", "dill", "joblib", "cloudpickle", "shelve", "marshal"}
+PICKLE_WRITING = {"dump", "dumps", "HIGHEST_PROTOCOL", "DEFAULT_PROTOCOL", "UnpicklingError", "PicklingError"}
+
+
+def _restricted_bases(tree) -> set[int]:
+    """The `pickle.Unpickler` nodes that are the base of a class defining its own find_class."""
+    return {id(base) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+            and any(isinstance(item, ast.FunctionDef) and item.name == "find_class" for item in node.body)
+            for base in node.bases}
 
 
 def _pickle_problems(rel, tree) -> list[str]:
-    problems = []
+    problems, restricted = [], _restricted_bases(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             problems += [f"{rel}:{node.lineno}: import {a.name}" for a in node.names
-                         if a.name.split(".")[0] in PICKLING_MODULES]
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PICKLING_MODULES:
+                         if a.name.split(".")[0] in PICKLING_MODULES or (a.name == "pickle" and a.asname)]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PICKLING_MODULES | {"pickle"}:
             problems.append(f"{rel}:{node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "pickle":
+            if node.attr not in PICKLE_WRITING and id(node) not in restricted:
+                problems.append(f"{rel}:{node.lineno}: pickle.{node.attr} (reads without a restricted find_class)")
     for call, owner, name in _calls(tree):
         where = f"{rel}:{call.lineno}"
         weights_only = _keyword(call, "weights_only")
@@ -130,6 +143,24 @@ def _pickle_problems(rel, tree) -> list[str]:
 def test_no_pickle_anywhere():
     problems = [p for rel, tree in _trees() for p in _pickle_problems(rel, tree)]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("source, allowed", [
+    ("import pickle\npickle.load(f)", False),
+    ("import pickle\nx = pickle.loads(b)", False),
+    ("import pickle\npickle.Unpickler(f).load()", False),
+    ("import pickle\nclass U(pickle.Unpickler):\n    pass\nU(f).load()", False),  # find_class not narrowed
+    ("import pickle\nclass U(pickle.Unpickler):\n    def find_class(self, m, n):\n        raise ValueError\n"
+     "U(f).load()\npickle.Unpickler(f).load()", False),  # a restricted class does not excuse a plain one
+    ("import pickle as p\np.load(f)", False),
+    ("from pickle import loads", False),
+    ("import dill", False),
+    ("import pickle\npickle.dump(x, f, protocol=pickle.HIGHEST_PROTOCOL)", True),
+    ("import pickle\nclass U(pickle.Unpickler):\n    def find_class(self, m, n):\n        raise ValueError\n"
+     "U(f).load()", True),
+])
+def test_the_pickle_check_tells_reading_from_writing(source, allowed):
+    assert (not _pickle_problems("x.py", ast.parse(source))) is allowed
 
 
 def test_yaml_configs_are_read_with_safe_load(tmp_path):

@@ -11,7 +11,8 @@ of `agentboard/tasks/tool.py` of hkust-nlp/AgentBoard:
 
 - Items: the `academia` lines of `tool-query/test.jsonl` (goal, `subgoals`, `difficulty`, `additional_info`),
   numbered by their line in the file. Graphs: the six pickles of `tool-query/academia/raw/` (networkx graphs and
-  id/name tables), loaded with pickle as AgentBoard loads them: they are the user's own, trusted files.
+  id/name tables). AgentBoard loads them with plain pickle; here an unpickler that builds only networkx graph
+  classes and plain data (`GraphUnpickler`) reads them, so a tampered archive cannot run code.
 - Prompt: the VanillaAgent layout (`acbench/tasks/agentic/agentboard.py`) with `academia_prompt.json` and the help
   command `check_valid_actions`; the first observation is the task's (tool.py) for a non-weather tool.
 - A step: the output goes through AgentBoard's action parser, then its `name with Action Input: input` split; no
@@ -166,15 +167,40 @@ def read_graphs(folder: str | Path) -> Graphs:
     return _read_graphs(tuple((name, str(p), p.stat().st_mtime_ns) for name, p in paths.items()))
 
 
+class GraphUnpickler(pickle.Unpickler):
+    """Builds networkx's graph classes (with the views a graph caches), builtin containers and numpy scalars and
+    arrays; any other global a pickle names (os.system, builtins.eval, ...) is refused before it is looked up."""
+
+    BUILTINS = {"dict", "list", "set", "frozenset", "tuple", "object", "str", "bytes", "bytearray", "int", "float",
+                "complex", "bool"}
+    ALLOWED = {("copyreg", "_reconstructor"), ("_codecs", "encode"),  # bytes under protocols 0-2
+               ("collections", "OrderedDict"), ("collections", "defaultdict"), ("numpy", "dtype"), ("numpy", "ndarray"),
+               *((f"numpy.{core}.multiarray", name) for core in ("core", "_core") for name in ("_reconstruct", "scalar")),
+               *((f"numpy.{core}.numeric", "_frombuffer") for core in ("core", "_core"))}  # arrays under protocol 5
+
+    def find_class(self, module: str, name: str):
+        module = {"__builtin__": "builtins", "copy_reg": "copyreg"}.get(module, module)  # protocol 0/1 names
+        if "." not in name:
+            if (module == "builtins" and name in self.BUILTINS) or (module, name) in self.ALLOWED:
+                return super().find_class(module, name)
+            if module.startswith("networkx.classes."):
+                found = super().find_class(module, name)
+                if isinstance(found, type):  # graph and view classes; none of the module's functions
+                    return found
+        raise pickle.UnpicklingError(f"refused to build {module}.{name}: only networkx graphs and plain data are "
+                                     f"read from an academia graph file")
+
+
 @lru_cache(maxsize=2)
 def _read_graphs(files: tuple[tuple[str, str, int], ...]) -> Graphs:
     tables = {}
     for name, path, _ in files:
         try:
             with open(path, "rb") as f:
-                tables[name] = pickle.load(f)  # noqa: S301 - the user's own archive files, as AgentBoard loads them
+                tables[name] = GraphUnpickler(f).load()
         except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
-            raise AgentBoardFilesError(f"{path}: cannot be read with pickle ({type(exc).__name__}: {exc})") from None
+            raise AgentBoardFilesError(f"{path}: cannot be read as a pickled graph or table "
+                                       f"({type(exc).__name__}: {exc})") from None
     return Graphs(**tables)
 
 

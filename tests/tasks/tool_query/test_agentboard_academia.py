@@ -398,3 +398,36 @@ def test_the_paper_profile_plays_agentboards_items_only_where_its_data_is(monkey
     assert task.subset == "agentboard" and task.tools == ["academia"]
     assert len(task.load()) == 4 and task.data_sha256  # all academia items, from <checkout>/data/tool-query
     assert ToolQueryTask(profile="quick").subset == "acbench"
+
+
+class _RunsACommand:
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):  # what a tampered archive file would hold
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_graph_files_are_read_by_any_protocol_but_cannot_run_code(tmp_path, fake_checkout, protocol):
+    import numpy as np
+    from acbench.tasks.tool_query.agentboard import read_graphs
+
+    data = write_archive(tmp_path / "data")
+    raw = data / "tool-query" / "academia" / "raw"
+    papers = pickle.loads((raw / "paper_net.pkl").read_bytes())
+    first = next(iter(papers.nodes))
+    papers.nodes[first]["year"] = np.int64(2024)  # a crawled graph's numpy values, with its cached views pickled
+    papers.nodes[first]["embedding"] = np.arange(3, dtype=np.float32)
+    _ = papers.adj, papers.nodes, papers.edges, papers.degree, papers.succ, papers.pred
+    (raw / "paper_net.pkl").write_bytes(pickle.dumps(papers, protocol=protocol))
+    read = read_graphs(data / "tool-query").paper_net
+    assert type(read) is nx.DiGraph and sorted(read.nodes) == sorted(papers.nodes)
+    assert sorted(read.edges) == sorted(papers.edges) and read.nodes[first]["year"] == 2024
+    assert read.nodes[first]["embedding"].tolist() == [0.0, 1.0, 2.0]
+
+    marker = tmp_path / "pwned"
+    (raw / "author_net.pkl").write_bytes(pickle.dumps({"graph": _RunsACommand(marker)}, protocol=protocol))
+    with pytest.raises(AgentBoardFilesError, match=r"author_net\.pkl.*refused to build (posix|os)\.system"):
+        read_graphs(data / "tool-query")
+    assert not marker.exists()
