@@ -214,7 +214,7 @@ def test_no_eval_exec_or_compile_of_text():
 
 def test_the_source_checks_catch_violations():
     """The checks above, on a snippet with one violation per rule (so a silent checker cannot pass)."""
-    bad = ast.parse("import pickle\nfrom joblib import load\ntorch.load(f)\ntorch.load(f, weights_only=False)\n"
+    bad = ast.parse("pickle.load(f)\nfrom joblib import load\ntorch.load(f)\ntorch.load(f, weights_only=False)\n"
                     "np.load(f, allow_pickle=True)\nyaml.load(s)\npd.read_pickle(f)\n"
                     "m.save_pretrained(d, safe_serialization=False)\neval(t)\nexec(t)\nmodel.eval()\n"
                     "ast.literal_eval(t)\ntorch.load(f, weights_only=True)\n")

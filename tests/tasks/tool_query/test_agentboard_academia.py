@@ -201,7 +201,7 @@ def test_missing_or_bad_questions_are_named(tmp_path, fake_checkout):
     with pytest.raises(AgentBoardFilesError, match="line 1: .*non-empty subgoals"):
         task.load(str(bad))
     (bad / "tool-query" / "academia" / "raw" / "paper_net.pkl").write_bytes(b"not a pickle")
-    with pytest.raises(AgentBoardFilesError, match="paper_net.pkl: cannot be read with pickle"):
+    with pytest.raises(AgentBoardFilesError, match="paper_net.pkl: cannot be read as a pickled graph"):
         academia_samples(bad)
 
 
