@@ -75,8 +75,8 @@ def _module(path: str, mtime_ns: int) -> ast.Module:
     return ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
 
 
-def function_strings(path: Path, function: str, owner: str | None = None) -> list[str]:
-    """String constants of `owner.function` (or a module-level `function`) in a Python file, without running it."""
+def function_node(path: Path, function: str, owner: str | None = None) -> ast.FunctionDef:
+    """The syntax tree of `owner.function` (or a module-level `function`) in a Python file, without running it."""
     tree = _module(str(path), path.stat().st_mtime_ns)
     scope = tree
     if owner is not None:
@@ -85,8 +85,13 @@ def function_strings(path: Path, function: str, owner: str | None = None) -> lis
             raise AgentBoardFilesError(f"{path}: no class {owner}")
     for node in scope.body:
         if isinstance(node, ast.FunctionDef) and node.name == function:
-            return _strings(node)
+            return node
     raise AgentBoardFilesError(f"{path}: no function {(owner + '.') if owner else ''}{function}")
+
+
+def function_strings(path: Path, function: str, owner: str | None = None) -> list[str]:
+    """String constants of `owner.function` (or a module-level `function`) in a Python file, without running it."""
+    return _strings(function_node(path, function, owner))
 
 
 def module_dict(path: Path, name: str) -> dict:

@@ -4,8 +4,10 @@
 
 AgentBoard's weather (open-meteo), movie (TMDB), todo (Todoist) and sheet (Google Sheets) environments call those
 services at every step, with the keys its `.env` holds (its assets/api_keys_tool.md says how to get them).
-acbench has no clients for them yet: with `subset=agentboard` such an environment fails when the task is built,
-naming the service and the missing keys, and never falls back to acbench's offline simulators.
+acbench runs weather and movie against the live services (acbench/tasks/tool_query/weather.py, movie.py): movie
+without `MOVIE_KEY` fails when the task is built, naming the key. It has no clients for todo and sheet yet: with
+`subset=agentboard` they fail when the task is built, naming the service and the missing keys. None of them ever
+falls back to acbench's offline simulators.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ class LiveTool:
     service: str
     keys: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    runs: bool = False  # acbench calls the service when the keys are set
 
 
 LIVE_TOOLS = {
-    "weather": LiveTool("the open-meteo web API (no key)"),
-    "movie": LiveTool("TMDB, themoviedb.org", ("MOVIE_KEY",)),
+    "weather": LiveTool("the open-meteo web API (no key)", runs=True),
+    "movie": LiveTool("TMDB, themoviedb.org", ("MOVIE_KEY",), runs=True),
     "todo": LiveTool("Todoist", ("TODO_KEY",)),
     "sheet": LiveTool("Google Sheets", ("SHEET_EMAIL",), ("agentboard/utils/sheet/credential.json",)),
 }
@@ -44,8 +47,9 @@ class LiveServiceError(ConfigError):
 def live_tools_error(task: str, tools: list[str], checkout: str | os.PathLike | None,
                      offline: tuple[str, ...] = ()) -> LiveServiceError:
     """The error for `tools` of `task` (subset=agentboard): each one's service and keys, which are missing, and
-    that acbench does not run them against the live services even with the keys; `offline`: the task's
-    AgentBoard environments that do run (named as the way out)."""
+    either that the keys are needed (tools acbench runs) or that acbench does not run them against the live
+    services even with the keys; `offline`: the task's AgentBoard environments that run without keys (named as
+    the way out)."""
     lines = []
     for name in tools:
         tool = LIVE_TOOLS[name]
@@ -57,6 +61,15 @@ def live_tools_error(task: str, tools: list[str], checkout: str | os.PathLike | 
                 path = Path(checkout).expanduser() / relative
                 needs.append(f"{path} ({'present' if path.is_file() else 'missing'})")
         lines.append(f"{name}: calls {tool.service}" + (f"; needs {', '.join(needs)}" if needs else ""))
+    if all(LIVE_TOOLS[name].runs for name in tools):
+        return LiveServiceError(
+            f"{task} subset=agentboard: AgentBoard's {', '.join(tools)} environment(s) call live web services and "
+            f"need keys that are not set (" + "; ".join(lines) + f"). Set them in the environment, as AgentBoard's "
+            f".env holds them ({GUIDE} in its checkout says how to get them); acbench never replaces these "
+            f"services with its own simulators. "
+            + (f"Or play only {', '.join(offline)} ({task}.tools={','.join(offline)}), or use " if offline
+               else "Or use ")
+            + f"{task}.subset=acbench (acbench's offline simulators).")
     return LiveServiceError(
         f"{task} subset=agentboard: AgentBoard's {', '.join(tools)} environment(s) call live web services ("
         + "; ".join(lines)
@@ -65,6 +78,12 @@ def live_tools_error(task: str, tools: list[str], checkout: str | os.PathLike | 
         f"simulators. "
         + (f"Play only {', '.join(offline)} ({task}.tools={','.join(offline)}), or use " if offline else "Use ")
         + f"{task}.subset=acbench (acbench's offline simulators).")
+
+
+def missing_keys(tools: list[str]) -> list[str]:
+    """The live tools among `tools` that acbench runs but whose keys are not all set."""
+    return [name for name in tools if name in LIVE_TOOLS and LIVE_TOOLS[name].runs
+            and not all(os.environ.get(key) for key in LIVE_TOOLS[name].keys)]
 
 
 def tool_list(tools: str | list[str] | None, default: list[str], known: tuple[str, ...], task: str) -> list[str]:

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, LayoutTexts, VanillaLayout, agentboard_action,
-                                              checkout_root, function_strings, pick, read_prompt_file, require)
+                                              checkout_root, function_node, function_strings, pick, read_prompt_file,
+                                              require)
 from acbench.tasks.agentic.paper import count_matches, split_call
 from acbench.tasks.base import Sample
 
@@ -293,3 +294,13 @@ class AgentBoardToolEnv:
 def finish(answer):
     """The tools' `finish`: a list answer is sorted (an unsortable list raises: an ERROR answer)."""
     return sorted(answer) if type(answer) is list else answer
+
+
+def refusals(checkout: ToolCheckout, function: str, owner: str) -> list[str]:
+    """The messages a tool of the checkout's tools module refuses with (its `return False, "<message>"`
+    statements, in source order), read with ast."""
+    node = function_node(checkout.tools_path, function, owner)
+    found = [r for r in ast.walk(node) if isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)
+             and len(r.value.elts) == 2 and isinstance(r.value.elts[0], ast.Constant) and r.value.elts[0].value is False
+             and isinstance(r.value.elts[1], ast.Constant) and isinstance(r.value.elts[1].value, str)]
+    return [r.value.elts[1].value for r in sorted(found, key=lambda r: (r.lineno, r.col_offset))]

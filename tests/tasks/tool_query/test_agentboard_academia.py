@@ -358,16 +358,11 @@ def test_task_runs_an_episode_with_agentboards_layout_and_metrics(tmp_path, fake
     assert rescored.records[0]["success"] and rescored.records[0]["steps"] == 3
 
 
-def test_live_tools_fail_naming_keys_and_the_limit(monkeypatch, tmp_path, fake_checkout):
+def test_movie_without_its_key_fails_naming_it(monkeypatch, tmp_path, fake_checkout):
     monkeypatch.delenv("MOVIE_KEY", raising=False)
-    with pytest.raises(LiveServiceError, match=r"movie: calls TMDB.*MOVIE_KEY \(not set\).*api_keys_tool\.md.*does "
-                                               r"not yet run"):
+    with pytest.raises(LiveServiceError, match=r"movie: calls TMDB.*MOVIE_KEY \(not set\).*api_keys_tool\.md.*"
+                                               r"tool_query\.tools=academia"):
         ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout.root), tools="academia,movie")
-    monkeypatch.setenv("MOVIE_KEY", "k")
-    with pytest.raises(LiveServiceError, match=r"MOVIE_KEY \(set\).*does not yet run these environments"):
-        ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout.root), tools=["movie"])
-    with pytest.raises(LiveServiceError, match="weather: calls the open-meteo web API"):
-        ToolQueryTask(tools="weather")
     with pytest.raises(ConfigError, match="environments are academia, weather, movie"):
         ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout.root), tools="news")
     with pytest.raises(ConfigError, match="for tool_query subset=agentboard"):
