@@ -27,7 +27,8 @@ grounded unless the observation starts with "ERROR | ", an observation naming a 
 as does done (a todo operation's status is read then). Per step it writes the parsed action, name and input, the
 observation (None for a format error: its text is the task's), the progress rate (env.reward), done, grounded,
 aborted, the action path's new entry (todo: its subgoal, repr), the sheet's values after the step, and the
-requests made to the fake (method, path, query, JSON body). The outputs below are acbench's own, covering valid,
+requests made to the fake (method, path, query, JSON body; Google's token requests aside); per script the requests
+of the reset, the sheet's opening call and answer, a todo operation's final status, success and progress rate. The outputs below are acbench's own, covering valid,
 failed, invalid, bad-input, `check_valid_actions`, repeated and goal-reaching calls and a network failure
 (`drop`: the fake closes the connection of the step's first request(s)).
 """
@@ -320,8 +321,8 @@ def main() -> None:
 
         runner = Runner(fake, (TodoEnv, SheetEnv, helpers, VanillaAgent.action_parser_for_special_llms))
         items = [runner.gold(entry) for entry in data["items"]]
-        records = [runner.episode(items[s["item"]], s["outputs"], s.get("drop")) | {"index": s["item"]}
-                   for s in SCRIPTS]
+        records = [runner.episode(items[s["item"]], s["outputs"], s.get("drop"))
+                   | {"index": s["item"], "drop": sorted(s.get("drop", {}).items())} for s in SCRIPTS]
     import gspread
 
     with open(args.out, "w", encoding="utf-8") as f:

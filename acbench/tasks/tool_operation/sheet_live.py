@@ -96,7 +96,8 @@ class SheetsService:
 
         token_uri = self.credentials._token_uri
         try:
-            self.credentials.refresh(lambda *a, **k: Request(self.session)(*a, **{**k, "timeout": timeout}))
+            token_request = Request(requests.Session())
+            self.credentials.refresh(lambda *a, **k: token_request(*a, **{**k, "timeout": timeout}))
         except (GoogleAuthError, requests.RequestException) as exc:
             raise LiveServiceError(f"tool_operation sheet: no Google token from {token_uri} within {timeout:g} s "
                                    f"({exception_text(exc)})") from None
@@ -400,8 +401,7 @@ class AgentBoardSheetEnv(AgentBoardToolEnv):
         self.error = self.sheet.error
         self.service, self.pause = service, pause
         self.goal = sample.data["goal"]
-        self.target = json.loads(sample.data["answer"])
-        self.reset()
+        self.target = json.loads(sample.data["answer"])  # reset() (the loop's first call) makes the copy
 
     def reset(self) -> str:
         self.tools = SheetTools(self.service.new_copy(), self.sheet, DELETE_PAUSE if self.pause else 0.0)

@@ -228,8 +228,7 @@ class AgentBoardTodoEnv(AgentBoardToolEnv):
         self.tools = TodoTools(client, self.todo)
         self.goal, self.gold = sample.data["goal"], sample.data["subgoals"]
         self.sample = sample
-        self.final_status = None
-        self.reset()
+        self.final_status = None  # reset() (the loop's first call) prepares the account
 
     def reset(self) -> str:
         self.layout = self.checkout.layout("todo")
