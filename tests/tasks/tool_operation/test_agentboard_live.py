@@ -467,3 +467,66 @@ def test_a_goal_naming_no_sheet_plays_on_without_one_as_upstream(fake, checkout)
     observation, grounded = env.step("get_all_values with Action Input: {}")
     assert (observation, grounded) == ("ACB: no sheet is open", True)
     assert env.observation_space == "C" and env.reward == 0.0  # the message's [1], scored against "Product"
+
+
+def test_task_runs_episodes_with_agentboards_layout_and_metrics(tmp_path, fake, credential_key):
+    root = write_checkout(tmp_path / "ab", fake.token_url, credential_key)
+    data = write_items(tmp_path / "data", [RECORDED["items"][0], RECORDED["items"][4]])
+    outputs = {"todo": iter(["Action: get_projects with Action Input: {}",
+                             'Action: get_tasks with Action Input: {"project_id": "2005"}',
+                             'Action: finish with Action Input: {"answer": "2024-05-03"}']),
+               "sheet": iter(["I will look first.\nAction: check_valid_actions with Action Input: {}",
+                              'update_cell with Action Input: {"position": "C4", "value": 20}', "no call here"])}
+
+    def script(request):
+        return next(outputs["sheet" if "sheet tools" in request.messages[1]["content"] else "todo"], "wait")
+
+    task = ToolOperationTask(subset="agentboard", agentboard=str(root), sheet_pause=0, max_steps=4)
+    samples = task.load(str(data))
+    assert [s.id for s in samples] == ["todo/0", "sheet/1"] and task.data_sha256 and set(task.prompt_sha256) == {
+        "todo", "sheet"}
+    engine = ScriptedEngine(script)
+    result = task.run(engine, samples, ResultStore(tmp_path / "r.jsonl"))
+    first = engine.requests[0].messages
+    assert first[0] == {"role": "system", "content": "System for todo."}
+    assert first[1]["content"] == (f"Use the todo tools.\n\nWorked examples:\nTodo example.\nYour goal: "
+                                   f"{RECORDED['items'][0]['goal']}\nHelp command: check_valid_actions\n"
+                                   "Observation: ACB: call 'finish' when done.\nAction: ")
+    sheet_first = next(r for r in engine.requests if "sheet tools" in r.messages[1]["content"]).messages[1]["content"]
+    opening = RECORDED["scripts"][6]["opening"]["observation"].split("\n", 1)[1]
+    assert sheet_first.endswith("Observation: ACB: call 'finish' when done.\nAction: open_sheet with Action Input: "
+                                f"{{'name': 'Sheet1'}}\nObservation: ACB opened Sheet1\n{opening}\nAction: ")
+    by_id = {r["id"]: r for r in result.records}
+    todo, sheet = by_id["todo/0"], by_id["sheet/1"]
+    assert todo["success"] and todo["steps"] == 3 and todo["grounding_acc"] == 1.0
+    assert [t["progress"] for t in todo["trajectory"]] == pytest.approx([1 / 3, 2 / 3, 1.0])
+    assert not sheet["success"] and sheet["steps"] == 4 and sheet["progress_rate"] == 1.0
+    assert sheet["trajectory"][0]["observation"].startswith("FAIL | Invalid ACB call check_valid_actions")
+    assert sheet["grounding_acc"] == 0.25  # the invalid check, one update, two format errors
+    m = result.metrics
+    assert m["tool_operation/todo/success_rate"] == 1.0 and m["tool_operation/sheet/progress_rate"] == 1.0
+    assert m["tool_operation/success_rate"] == 0.5 and m["tool_operation/progress_rate_strict"] == 1.0
+    assert len(fake.google.files) == 2  # the reference and the one episode's copy, kept as AgentBoard keeps them
+
+
+CALLS = [step["output"] for script in RECORDED["scripts"] for step in script["steps"]]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.sampled_from([1, 5]),
+       outputs=st.lists(st.sampled_from(CALLS) | st.text(max_size=40)
+                        | st.builds("{} with Action Input: {}".format, st.sampled_from(TODO_NAMES + SHEET_NAMES),
+                                    st.text(max_size=30)), max_size=6))
+def test_arbitrary_outputs_are_answered_and_r_never_falls(fake, checkout, index, outputs):
+    fake.reset()
+    env = make_env(checkout, index)
+    env.reset()
+    rates = [env.reward]
+    for output in outputs:
+        observation, grounded = env.step(env.extract_action(output))
+        assert isinstance(observation, str) and isinstance(grounded, bool)
+        rates.append(env.reward)
+        if env.done:
+            break
+    assert all(0.0 <= a <= b <= 1.0 for a, b in zip(rates, rates[1:]))
+    assert not env.success or (env.done and env.reward == 1.0)
