@@ -28,24 +28,25 @@ as does done (a todo operation's status is read then). Per step it writes the pa
 observation (None for a format error: its text is the task's), the progress rate (env.reward), done, grounded,
 aborted, the action path's new entry (todo: its subgoal, repr), the sheet's values after the step, and the
 requests made to the fake (method, path, query, JSON body; Google's token requests aside); per script the requests
-of the reset, the sheet's opening call and answer, a todo operation's final status, success and progress rate. The outputs below are acbench's own, covering valid,
-failed, invalid, bad-input, `check_valid_actions`, repeated and goal-reaching calls and a network failure
-(`drop`: the fake closes the connection of the step's first request(s)).
+of the reset, the sheet's opening call and answer, a todo operation's final status, success and progress rate.
+The outputs below are acbench's own, covering valid, failed, invalid, bad-input, `check_valid_actions`, repeated
+and goal-reaching calls and a network failure (`drop`: the fake closes the connection of the step's first
+request(s)).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "tests", "tasks", "tool_operation", "fixtures", "agentboard_tool_operation_data.json")
-FAKE = os.path.join(HERE, "..", "tests", "tasks", "tool_operation", "fake_services.py")
-ROUTES = {"https://api.todoist.com/rest/v2": "todoist_url", "https://sheets.googleapis.com/v4/spreadsheets": "sheets_url",
+ROOT = os.path.dirname(HERE)
+DATA = os.path.join(ROOT, "tests", "tasks", "tool_operation", "fixtures", "agentboard_tool_operation_data.json")
+ROUTES = {"https://api.todoist.com/rest/v2": "todoist_url",
+          "https://sheets.googleapis.com/v4/spreadsheets": "sheets_url",
           "https://www.googleapis.com/drive/v3/files": "drive_url"}
 KEY, EMAIL = "todo-key", "me@example.org"
 
@@ -145,10 +146,11 @@ SCRIPTS = [
 
 
 def load_fake():
-    spec = importlib.util.spec_from_file_location("fake_services", FAKE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The fake (tests/tasks/tool_operation/fake_services.py and its parts), imported from the repository root."""
+    sys.path.insert(0, ROOT)
+    from tests.tasks.tool_operation import fake_services
+
+    return fake_services
 
 
 def credential(token_url: str) -> dict:

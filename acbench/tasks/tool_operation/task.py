@@ -54,12 +54,12 @@ class ToolOperationTask(AgentTask):
         self.subset = str(subset)
         if self.subset not in ("acbench", "agentboard"):
             raise ConfigError(f"unknown tool_operation subset '{self.subset}': choose from acbench, agentboard")
-        self.agentboard, self.tools, self.prompt_sha256, self.data_sha256 = None, None, None, None
-        if self.subset == "acbench":
+        if self.subset == "acbench":  # no further settings: acbench's results keep their key
             if agentboard is not None or tools is not None or sheet_pause is not None:
                 raise ConfigError("options `agentboard`, `tools` and `sheet_pause` are for tool_operation "
                                   "subset=agentboard")
             return
+        self.data_sha256 = None  # set by load
         self.tools = tool_list(tools, list(TOOLS), TOOLS, "tool_operation")
         if batch_size is not None and int(batch_size) != 1:
             raise ConfigError("tool_operation subset=agentboard plays one episode at a time (each resets the one "
