@@ -13,8 +13,8 @@ and acbench's clients are run against the same fake, and their answers and calls
 and answers those tools use are served, with the shapes of the real APIs (field names, status codes, Google's error
 bodies); it is a test double, not a spreadsheet engine: formulas are SUM, AVERAGE, COUNT, MAX, MIN, MINUS and
 PRODUCT over cells and ranges, references are not moved when rows or columns are inserted, deleted or sorted,
-and numbers are shown in the cell's format (general, fixed decimals or percent). The parts: fake_todoist.py, fake_google.py
-(spreadsheets, Drive) and fake_sheet_grid.py (cells, formulas, grid changes).
+and numbers are shown in the cell's format (general, fixed decimals or percent). The parts: fake_todoist.py,
+fake_google.py (spreadsheets, Drive) and fake_sheet_grid.py (cells, formulas, grid changes).
 """
 
 from __future__ import annotations
