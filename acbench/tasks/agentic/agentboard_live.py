@@ -4,10 +4,10 @@
 
 AgentBoard's weather (open-meteo), movie (TMDB), todo (Todoist) and sheet (Google Sheets) environments call those
 services at every step, with the keys its `.env` holds (its assets/api_keys_tool.md says how to get them).
-acbench runs weather and movie against the live services (acbench/tasks/tool_query/weather.py, movie.py): movie
-without `MOVIE_KEY` fails when the task is built, naming the key. It has no clients for todo and sheet yet: with
-`subset=agentboard` they fail when the task is built, naming the service and the missing keys. None of them ever
-falls back to acbench's offline simulators.
+acbench runs weather and movie (acbench/tasks/tool_query/weather.py, movie.py) and todo and sheet
+(tool_operation/todo_live.py, sheet_live.py) against the live services when their keys are given; without them
+the task fails when it is built, naming what is missing. None of them ever falls back to acbench's offline
+simulators.
 """
 
 from __future__ import annotations
@@ -97,3 +97,25 @@ def tool_list(tools: str | list[str] | None, default: list[str], known: tuple[st
         raise ConfigError(f"{task}.tools: {unknown or 'none given'}: AgentBoard's {task} environments are "
                           f"{', '.join(known)}")
     return names
+
+
+def missing_keys_error(task: str, tools: list[str], checkout: str | os.PathLike | None) -> LiveServiceError | None:
+    """For environments acbench runs against their live services (todo, sheet): None when every key and checkout
+    file they need is there, else the error naming each one missing (and AgentBoard's page on getting them)."""
+    lines = []
+    for name in tools:
+        tool = LIVE_TOOLS[name]
+        missing = [f"{key} (not set)" for key in tool.keys if not os.environ.get(key)]
+        for relative in tool.files:
+            if checkout is None:
+                missing.append(f"<AgentBoard checkout>/{relative} (no checkout named)")
+            elif not (Path(checkout).expanduser() / relative).is_file():
+                missing.append(f"{Path(checkout).expanduser() / relative} (missing)")
+        if missing:
+            lines.append(f"{name} calls {tool.service} and needs {', '.join(missing)}")
+    if not lines:
+        return None
+    return LiveServiceError(
+        f"{task} subset=agentboard: " + "; ".join(lines) + f". AgentBoard's {GUIDE} (in its checkout) says how to "
+        f"get them; set the keys in the environment. acbench never replaces these services with its simulators: "
+        f"leave out the environments you have no keys for ({task}.tools=...) or use {task}.subset=acbench.")

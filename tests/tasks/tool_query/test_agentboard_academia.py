@@ -25,7 +25,6 @@ from acbench.errors import ConfigError
 from acbench.tasks.agentic.agentboard import AgentBoardFilesError
 from acbench.tasks.agentic.agentboard_live import LiveServiceError
 from acbench.tasks.base import ResultStore
-from acbench.tasks.tool_operation.task import ToolOperationTask
 from acbench.tasks.tool_query.agentboard import AcademiaCheckout, AgentBoardAcademiaEnv, academia_samples
 from acbench.tasks.tool_query.task import ToolQueryTask
 
@@ -367,22 +366,6 @@ def test_movie_without_its_key_fails_naming_it(monkeypatch, tmp_path, fake_check
         ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout.root), tools="news")
     with pytest.raises(ConfigError, match="for tool_query subset=agentboard"):
         ToolQueryTask(subset="acbench", tools="academia")
-
-
-def test_tool_operation_agentboard_fails_naming_keys_and_the_credential_file(monkeypatch, tmp_path):
-    monkeypatch.delenv("TODO_KEY", raising=False)
-    monkeypatch.setenv("SHEET_EMAIL", "me@example.org")
-    with pytest.raises(LiveServiceError) as caught:
-        ToolOperationTask(subset="agentboard", agentboard=str(tmp_path))
-    message = str(caught.value)
-    assert "todo: calls Todoist; needs TODO_KEY (not set)" in message and "SHEET_EMAIL (set)" in message
-    assert f"{tmp_path}/agentboard/utils/sheet/credential.json (missing)" in message
-    assert "api_keys_tool.md" in message and "does not yet run" in message
-    monkeypatch.delenv("ACBENCH_AGENTBOARD_DIR", raising=False)
-    with pytest.raises(LiveServiceError, match=r"sheet: calls Google Sheets.*<AgentBoard checkout>/agentboard/utils/"
-                                               r"sheet/credential\.json \(no checkout named\)"):
-        ToolOperationTask(subset="agentboard", tools="sheet")
-    assert ToolOperationTask().subset == "acbench"  # the default: acbench's simulators, no keys
 
 
 def test_the_paper_profile_plays_agentboards_items_only_where_its_data_is(monkeypatch, tmp_path, fake_checkout):
