@@ -9,31 +9,24 @@ Items: the `todo` and `sheet` lines of `tool-operation/test.jsonl` (goal, `subgo
 `todo/<n>`, `sheet/<n>`). A todo item needs its gold subgoals, its user's date and location (`init_config`) and,
 for an operation (`goal_type` 1), the todo status it should end in (`answer`); a sheet item needs the sheet it
 should end in (`answer`, JSON). Every checkout text is read with `ast` from AgentBoard's Python files (never
-imported or run); a missing file or text fails when the task is built, naming the file.
+imported or run; `acbench/tasks/agentic/agentboard_tool.py` reads what every tool environment shares); a missing
+file or text fails when the task is built, naming the file.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import logging
-from dataclasses import dataclass
 from pathlib import Path
 
-from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, VanillaLayout, _module, checkout_root,
-                                              function_strings, pick, read_prompt_file, require)
-from acbench.tasks.agentic.agentboard_tool import CHECK, ToolTexts, action_names, function_lists, template_strings
+from acbench.tasks.agentic.agentboard import (AgentBoardFilesError, _module, checkout_root, function_strings, pick,
+                                              require)
+from acbench.tasks.agentic.agentboard_tool import (HELPERS_FILE, ToolCheckout, ToolTexts, archive_dir, function_lists,
+                                                   read_items, template_strings)
 from acbench.tasks.base import Sample
 
-log = logging.getLogger(__name__)
-
-TODO_TOOLS = "agentboard/utils/todo/todo_tools.py"
-TODO_ENV = "agentboard/environment/todo_env.py"
 PROJECTS = "agentboard/utils/todo/projects.json"
-SHEET_TOOLS = "agentboard/utils/sheet/sheets_tools.py"
-SHEET_ENV = "agentboard/environment/sheet_env.py"
 CREDENTIAL = "agentboard/utils/sheet/credential.json"
-HELPERS = "agentboard/utils/tool/helpers.py"
 TOOLS = ("todo", "sheet")
 
 
@@ -41,147 +34,89 @@ def _spaced(strings: list[str]) -> list[str]:
     return [s for s in strings if " " in s]
 
 
-@dataclass(frozen=True)
-class TodoTexts:
-    """todo_tools.py's and todo_env.py's messages, and the projects every episode starts with."""
+class TodoCheckout(ToolCheckout):
+    """The todo environment's files: todo_tools.py's messages and the projects every episode starts with (besides
+    what every tool environment reads)."""
 
-    failed: tuple[str, str, str]  # "Calling <tool> with <kwargs> failed"
-    inbox: str  # the project get_projects leaves out
-    project_updated: str
-    task_missing: str  # a template: the task id
-    task_completed: str
-    task_updated: str
-    task_deleted: str
-    error: str  # "ERROR | "
-    valid_lead: str  # a template: the action names
-    invalid: str  # a template: the name
-    projects: list
-
-    @classmethod
-    def read(cls, root: Path) -> "TodoTexts":
-        tools = require(root, TODO_TOOLS)
-
-        def texts(function: str, owner: str | None = "todo_toolkits") -> list[str]:
-            return template_strings(tools, function, owner)
+    def __init__(self, root, texts: ToolTexts | None = None):
+        super().__init__(root, "todo", "tool_operation", texts)
+        where = self.tools_path
 
         def one(function: str, what: str, test) -> str:
-            return pick(texts(function), f"{tools} ({function})", what, test)
+            return pick(self.strings(function, "todo_toolkits"), f"{where} ({function})", what, test)
 
-        wrapper = function_strings(tools, "log_path")
-        where = f"{tools} (log_path)"
-        failed = (pick(wrapper, where, "the failed-subgoal lead", lambda s: s.endswith(" ") and s[:1].isalpha()),
-                  pick(wrapper, where, "the failed-subgoal middle", lambda s: s.startswith(" ") and s.endswith(" ")),
-                  pick(wrapper, where, "the failed-subgoal end", lambda s: s.startswith(" ") and s[-1:].isalpha()))
         plain = lambda s: " " in s and "{}" not in s  # noqa: E731 - a message without fields
-        env = require(root, TODO_ENV)
-        step = template_strings(env, "step", "TodoEnv")
-        where = f"{env} (TodoEnv.step)"
-        projects_path = require(root, PROJECTS)
+        self.inbox = one("get_projects", "the inbox project's name", lambda s: s[:1].isupper() and " " not in s)
+        self.project_updated = one("update_project", "the project-updated message", plain)
+        self.task_missing = one("complete_task", "the missing-task message", lambda s: " " in s and "{}" in s)
+        self.task_completed = one("complete_task", "the task-completed message", plain)
+        self.task_updated = one("update_task", "the task-updated message", plain)
+        self.task_deleted = one("delete_task", "the task-deleted message", plain)
+        projects_path = require(self.root, PROJECTS)
         try:
-            projects = json.loads(projects_path.read_text(encoding="utf-8"))
+            self.projects = json.loads(projects_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise AgentBoardFilesError(f"{projects_path}: not JSON ({exc.msg})") from None
-        if not isinstance(projects, list) or not all(isinstance(p, dict) and "name" in p for p in projects):
+        if not isinstance(self.projects, list) or not all(isinstance(p, dict) and "name" in p for p in self.projects):
             raise AgentBoardFilesError(f"{projects_path}: not a list of projects with a name and tasks")
-        return cls(
-            failed=failed,
-            inbox=one("get_projects", "the inbox project's name", lambda s: s[:1].isupper() and " " not in s),
-            project_updated=one("update_project", "the project-updated message", plain),
-            task_missing=one("complete_task", "the missing-task message", lambda s: " " in s and "{}" in s),
-            task_completed=one("complete_task", "the task-completed message", plain),
-            task_updated=one("update_task", "the task-updated message", plain),
-            task_deleted=one("delete_task", "the task-deleted message", plain),
-            error=pick(step, where, "the error prefix", lambda s: s.rstrip().endswith("|")),
-            valid_lead=pick(step, where, "the valid-actions message", lambda s: "{}" in s and "valid actions" in s),
-            invalid=pick(step, where, "the invalid-action message", lambda s: "{}" in s and "Invalid" in s),
-            projects=projects)
 
 
-@dataclass(frozen=True)
-class SheetTexts:
-    """sheets_tools.py's and sheet_env.py's messages and settings (the reference spreadsheet every episode copies)."""
+class SheetCheckout(ToolCheckout):
+    """The sheet environment's files: sheets_tools.py's and sheet_env.py's messages and settings (the reference
+    spreadsheet every episode copies), besides what every tool environment reads."""
 
-    reference_id: str
-    no_sheet: str  # the answer of any tool before a sheet is open
-    freeze_dimensions: tuple[str, str]  # rows, columns
-    bad_freeze: str
-    frozen: str  # a template: dimension, number
-    delete_dimensions: tuple[str, str]  # row, col
-    whole_delete: str
-    bad_dimension: str
-    operators: tuple[str, ...]
-    bad_operator: str
-    range_formula: str  # a template: operator, start, end
-    list_formula: str  # a template: operator, positions
-    formula_a1: str  # update_cell_by_formula's A1 message
-    value_a1_range: str  # get_value_by_formula's A1 message for a range
-    value_a1_list: str  # ... and for a list of positions
-    whole_update: str
-    note_updated: str  # a template: position, note
-    a1_pattern: str
-    error: str
-    invalid: str  # a template: name, action names
-    opening_action: str  # a template: the sheet name
-    opening_lead: str  # a template: the sheet name
-    sheet_pattern: str  # helpers.extract_sheet_number's pattern and prefix
-    sheet_prefix: str
+    logs_subgoals = False  # sheet_env answers check_valid_actions as an invalid action and logs no subgoals
 
-    @classmethod
-    def read(cls, root: Path) -> "SheetTexts":
-        tools = require(root, SHEET_TOOLS)
+    def __init__(self, root, texts: ToolTexts | None = None):
+        super().__init__(root, "sheet", "tool_operation", texts)
+        tools = self.tools_path
 
-        def texts(function: str, owner: str | None = "sheet_toolkits") -> list[str]:
-            return template_strings(tools, function, owner)
+        def texts_of(function: str) -> list[str]:
+            return self.strings(function, "sheet_toolkits")
 
         def one(function: str, what: str, test, strings: list[str] | None = None) -> str:
-            return pick(texts(function) if strings is None else strings, f"{tools} ({function})", what, test)
+            return pick(texts_of(function) if strings is None else strings, f"{tools} ({function})", what, test)
 
-        freeze = texts("freeze_data")
-        delete = _spaced(texts("delete_batch_data"))
-        formula = texts("update_cell_by_formula")
-        value = _spaced(texts("get_value_by_formula"))
+        freeze = texts_of("freeze_data")
+        delete = _spaced(texts_of("delete_batch_data"))
+        formula = texts_of("update_cell_by_formula")
+        value = _spaced(texts_of("get_value_by_formula"))
         operators = [v for v in function_lists(tools, "update_cell_by_formula", "sheet_toolkits")
                      if v and all(isinstance(x, str) for x in v)]
         if not operators or len(delete) < 2 or len(value) < 3:
             raise AgentBoardFilesError(f"{tools}: cannot find the formula operators and messages (a changed "
                                        f"AgentBoard?)")
         words = lambda strings: tuple(s for s in strings if s.isalpha())[:2]  # noqa: E731 - the accepted values
-        env = require(root, SHEET_ENV)
-        step = template_strings(env, "step", "SheetEnv")
-        opening = template_strings(env, "reset_question_env", "SheetEnv")
-        helpers = function_strings(require(root, HELPERS), "extract_sheet_number")
-        where = f"{env} (SheetEnv"
-        return cls(
-            reference_id=_reference_id(tools),
-            no_sheet=one("log_path", "the no-open-sheet message", lambda s: " " in s and "sheet" in s,
-                         template_strings(tools, "log_path")),
-            freeze_dimensions=words(freeze),
-            bad_freeze=one("freeze_data", "the bad-dimension message", lambda s: " " in s and "{}" not in s, freeze),
-            frozen=one("freeze_data", "the frozen message", lambda s: " " in s and "{}" in s, freeze),
-            delete_dimensions=words(texts("delete_batch_data")),
-            whole_delete=delete[0],
-            bad_dimension=delete[-1],
-            operators=tuple(operators[0]),
-            bad_operator=one("update_cell_by_formula", "the operator message", lambda s: "[" in s, formula),
-            range_formula=one("update_cell_by_formula", "the range formula", lambda s: s.startswith("=") and ":" in s,
-                              formula),
-            list_formula=one("update_cell_by_formula", "the list formula",
-                             lambda s: s.startswith("=") and ":" not in s, formula),
-            formula_a1=one("update_cell_by_formula", "the A1 message", lambda s: " " in s and "[" not in s, formula),
-            value_a1_range=value[1],
-            value_a1_list=value[2],
-            whole_update=one("update_range", "the whole-sheet message", lambda s: " " in s),
-            note_updated=one("update_note", "the note message", lambda s: " " in s and "{}" in s),
-            a1_pattern=pick(function_strings(tools, "validate_A1_annotation"), f"{tools} (validate_A1_annotation)",
-                            "the A1 pattern", lambda s: s.startswith("^")),
-            error=pick(step, f"{where}.step)", "the error prefix", lambda s: s.rstrip().endswith("|")),
-            invalid=pick(step, f"{where}.step)", "the invalid-action message", lambda s: "Invalid" in s),
-            opening_action=pick(opening, f"{where}.reset_question_env)", "the opening action",
-                                lambda s: s.startswith("open_sheet")),
-            opening_lead=pick(opening, f"{where}.reset_question_env)", "the opening observation",
-                              lambda s: "{}" in s and s.endswith("\n")),
-            sheet_pattern=pick(helpers, f"{HELPERS} (extract_sheet_number)", "the sheet pattern", lambda s: "(" in s),
-            sheet_prefix=pick(helpers, f"{HELPERS} (extract_sheet_number)", "the sheet prefix", lambda s: s.isalpha()))
+        self.reference_id = _reference_id(tools)
+        self.no_sheet = one("log_path", "the no-open-sheet message", lambda s: " " in s and "sheet" in s,
+                            self.strings("log_path", None))
+        self.freeze_dimensions = words(freeze)  # rows, columns
+        self.bad_freeze = one("freeze_data", "the bad-dimension message", lambda s: " " in s and "{}" not in s,
+                              freeze)
+        self.frozen = one("freeze_data", "the frozen message", lambda s: " " in s and "{}" in s, freeze)
+        self.delete_dimensions = words(texts_of("delete_batch_data"))  # row, col
+        self.whole_delete, self.bad_dimension = delete[0], delete[-1]
+        self.operators = tuple(operators[0])
+        self.bad_operator = one("update_cell_by_formula", "the operator message", lambda s: "[" in s, formula)
+        self.range_formula = one("update_cell_by_formula", "the range formula",
+                                 lambda s: s.startswith("=") and ":" in s, formula)
+        self.list_formula = one("update_cell_by_formula", "the list formula",
+                                lambda s: s.startswith("=") and ":" not in s, formula)
+        self.formula_a1 = one("update_cell_by_formula", "the A1 message", lambda s: " " in s and "[" not in s,
+                              formula)
+        self.value_a1_range, self.value_a1_list = value[1], value[2]  # get_value_by_formula's A1 messages
+        self.whole_update = one("update_range", "the whole-sheet message", lambda s: " " in s)
+        self.note_updated = one("update_note", "the note message", lambda s: " " in s and "{}" in s)
+        self.a1_pattern = pick(function_strings(tools, "validate_A1_annotation"),
+                               f"{tools} (validate_A1_annotation)", "the A1 pattern", lambda s: s.startswith("^"))
+        opening = template_strings(self.env_path, "reset_question_env", "SheetEnv")
+        where = f"{self.env_path} (SheetEnv.reset_question_env)"
+        self.opening_action = pick(opening, where, "the opening action", lambda s: s.startswith("open_sheet"))
+        self.opening_lead = pick(opening, where, "the opening observation", lambda s: "{}" in s and s.endswith("\n"))
+        helpers = function_strings(require(self.root, HELPERS_FILE), "extract_sheet_number")
+        where = f"{HELPERS_FILE} (extract_sheet_number)"
+        self.sheet_pattern = pick(helpers, where, "the sheet pattern", lambda s: "(" in s)
+        self.sheet_prefix = pick(helpers, where, "the sheet prefix", lambda s: s.isalpha())
 
 
 def _reference_id(path: Path) -> str:
@@ -197,50 +132,37 @@ def _reference_id(path: Path) -> str:
 
 
 class OperationCheckout:
-    """What the chosen tool-operation environments need from an AgentBoard checkout."""
+    """The chosen tool-operation environments' files in an AgentBoard checkout (tool.py's and helpers.py's texts
+    read once for both)."""
 
     def __init__(self, root, tools: list[str]):
         self.root = checkout_root(root, "tool_operation")
         self.tools = list(tools)
         self.texts = ToolTexts.read(self.root)
-        self.prompts, self.prompt_paths, self.names = {}, {}, {}
-        for tool in self.tools:
-            relative = f"agentboard/prompts/VanillaAgent/{tool}_prompt.json"
-            self.prompt_paths[tool] = require(self.root, relative)
-            self.prompts[tool] = read_prompt_file(self.root, relative)
-            self.names[tool] = action_names(self.root, f"agentboard/prompts/Raw/{tool}_raw.json")
-        self.todo = TodoTexts.read(self.root) if "todo" in self.tools else None
-        self.sheet = SheetTexts.read(self.root) if "sheet" in self.tools else None
+        self.todo = TodoCheckout(self.root, self.texts) if "todo" in self.tools else None
+        self.sheet = SheetCheckout(self.root, self.texts) if "sheet" in self.tools else None
+        self.envs = {tool: getattr(self, tool) for tool in self.tools}
+        self.prompt_paths = {tool: env.prompt_path for tool, env in self.envs.items()}
+        self.names = {tool: env.action_names for tool, env in self.envs.items()}
         self.credential = self.root / CREDENTIAL
 
-    def layout(self, tool: str) -> VanillaLayout:
-        prompt = self.prompts[tool]
-        examples = prompt["examples"]
-        return VanillaLayout(self.texts.layout, prompt["system_msg"], prompt["instruction"],
-                             [examples] if isinstance(examples, str) else list(examples), check_actions=CHECK)
+    def layout(self, tool: str):
+        return self.envs[tool].layout()
 
 
 # --- data ------------------------------------------------------------------------------------------------------
 def operation_dir(source: str | Path) -> Path:
     """The archive's tool-operation folder: `source` itself (with test.jsonl), or its `tool-operation` sub-folder."""
-    root = Path(source).expanduser()
-    if (root / "tool-operation").is_dir() and not (root / "test.jsonl").is_file():
-        root = root / "tool-operation"
-    if not (root / "test.jsonl").is_file():
-        raise AgentBoardFilesError(f"AgentBoard tool-operation items not found: {root / 'test.jsonl'} (its data "
-                                   f"archive's data/tool-operation/test.jsonl)")
-    return root
+    return archive_dir(source, "tool-operation")
 
 
 def _bad(path: Path, number: int, what: str) -> AgentBoardFilesError:
     return AgentBoardFilesError(f"{path} line {number}: a {what}")
 
 
-def _sample(path: Path, index: int, item) -> Sample | None:
-    number = index + 1
-    info = item.get("additional_info") if isinstance(item, dict) else None
-    if not isinstance(info, dict) or not isinstance(info.get("tool"), str) or not isinstance(item.get("goal"), str):
-        raise _bad(path, number, "line needs goal and additional_info.tool")
+def _sample(path: Path, index: int, item: dict) -> Sample | None:
+    """A todo or sheet item, checked (None for another tool's)."""
+    number, info = index + 1, item["additional_info"]
     tool = info["tool"]
     data = {"goal": item["goal"], "group": tool, "index": index, "tool": tool, "goal_type": info.get("goal_type"),
             "difficulty": item.get("difficulty") if item.get("difficulty") in ("easy", "hard") else None}
@@ -268,19 +190,11 @@ def _sample(path: Path, index: int, item) -> Sample | None:
 
 
 def operation_samples(source: str | Path, tools: list[str]) -> list[Sample]:
-    """The items of the chosen tools in the archive's tool-operation folder, checked now (before any model)."""
+    """The items of the chosen tools in the archive's tool-operation folder, all todo and sheet items checked now
+    (before any model)."""
     path = operation_dir(source) / "test.jsonl"
-    samples = []
-    for index, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise AgentBoardFilesError(f"{path} line {index + 1}: not JSON ({exc.msg})") from None
-        sample = _sample(path, index, item)
-        if sample is not None and sample.data["tool"] in tools:
-            samples.append(sample)
+    samples = [_sample(path, index, item) for index, item in read_items(path, "tool-operation")]
+    samples = [s for s in samples if s is not None and s.data["tool"] in tools]
     if not samples:
         raise AgentBoardFilesError(f"{path}: no items of {', '.join(tools)} (additional_info.tool)")
     return samples

@@ -148,32 +148,30 @@ class OpenedLayout(VanillaLayout):
 
 
 class AgentBoardSheetEnv(AgentBoardToolEnv):
-    """One AgentBoard sheet item on a fresh copy of the reference spreadsheet (see the module docstring)."""
+    """One AgentBoard sheet item on a fresh copy of the reference spreadsheet (see the module docstring; the step is
+    agentboard_tool.AgentBoardToolEnv's, its call answered and scored by sheet_env's rules in `act`)."""
+
+    network_exceptions = (requests.RequestException,)  # AgentBoard has no timeout; acbench's ends the episode
 
     def __init__(self, sample: Sample, checkout, service: SheetsService, pause: float = PAUSE):
-        self.checkout, self.texts, self.sheet = checkout, checkout.texts, checkout.sheet
-        self.error = self.sheet.error
         self.service, self.pause = service, pause
-        self.goal = sample.data["goal"]
         self.target = json.loads(sample.data["answer"])  # reset() (the loop's first call) makes the copy
+        super().__init__(sample, checkout.sheet)  # the OperationCheckout's sheet files
 
     def reset(self) -> str:
-        self.tools = SheetTools(self.service.new_copy(), self.sheet, DELETE_PAUSE if self.pause else 0.0)
+        self.tools = SheetTools(self.service.new_copy(), self.checkout, DELETE_PAUSE if self.pause else 0.0)
         observation = self.start()
-        match = re.search(self.sheet.sheet_pattern, self.goal)
-        name = self.sheet.sheet_prefix + match.group(1) if match else None
+        match = re.search(self.checkout.sheet_pattern, self.goal)
+        name = self.checkout.sheet_prefix + match.group(1) if match else None
         opened, _ = self.act("open_sheet", {"name": str(name)}, "")  # reset_question_env's step, score dropped
         if self.network_failure:
             raise LiveServiceError(f"tool_operation sheet: opening {name} of the episode's copy failed: {opened}")
         self.reward, self.done, self.success = 0.0, False, False
-        opening = (self.sheet.opening_action.format(name), self.sheet.opening_lead.format(name)
+        opening = (self.checkout.opening_action.format(name), self.checkout.opening_lead.format(name)
                    + str(self.observation_space))
-        base = self.checkout.layout("sheet")
+        base = self.checkout.layout()
         self.layout = OpenedLayout(**{f.name: getattr(base, f.name) for f in fields(base)}, opening=opening)
         return observation
-
-    def valid_actions(self) -> list[str]:
-        return list(self.checkout.names["sheet"])
 
     def step(self, action_text: str) -> tuple[str, bool]:
         time.sleep(self.pause)  # tool.py's pause before each sheet step
@@ -184,8 +182,8 @@ class AgentBoardSheetEnv(AgentBoardToolEnv):
             observation, kind = self._dispatch(name, params)
         except Exception as exc:  # noqa: BLE001 - sheet_env's step: an error, the sheet still scored
             self.observation_space = self.tools.values()  # an exception here leaves the step (the episode ends)
-            self.network_failure = self.tools.network_failure or isinstance(exc, requests.RequestException)
-            observation = self.error + exception_text(exc)
+            self.network_failure = self.tools.network_failure or isinstance(exc, self.network_exceptions)
+            observation = self.checkout.error + exception_text(exc)
             self.done = self.success = False
             if "Invalid" not in observation:
                 self._score()
@@ -199,7 +197,7 @@ class AgentBoardSheetEnv(AgentBoardToolEnv):
         return str(observation), kind
 
     def _score(self) -> None:
-        self.reward = max(self.reward, match_score(self.observation_space, self.target, self.sheet.no_sheet))
+        self.reward = max(self.reward, match_score(self.observation_space, self.target, self.checkout.no_sheet))
 
     def _dispatch(self, name: str, params) -> tuple[object, str]:
         call = self.tools.call
@@ -237,4 +235,4 @@ class AgentBoardSheetEnv(AgentBoardToolEnv):
             return call(name)
         if name == "get_observation_space":
             return "", "result"
-        return self.sheet.invalid.format(name, self.valid_actions()), "error"
+        return self.checkout.invalid.format(name, self.valid_actions()), "error"

@@ -16,8 +16,8 @@ import os
 
 from acbench.errors import ConfigError
 from acbench.tasks.agentic.agent_task import AgentTask, group_metrics
-from acbench.tasks.agentic.agentboard import ENV_VAR, EnvironmentRules, file_sha256
-from acbench.tasks.agentic.agentboard_live import missing_keys_error, tool_list
+from acbench.tasks.agentic.agentboard import EnvironmentRules, file_sha256
+from acbench.tasks.agentic.agentboard_live import require_keys, tool_list
 from acbench.tasks.agentic.env import balanced
 from acbench.tasks.agentic.paper import ToolPaper
 from acbench.tasks.base import Sample, TaskResult
@@ -68,10 +68,7 @@ class ToolOperationTask(AgentTask):
         self.sheet_pause = 10.0 if sheet_pause is None else float(sheet_pause)
         if self.sheet_pause < 0:
             raise ConfigError(f"tool_operation.sheet_pause must be at least 0, got {sheet_pause}")
-        missing = missing_keys_error("tool_operation", self.tools,
-                                     agentboard if agentboard is not None else os.environ.get(ENV_VAR))
-        if missing is not None:
-            raise missing
+        require_keys("tool_operation", self.tools, agentboard)
         self._checkout = OperationCheckout(agentboard, self.tools)  # a missing file fails here, before any model
         self.agentboard = str(self._checkout.root.resolve())
         self.prompt_sha256 = {t: file_sha256(p) for t, p in self._checkout.prompt_paths.items()}  # results key

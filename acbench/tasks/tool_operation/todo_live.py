@@ -28,8 +28,7 @@ import os
 import requests
 
 from acbench.tasks.agentic.agentboard_live import LiveServiceError
-from acbench.tasks.agentic.agentboard_tool import CHECK, AgentBoardToolEnv, exception_text
-from acbench.tasks.agentic.paper import count_matches
+from acbench.tasks.agentic.agentboard_tool import AgentBoardToolEnv, Refused, exception_text, finish
 from acbench.tasks.base import Sample
 
 URL_VAR = "ACBENCH_TODOIST_URL"
@@ -38,11 +37,6 @@ TIMEOUT = 30.0  # seconds for one request (AgentBoard sets none)
 PROJECT_FIELDS = ("comment_count", "is_shared", "is_inbox_project", "is_team_inbox", "url", "view_style", "parent_id")
 TASK_FIELDS = ("assigner_id", "assignee_id", "section_id", "parent_id", "labels", "comment_count", "creator_id",
                "created_at", "url", "project_id")
-# each tool's arguments, read from the input in this order (a missing one raises KeyError, as AgentBoard's step does)
-ARGUMENTS = {"get_user_current_date": (), "get_user_current_location": (), "get_projects": (),
-             "update_project": ("project_id", "is_favorite"), "get_tasks": ("project_id",),
-             "get_task_description": ("task_id",), "get_task_duration": ("task_id",), "complete_task": ("task_id",),
-             "update_task": ("task_id", "due_date"), "delete_task": ("task_id",), "finish": ("answer",)}
 
 
 class TodoistClient:
@@ -168,7 +162,7 @@ class TodoTools:
         return True, {"message": self.texts.task_deleted, "task": task}
 
     def finish(self, answer):
-        return True, sorted(answer) if type(answer) is list else answer
+        return True, finish(answer)
 
     def status(self) -> dict:
         """The account's projects and their tasks without ids (tool.py's get_todo_status); raises when a call
@@ -220,19 +214,23 @@ def without_ids(observation):
 
 
 class AgentBoardTodoEnv(AgentBoardToolEnv):
-    """One AgentBoard todo item against the live account (see the module docstring)."""
+    """One AgentBoard todo item against the live account (see the module docstring; the step is
+    agentboard_tool.AgentBoardToolEnv's with todo_tools.py's tools)."""
+
+    ARGUMENTS = {"get_user_current_date": (), "get_user_current_location": (), "get_projects": (),
+                 "update_project": ("project_id", "is_favorite"), "get_tasks": ("project_id",),
+                 "get_task_description": ("task_id",), "get_task_duration": ("task_id",),
+                 "complete_task": ("task_id",), "update_task": ("task_id", "due_date"), "delete_task": ("task_id",),
+                 "finish": ("answer",)}
+    network_exceptions = (requests.RequestException,)  # AgentBoard has no timeout; acbench's ends the episode
 
     def __init__(self, sample: Sample, checkout, client: TodoistClient):
-        self.checkout, self.texts, self.todo = checkout, checkout.texts, checkout.todo
-        self.error = self.todo.error
-        self.tools = TodoTools(client, self.todo)
-        self.goal, self.gold = sample.data["goal"], sample.data["subgoals"]
+        self.tools = TodoTools(client, checkout.todo)  # the OperationCheckout's todo files
         self.sample = sample
         self.final_status = None  # reset() (the loop's first call) prepares the account
+        super().__init__(sample, checkout.todo)
 
     def reset(self) -> str:
-        self.layout = self.checkout.layout("todo")
-        self.subgoals: list = []
         self.final_status = None
         self._restore_projects()
         config = self.sample.data["init_config"]
@@ -250,7 +248,7 @@ class AgentBoardTodoEnv(AgentBoardToolEnv):
                 ok, answer = self.tools.delete_project(project["id"])
                 if not ok:
                     raise LiveServiceError(f"{where}: removing project {project['id']} failed: {answer}")
-            for project in self.todo.projects:
+            for project in self.checkout.projects:
                 ok, created = self.tools.add_project(project["name"])
                 if not ok:
                     raise LiveServiceError(f"{where}: creating project {project['name']!r} failed: {created}")
@@ -263,40 +261,19 @@ class AgentBoardTodoEnv(AgentBoardToolEnv):
         except requests.RequestException as exc:
             raise LiveServiceError(f"{where}: the reset of the todo account failed ({exception_text(exc)})") from None
 
-    def valid_actions(self) -> list[str]:
-        return list(self.checkout.names["todo"])
+    def run_tool(self, tool: str, kwargs: dict):
+        ok, result = getattr(self.tools, tool)(**kwargs)
+        if not ok:
+            raise Refused(result)
+        return result
 
-    def act(self, name: str, params, text: str) -> tuple[str, str]:
-        kind = "result"
-        try:
-            if name in ARGUMENTS:
-                kwargs = {key: params[key] for key in ARGUMENTS[name]}
-                observation, kind = self._call(name, kwargs)
-            elif name == CHECK:
-                observation, kind = self.todo.valid_lead.format(self.valid_actions()), "check"
-            else:
-                observation, kind = self.todo.invalid.format(name), "error"
-        except Exception as exc:  # noqa: BLE001 - the environment's step answers any exception as an error
-            self.network_failure = isinstance(exc, requests.RequestException)
-            return self.error + exception_text(exc), "error"
-        self.done = "Finish" in text or "finish" in text
-        if "Invalid" not in str(observation):
-            self.reward = max(self.reward, count_matches(self.gold, self.subgoals) / len(self.gold))
+    def subgoal_of(self, result):
+        return without_ids(result)
+
+    def solved(self, observation: str) -> bool:
         # tool.py reads an operation's final status when the episode is done (unless a network error ends it)
-        matches = self.done and not any(w in str(observation) for w in self.texts.network_errors) and \
-            self._final_status_matches()
-        self.success = self.done and self.reward == 1.0 and matches
-        return str(observation), kind
-
-    def _call(self, name: str, kwargs: dict):
-        """Run a tool; its result (ids taken out) or its failure goes to the subgoals, as AgentBoard's path logs."""
-        ok, result = getattr(self.tools, name)(**kwargs)
-        if ok:
-            self.subgoals.append(without_ids(result))
-            return result, "result"
-        lead, middle, end = self.todo.failed
-        self.subgoals.append(f"{lead}{name}{middle}{kwargs}{end}")
-        return result, "failed"
+        status = not any(w in observation for w in self.checkout.network_errors) and self._final_status_matches()
+        return self.reward == 1.0 and status
 
     def _final_status_matches(self) -> bool:
         """For an operation: the account's state, read when the episode is done, equals the item's answer."""

@@ -1,24 +1,25 @@
-"""AgentBoard's academia episodes as AgentBoard runs them (`tool_query.subset=agentboard`): its questions, graphs,
-tools, texts and progress rate, read at run time from a checkout and its data archive.
+"""AgentBoard's tool-query items, and its academia episodes as AgentBoard runs them (`tool_query.subset=agentboard`):
+its questions, graphs, tools, texts and progress rate, read at run time from a checkout and its data archive.
 
     checkout = AcademiaCheckout("/src/AgentBoard")                 # prompt and texts, read at run time
-    samples = academia_samples(checkout.data_dir)                   # its data/tool-query: test.jsonl + academia/raw
+    samples = tool_samples("/data/agentboard/data", ["academia"])   # its data/tool-query: test.jsonl
     env = AgentBoardAcademiaEnv(samples[0], checkout)
     env.step('loadPaperNet with Action Input: {}')                  # its observation, grounded
 
 Follows `agentboard/environment/academia_env.py`, `agentboard/utils/academia/academia_tools.py` and the step loop
 of `agentboard/tasks/tool.py` of hkust-nlp/AgentBoard:
 
-- Items: the `academia` lines of `tool-query/test.jsonl` (goal, `subgoals`, `difficulty`, `additional_info`),
-  numbered by their line in the file. Graphs: the six pickles of `tool-query/academia/raw/` (networkx graphs and
-  id/name tables). AgentBoard loads them with plain pickle; here an unpickler that builds only networkx graph
-  classes and plain data (`GraphUnpickler`) reads them, so a tampered archive cannot run code.
+- Items: the lines of `tool-query/test.jsonl` of the chosen tools (goal, `subgoals`, `difficulty`,
+  `additional_info`; a weather item also its `init_config`), numbered by their line in the file (id
+  `<tool>/<n>`). Graphs: the six pickles of `tool-query/academia/raw/` (networkx graphs and id/name tables).
+  AgentBoard loads them with plain pickle; here an unpickler that builds only networkx graph classes and plain data
+  (`GraphUnpickler`) reads them, so a tampered archive cannot run code.
 - Prompt: the VanillaAgent layout (`acbench/tasks/agentic/agentboard.py`) with `academia_prompt.json` and the help
   command `check_valid_actions`; the first observation is the task's (tool.py) for a non-weather tool.
-- A step (`agentboard_tools.py`, shared with weather and movie): the output goes through AgentBoard's action
-  parser, then its `name with Action Input: input` split; no split is a format error (the task's text, not
-  grounded, nothing runs). The input is read as a Python literal (AgentBoard `eval`s it: the one difference, see
-  README.md). Tools answer with the graphs' own objects; a refused
+- A step (`acbench/tasks/agentic/agentboard_tool.py`, shared with weather, movie, todo and sheet): the output goes
+  through AgentBoard's action parser, then its `name with Action Input: input` split; no split is a format error
+  (the task's text, not grounded, nothing runs). The input is read as a Python literal (AgentBoard `eval`s it: the
+  one difference, see README.md). Tools answer with the graphs' own objects; a refused
   call (graph not loaded, unknown node, no edge, an exception inside the tool) is grounded and adds the subgoal
   "Calling <tool> with <input> failed"; an unknown name, a bad input or an exception outside the tool gives
   "ERROR | ..." (not grounded, no update). After any other step: done when "finish" or "Finish" is anywhere in the
@@ -41,9 +42,9 @@ from pathlib import Path
 from typing import Any
 
 from acbench.tasks.agentic.agentboard import AgentBoardFilesError, pick
+from acbench.tasks.agentic.agentboard_tool import (AgentBoardToolEnv, Refused, ToolCheckout, archive_dir,
+                                                   exception_text, finish, read_items)
 from acbench.tasks.base import Sample
-from acbench.tasks.tool_query.agentboard_tools import (AgentBoardToolEnv, Refused, ToolCheckout, exception_text,
-                                                       finish, query_dir, read_items, tool_samples)
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class AcademiaCheckout(ToolCheckout):
     """What the academia episodes need from an AgentBoard checkout (see the module docstring)."""
 
     def __init__(self, root=None):
-        super().__init__(root, "academia")
+        super().__init__(root, "academia", "tool_query")
         tools = self.tools_path
 
         def strings(function: str) -> list[str]:
@@ -81,6 +82,51 @@ class AcademiaCheckout(ToolCheckout):
 
 
 # --- data ------------------------------------------------------------------------------------------------------
+def query_dir(source: str | Path) -> Path:
+    """The archive's tool-query folder: `source` itself (test.jsonl + academia/), or its `tool-query` sub-folder
+    (the archive's data/ folder)."""
+    root = archive_dir(source, "tool-query")
+    if not root.is_dir():
+        raise AgentBoardFilesError(f"AgentBoard tool-query data folder not found: {root} (its data archive's "
+                                   f"data/tool-query, with test.jsonl and academia/raw/)")
+    return root
+
+
+def tool_samples(source: str | Path, tools: list[str]) -> list[Sample]:
+    """The items of `tools` in the archive's tool-query/test.jsonl, numbered by their line (id `<tool>/<n>`);
+    a weather item also needs additional_info.init_config's current_date and current_location."""
+    folder = query_dir(source)
+    path = folder / "test.jsonl"
+    items = read_items(path, "tool-query")
+    samples = []
+    for index, item in items:
+        info = item["additional_info"]
+        tool = info["tool"]
+        if tool not in tools:
+            continue
+        where = f"{path} line {index + 1}"
+        subgoals = item.get("subgoals")
+        if not isinstance(subgoals, list) or not subgoals:
+            raise AgentBoardFilesError(f"{where}: the {tool} item needs a non-empty subgoals list")
+        difficulty = item.get("difficulty")
+        data = {"goal": item["goal"], "subgoals": subgoals, "difficulty": difficulty if difficulty in ("easy", "hard")
+                else None, "group": tool, "index": index, "folder": str(folder)}
+        if tool == "weather":
+            config = info.get("init_config")
+            if not isinstance(config, dict) or not all(isinstance(config.get(k), str)
+                                                       for k in ("current_date", "current_location")):
+                raise AgentBoardFilesError(f"{where}: a weather item needs additional_info.init_config with "
+                                           f"current_date and current_location")
+            data.update(current_date=config["current_date"], current_location=config["current_location"])
+        samples.append(Sample(id=f"{tool}/{index}", target=info.get("answer"), data=data))
+    skipped = sorted({item["additional_info"]["tool"] for _, item in items} - set(tools))
+    if skipped:
+        log.info("%s: items of %s left out (tool_query.tools=%s)", path, ", ".join(skipped), ",".join(tools))
+    if not samples:
+        raise AgentBoardFilesError(f"{path}: no {' or '.join(tools)} items (additional_info.tool)")
+    return samples
+
+
 def graph_files(folder: Path) -> dict[str, Path]:
     paths = {name: folder / RAW_DIR / f"{name}.pkl" for name in GRAPHS}
     for path in paths.values():
@@ -148,14 +194,14 @@ def academia_samples(source: str | Path) -> list[Sample]:
     """The academia items of the archive's tool-query folder (other tools' items are left out), with the graphs
     read now: a missing or unreadable file fails here, before any model loads."""
     folder = query_dir(source)
-    read_items(folder / "test.jsonl")
+    read_items(folder / "test.jsonl", "tool-query")
     read_graphs(folder)
     return tool_samples(folder, ["academia"])
 
 
 # --- the environment -------------------------------------------------------------------------------------------
 class AgentBoardAcademiaEnv(AgentBoardToolEnv):
-    """One AgentBoard academia item (agentboard_tools.AgentBoardToolEnv with academia_tools.py's tools)."""
+    """One AgentBoard academia item (agentboard_tool.AgentBoardToolEnv with academia_tools.py's tools)."""
 
     ARGUMENTS = {"loadPaperNet": (), "loadAuthorNet": (), "neighbourCheck": ("graph", "node"),
                  "paperNodeCheck": ("node",), "authorNodeCheck": ("node",), "authorEdgeCheck": ("node1", "node2"),

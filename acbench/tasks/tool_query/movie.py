@@ -6,7 +6,7 @@ API live with the user's token (`MOVIE_KEY`), with its texts and progress rate.
     env.step('get_search_movie with Action Input: {"movie_name": "Scream 6"}')   # a live TMDB search
 
 Follows `agentboard/environment/movie_env.py` and `agentboard/utils/movie/movie_tools.py` of hkust-nlp/AgentBoard
-(the step loop, shared with academia and weather: agentboard_tools.py):
+(the step loop, shared with the other tool environments: agentic/agentboard_tool.py):
 
 - Tools: search a movie (its first result: id, overview, title) or a person (first result: id, name; none: []),
   a movie's details (title, budget, genres, revenue, vote average, release date), production companies and
@@ -29,8 +29,8 @@ from typing import Any
 
 import requests
 
+from acbench.tasks.agentic.agentboard_tool import AgentBoardToolEnv, Refused, ToolCheckout, finish
 from acbench.tasks.base import Sample
-from acbench.tasks.tool_query.agentboard_tools import AgentBoardToolEnv, Refused, ToolCheckout, finish
 from acbench.tasks.tool_query.services import TMDB, Services
 
 SEARCH = {"include_adult": "false", "language": "en-US", "page": "1"}  # after `query`, as AgentBoard sends them
@@ -44,7 +44,7 @@ class MovieCheckout(ToolCheckout):
     """What the movie episodes need from an AgentBoard checkout (the shared texts)."""
 
     def __init__(self, root=None):
-        super().__init__(root, "movie")
+        super().__init__(root, "movie", "tool_query")
 
 
 class MovieTools:
@@ -140,7 +140,7 @@ def clean_subgoal(result):
 
 
 class AgentBoardMovieEnv(AgentBoardToolEnv):
-    """One AgentBoard movie item (agentboard_tools.AgentBoardToolEnv with movie_tools.py's tools)."""
+    """One AgentBoard movie item (agentboard_tool.AgentBoardToolEnv with movie_tools.py's tools)."""
 
     ARGUMENTS = {
         "get_search_movie": ("movie_name",), "get_search_person": ("person_name",), "finish": ("answer",),

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import requests
 
 from acbench.errors import ConfigError
+from acbench.tasks.agentic.agentboard_live import LiveServiceError
 
 ROOT_VAR = "ACBENCH_AGENTBOARD_SERVICES"
 KEY_VAR = "MOVIE_KEY"  # AgentBoard's .env name for the TMDB API read access token
@@ -38,10 +39,6 @@ TMDB_CHECK = TMDB + "/authentication"  # answers 200 for a valid token, 401 othe
 # episode as a network error
 CALL_TIMEOUT = (10.0, 60.0)  # seconds to connect, to read
 PROBE_TIMEOUT = 5.0
-
-
-class ServiceError(ConfigError):
-    """A live service an AgentBoard tool environment calls does not answer, or refuses its key."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ def probe_services(tools: list[str], services: Services) -> None:
     if lines:
         where = (f"the services root {services.root} (tool_query.services or {ROOT_VAR})" if services.root
                  else "the live services (AgentBoard's own URLs)")
-        raise ServiceError(
+        raise LiveServiceError(
             "tool_query subset=agentboard: AgentBoard's live tool environments call " + where + " at every step, "
             "and a probe failed: " + "; ".join(lines) + ". Check the network and the key, point tool_query.services "
             f"(or {ROOT_VAR}) at a server that answers, or leave the tool out (tool_query.tools=academia).")

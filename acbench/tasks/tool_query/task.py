@@ -18,12 +18,13 @@ from pathlib import Path
 from acbench.errors import ConfigError
 from acbench.tasks.agentic.agent_task import AgentTask, group_metrics
 from acbench.tasks.agentic.agentboard import ENV_VAR, EnvironmentRules, file_sha256
-from acbench.tasks.agentic.agentboard_live import LIVE_TOOLS, live_tools_error, missing_keys, tool_list
+from acbench.tasks.agentic.agentboard_live import LIVE_TOOLS, require_keys, tool_list
+from acbench.tasks.agentic.agentboard_tool import AgentBoardToolEnv, read_items
 from acbench.tasks.agentic.env import balanced
 from acbench.tasks.agentic.paper import ToolPaper
 from acbench.tasks.base import Sample, TaskResult
-from acbench.tasks.tool_query.agentboard import AcademiaCheckout, AgentBoardAcademiaEnv, read_graphs
-from acbench.tasks.tool_query.agentboard_tools import AgentBoardToolEnv, query_dir, read_items, tool_samples
+from acbench.tasks.tool_query.agentboard import (AcademiaCheckout, AgentBoardAcademiaEnv, query_dir, read_graphs,
+                                                 tool_samples)
 from acbench.tasks.tool_query.env import ToolQueryEnv, load_query_suite
 from acbench.tasks.tool_query.movie import AgentBoardMovieEnv, MovieCheckout
 from acbench.tasks.tool_query.services import Services, probe_services
@@ -75,10 +76,7 @@ class ToolQueryTask(AgentTask):
                 raise ConfigError("options `agentboard`, `tools` and `services` are for tool_query subset=agentboard")
             return
         self.tools = tool_list(tools, ["academia"], TOOLS, "tool_query")
-        unset = missing_keys(self.tools)
-        if unset:
-            checkout = agentboard if agentboard is not None else named
-            raise live_tools_error("tool_query", unset, checkout, ("academia",))
+        require_keys("tool_query", self.tools, agentboard, offline=("academia",))
         # a missing file fails here, before any model loads
         self._checkouts = {tool: CHECKOUTS[tool](agentboard) for tool in self.tools}
         self.agentboard = str(next(iter(self._checkouts.values())).root.resolve())
@@ -96,7 +94,7 @@ class ToolQueryTask(AgentTask):
     def load(self, source: str | None = None, limit: int | None = None) -> list[Sample]:
         if self.subset == "agentboard":
             folder = query_dir(source if source is not None else Path(self.agentboard) / "data")
-            read_items(folder / "test.jsonl")  # a missing or bad file is named before the graphs are read
+            read_items(folder / "test.jsonl", "tool-query")  # a missing or bad file is named before the graphs are read
             if "academia" in self.tools:
                 read_graphs(folder)  # a missing or unreadable graph fails here, before any model
             samples = tool_samples(folder, self.tools)

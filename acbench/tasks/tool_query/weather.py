@@ -6,7 +6,7 @@ open-meteo web APIs (no key) live, with its texts and progress rate.
     env.step('get_latitude_longitude with Action Input: {"name": "Shanghai"}')   # a live geocoding call
 
 Follows `agentboard/environment/weather_env.py` and `agentboard/utils/weather/weather_tools.py` of
-hkust-nlp/AgentBoard (the step loop, shared with academia and movie: agentboard_tools.py):
+hkust-nlp/AgentBoard (the step loop, shared with the other tool environments: agentic/agentboard_tool.py):
 
 - Tools: the user's date and city (the item's init_config); historical, current and forecast temperature, rain
   and snow (all from open-meteo's archive API, with GMT days), air quality index (its air-quality API, the 12:00
@@ -35,8 +35,8 @@ import requests
 
 from acbench.errors import ConfigError
 from acbench.tasks.agentic.agentboard import AgentBoardFilesError
+from acbench.tasks.agentic.agentboard_tool import AgentBoardToolEnv, Refused, ToolCheckout, finish, refusals
 from acbench.tasks.base import Sample
-from acbench.tasks.tool_query.agentboard_tools import AgentBoardToolEnv, Refused, ToolCheckout, finish, refusals
 from acbench.tasks.tool_query.services import OPEN_METEO, Services
 
 OWNER = "weather_toolkits"
@@ -56,7 +56,7 @@ class WeatherCheckout(ToolCheckout):
     """What the weather episodes need from an AgentBoard checkout: the shared texts and the tools' messages."""
 
     def __init__(self, root=None):
-        super().__init__(root, "weather")
+        super().__init__(root, "weather", "tool_query")
         self.past = self._three("get_historical_temp")  # start, end, span messages
         self.future = self._three("get_temp_forecast")
         self.levels = self.strings("get_air_quality_level", OWNER)
@@ -65,7 +65,7 @@ class WeatherCheckout(ToolCheckout):
                                        f"names, found {self.levels} (a changed AgentBoard?)")
 
     def _three(self, function: str) -> tuple[str, str, str]:
-        found = refusals(self, function, OWNER)
+        found = refusals(self.tools_path, function, OWNER)
         if len(found) != 3:
             raise AgentBoardFilesError(f"{self.tools_path} ({OWNER}.{function}): expected three refusal messages "
                                        f"(start date, end date, span), found {len(found)} (a changed AgentBoard?)")
@@ -251,7 +251,7 @@ def _same_located(gold: dict, predicted: dict) -> bool:
 
 
 class AgentBoardWeatherEnv(AgentBoardToolEnv):
-    """One AgentBoard weather item (agentboard_tools.AgentBoardToolEnv with weather_tools.py's tools)."""
+    """One AgentBoard weather item (agentboard_tool.AgentBoardToolEnv with weather_tools.py's tools)."""
 
     ARGUMENTS = {
         "get_user_current_date": (), "get_user_current_location": (),

@@ -359,7 +359,7 @@ def test_task_runs_an_episode_with_agentboards_layout_and_metrics(tmp_path, fake
 
 def test_movie_without_its_key_fails_naming_it(monkeypatch, tmp_path, fake_checkout):
     monkeypatch.delenv("MOVIE_KEY", raising=False)
-    with pytest.raises(LiveServiceError, match=r"movie: calls TMDB.*MOVIE_KEY \(not set\).*api_keys_tool\.md.*"
+    with pytest.raises(LiveServiceError, match=r"movie calls TMDB.*MOVIE_KEY \(not set\).*api_keys_tool\.md.*"
                                                r"tool_query\.tools=academia"):
         ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout.root), tools="academia,movie")
     with pytest.raises(ConfigError, match="environments are academia, weather, movie"):

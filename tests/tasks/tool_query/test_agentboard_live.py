@@ -24,11 +24,12 @@ import requests
 from acbench.engines.scripted import ScriptedEngine
 from acbench.errors import ConfigError
 from acbench.tasks.agentic.agentboard import AgentBoardFilesError
+from acbench.tasks.agentic.agentboard_live import LiveServiceError
 from acbench.tasks.base import ResultStore
 from acbench.tasks.tool_query import services as services_module
-from acbench.tasks.tool_query.agentboard_tools import tool_samples
+from acbench.tasks.tool_query.agentboard import tool_samples
 from acbench.tasks.tool_query.movie import AgentBoardMovieEnv, MovieCheckout
-from acbench.tasks.tool_query.services import ServiceError, Services
+from acbench.tasks.tool_query.services import Services
 from acbench.tasks.tool_query.task import ToolQueryTask
 from acbench.tasks.tool_query.weather import AgentBoardWeatherEnv, WeatherCheckout, same_place
 
@@ -278,8 +279,8 @@ def test_the_task_runs_weather_and_movie_episodes(monkeypatch, tmp_path, fake_ch
 
 def test_movie_key_that_tmdb_refuses_fails_at_build(monkeypatch, fake_checkout, fake):
     monkeypatch.setenv("MOVIE_KEY", "not-the-token")
-    with pytest.raises(ServiceError, match=r"movie: .*/api\.themoviedb\.org/3/authentication refused MOVIE_KEY "
-                                           r"\(HTTP 401"):
+    with pytest.raises(LiveServiceError, match=r"movie: .*/api\.themoviedb\.org/3/authentication refused MOVIE_KEY "
+                                               r"\(HTTP 401"):
         ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout), tools="movie", services=fake.root)
 
 
@@ -292,14 +293,14 @@ def _closed_port() -> int:
 def test_an_unreachable_service_fails_at_build_naming_it(monkeypatch, fake_checkout):
     monkeypatch.setenv("MOVIE_KEY", TOKEN)
     root = f"http://127.0.0.1:{_closed_port()}"
-    with pytest.raises(ServiceError) as caught:
+    with pytest.raises(LiveServiceError) as caught:
         ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout), tools="weather,movie", services=root)
     message = str(caught.value)
     assert f"weather: {root}/archive-api.open-meteo.com/ does not answer (ConnectionError" in message
     assert f"movie: {root}/api.themoviedb.org/3/authentication does not answer" in message
     assert "tool_query.services" in message and "tool_query.tools=academia" in message
     monkeypatch.setenv("ACBENCH_AGENTBOARD_SERVICES", root)  # the variable, when the option is not given
-    with pytest.raises(ServiceError, match="ACBENCH_AGENTBOARD_SERVICES"):
+    with pytest.raises(LiveServiceError, match="ACBENCH_AGENTBOARD_SERVICES"):
         ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout), tools="weather")
 
 
@@ -311,7 +312,7 @@ def test_a_service_that_never_answers_times_out(monkeypatch, tmp_path, fake_chec
         silent.listen()  # accepts connections, never answers
         root = f"http://127.0.0.1:{silent.getsockname()[1]}"
         monkeypatch.setattr(services_module, "PROBE_TIMEOUT", 0.2)
-        with pytest.raises(ServiceError, match=r"does not answer \((ReadTimeout|ConnectTimeout)"):
+        with pytest.raises(LiveServiceError, match=r"does not answer \((ReadTimeout|ConnectTimeout)"):
             ToolQueryTask(subset="agentboard", agentboard=str(fake_checkout), tools="weather", services=root)
         monkeypatch.setattr(services_module, "CALL_TIMEOUT", (0.2, 0.2))
         sample = tool_samples(write_archive(tmp_path / "data"), ["weather"])[0]
