@@ -12,14 +12,15 @@ under `--scratch`: `data/tool-query/test.jsonl` and `data/tool-query/academia/ra
 acbench is not imported. Needs networkx, pandas and python-dotenv (AgentBoard's imports); `jsonlines`, which
 the academia code imports but never uses on these paths, is given an empty stand-in when it is not installed.
 
-Each step follows one iteration of the step loop of `EvalTool.evaluate_env` (`agentboard/tasks/tool.py`): the
-model output goes through the action parser, then the name/input split; no split is a format error (no
-environment step, not grounded); otherwise `env.step("Action: <name> with Action Input: <input>")`; grounded
-unless the observation starts with "ERROR | "; an observation naming a network error ends the episode, as would
-`done`. Per step it writes the parsed action, name and input, the kind of answer, the observation (None for a
-format error: its text is the task's, compared with a checkout only), the progress rate (env.reward), done,
-grounded, the new action-path subgoal (repr) and whether the episode was aborted. The outputs below are acbench's
-own, covering valid, invalid, `check_valid_actions`, repeated and goal-reaching calls.
+Each step follows one iteration of the step loop of `EvalTool.evaluate_env` (`agentboard/tasks/tool.py`;
+agentboard_tool_fixtures.py, shared with the weather/movie script): the model output goes through the action parser,
+then the name/input split; no split is a format error (no environment step, not grounded); otherwise
+`env.step("Action: <name> with Action Input: <input>")`; grounded unless the observation starts with "ERROR | "; an
+observation naming a network error ends the episode, as would `done`. Per step it writes the parsed action, name and
+input, the kind of answer, the observation (None for a format error: its text is the task's, compared with a
+checkout only), the progress rate (env.reward), done, grounded, the new action-path subgoal (repr) and whether the
+episode was aborted. The outputs below are acbench's own, covering valid, invalid, `check_valid_actions`, repeated
+and goal-reaching calls.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import os
 import pickle
 import sys
 import types
+
+from agentboard_tool_fixtures import run_episode, write_fixture  # beside this script
 
 SCRIPTS = [
     {"item": 0, "outputs": [
@@ -120,30 +123,7 @@ def run_script(env_cls, helpers, parser, item: dict, outputs: list[str]) -> dict
                            "ground_truth_subgoals": item["subgoals"]})
     path: list[dict] = []
     env.action_path = path
-    steps = []
-    for output in outputs:
-        action = parser(None, output).strip()  # VanillaAgent.action_parser_for_special_llms, then tool.py's strip
-        name, action_input = helpers.extract_action_name_and_action_input(action)
-        before = len(path)
-        step = {"output": output, "action": action, "name": name, "input": action_input}
-        if action_input is None:
-            step.update(kind="format_error", observation=None, reward=env.reward, done=False, grounded=False)
-        else:
-            observation, _, done, _ = env.step("Action: " + name + " with Action Input: " + action_input,
-                                               action_path=path)
-            grounded = not observation.startswith("ERROR | ")
-            if len(path) > before:
-                kind = "failed" if path[-1]["Subgoal"] != path[-1]["Observation"] else "result"
-            else:
-                kind = "check" if grounded else "error"
-            step.update(kind=kind, observation=observation, reward=env.reward, done=bool(done), grounded=grounded)
-        step["subgoal"] = repr(path[-1]["Subgoal"]) if len(path) > before else None
-        step["aborted"] = step["observation"] is not None and helpers.contains_network_error(step["observation"])
-        steps.append(step)
-        if step["done"] or step["aborted"]:
-            break
-    return {"item": item, "steps": steps, "success": bool(steps[-1]["done"]) and env.reward == 1.0,
-            "progress_rate": env.reward}
+    return {"item": item} | run_episode(env, helpers, parser, outputs, path)
 
 
 def main() -> None:
@@ -174,12 +154,8 @@ def main() -> None:
 
     records = [run_script(AcademiaEnv, helpers, VanillaAgent.action_parser_for_special_llms,
                           data["items"][s["item"]], s["outputs"]) | {"index": s["item"]} for s in SCRIPTS]
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump({"source": "hkust-nlp/AgentBoard agentboard/environment/academia_env.py, "
-                             "agentboard/utils/academia/academia_tools.py",
-                   "commit": os.environ.get("AGENTBOARD_COMMIT", ""), "python": sys.version.split()[0],
-                   "scripts": records}, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    write_fixture(args.out, "hkust-nlp/AgentBoard agentboard/environment/academia_env.py, "
+                            "agentboard/utils/academia/academia_tools.py", scripts=records)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ import os
 import shutil
 import sys
 
+from agentboard_tool_fixtures import write_fixture  # beside this script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DATA = os.path.join(ROOT, "tests", "tasks", "tool_operation", "fixtures", "agentboard_tool_operation_data.json")
@@ -327,13 +329,10 @@ def main() -> None:
                    | {"index": s["item"], "drop": sorted(s.get("drop", {}).items())} for s in SCRIPTS]
     import gspread
 
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump({"source": "hkust-nlp/AgentBoard agentboard/environment/todo_env.py, sheet_env.py, "
-                             "agentboard/utils/todo/todo_tools.py, agentboard/utils/sheet/sheets_tools.py",
-                   "commit": os.environ.get("AGENTBOARD_COMMIT", ""), "python": sys.version.split()[0],
-                   "gspread": gspread.__version__, "reference_id": reference_id, "todo_key": KEY,
-                   "sheet_email": EMAIL, "items": items, "scripts": records}, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    write_fixture(args.out, "hkust-nlp/AgentBoard agentboard/environment/todo_env.py, sheet_env.py, "
+                            "agentboard/utils/todo/todo_tools.py, agentboard/utils/sheet/sheets_tools.py",
+                  gspread=gspread.__version__, reference_id=reference_id, todo_key=KEY, sheet_email=EMAIL, items=items,
+                  scripts=records)
 
 
 if __name__ == "__main__":

@@ -15,13 +15,14 @@ tests/tasks/tool_query/fake_services.py; the only change to AgentBoard's modules
 `tool_query.services` layout), and MOVIE_KEY is set to the stand-in's token before movie_tools reads it. acbench
 is not imported. Needs requests, geopy and python-dotenv (AgentBoard's imports).
 
-Each step follows one iteration of `EvalTool.evaluate_env` (`agentboard/tasks/tool.py`): the model output goes
-through the action parser, then the name/input split; no split is a format error (no environment step, not
-grounded); otherwise `env.step("Action: <name> with Action Input: <input>")`; grounded unless the observation starts
-with "ERROR | "; an observation naming a network error ends the episode, as would `done`. Per step it writes the
-parsed action, name and input, the kind of answer, the observation (None for a format error: its text is the
-task's), the progress rate (env.reward), done, grounded, the new action-path subgoal (repr), whether the episode
-was aborted, and the requests the stand-in received (host, path, query string, Authorization header).
+Each step follows one iteration of `EvalTool.evaluate_env` (`agentboard/tasks/tool.py`; agentboard_tool_fixtures.py,
+shared with the academia script): the model output goes through the action parser, then the name/input split; no
+split is a format error (no environment step, not grounded); otherwise
+`env.step("Action: <name> with Action Input: <input>")`; grounded unless the observation starts with "ERROR | "; an
+observation naming a network error ends the episode, as would `done`. Per step it writes the parsed action, name and
+input, the kind of answer, the observation (None for a format error: its text is the task's), the progress rate
+(env.reward), done, grounded, the new action-path subgoal (repr), whether the episode was aborted, and the requests
+the stand-in received (host, path, query string, Authorization header).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import argparse
 import json
 import os
 import sys
+
+from agentboard_tool_fixtures import run_episode, write_fixture  # beside this script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.join(HERE, "..", "tests", "tasks", "tool_query")
@@ -147,33 +150,8 @@ def run_script(envs, helpers, parser, fake, item: dict, outputs: list[str]) -> d
     env = envs[info["tool"]](dataset=dataset)
     path: list[dict] = []
     env.action_path = path
-    steps = []
-    for output in outputs:
-        output = output.replace("<ANSWER>", json.dumps(info["answer"]))
-        action = parser(None, output).strip()  # VanillaAgent.action_parser_for_special_llms, then tool.py's strip
-        name, action_input = helpers.extract_action_name_and_action_input(action)
-        before, asked = len(path), len(fake.requests)
-        step = {"output": output, "action": action, "name": name, "input": action_input}
-        if action_input is None:
-            step.update(kind="format_error", observation=None, reward=env.reward, done=False, grounded=False)
-        else:
-            observation, _, done, _ = env.step("Action: " + name + " with Action Input: " + action_input,
-                                               action_path=path)
-            grounded = not observation.startswith("ERROR | ")
-            if len(path) > before:
-                kind = "failed" if path[-1]["Subgoal"] == (
-                    "Calling " + path[-1]["Action"] + " with " + path[-1]["Action Input"] + " failed") else "result"
-            else:
-                kind = "check" if grounded else "error"
-            step.update(kind=kind, observation=observation, reward=env.reward, done=bool(done), grounded=grounded)
-        step["subgoal"] = repr(path[-1]["Subgoal"]) if len(path) > before else None
-        step["aborted"] = step["observation"] is not None and helpers.contains_network_error(step["observation"])
-        step["requests"] = fake.requests[asked:]
-        steps.append(step)
-        if step["done"] or step["aborted"]:
-            break
-    return {"item": item, "steps": steps, "success": bool(steps[-1]["done"]) and env.reward == 1.0,
-            "progress_rate": env.reward}
+    outputs = [output.replace("<ANSWER>", json.dumps(info["answer"])) for output in outputs]
+    return {"item": item} | run_episode(env, helpers, parser, outputs, path, requests=fake.requests)
 
 
 def main() -> None:
@@ -188,6 +166,7 @@ def main() -> None:
     os.environ["PROJECT_PATH"] = checkout  # the environments read prompts/Raw/<tool>_raw.json from it
     os.environ["MOVIE_KEY"] = data["services"]["token"]  # movie_tools reads it when imported
     sys.path[:0] = [os.path.join(checkout, "agentboard"), os.path.abspath(TESTS)]
+    sys.path.append(os.path.dirname(HERE))  # the repository root: the stand-in's server is tests/tasks/loopback.py
     from fake_services import FakeServices
 
     from agents.vanilla_agent import VanillaAgent
@@ -208,12 +187,9 @@ def main() -> None:
                                 VanillaAgent.action_parser_for_special_llms, fake, data["items"][script["item"]],
                                 script["outputs"])
             records.append(record | {"index": script["item"]})
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump({"source": "hkust-nlp/AgentBoard agentboard/environment/weather_env.py, movie_env.py, "
-                             "agentboard/utils/weather/weather_tools.py, agentboard/utils/movie/movie_tools.py",
-                   "commit": os.environ.get("AGENTBOARD_COMMIT", ""), "python": sys.version.split()[0],
-                   "scripts": records}, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    write_fixture(args.out, "hkust-nlp/AgentBoard agentboard/environment/weather_env.py, movie_env.py, "
+                            "agentboard/utils/weather/weather_tools.py, agentboard/utils/movie/movie_tools.py",
+                  scripts=records)
 
 
 if __name__ == "__main__":

@@ -236,7 +236,8 @@ class AgentBoardToolEnv:
     """One AgentBoard tool episode (the Environment protocol; the loop uses its `layout`).
 
     A subclass names its tools and their arguments in `ARGUMENTS` (in the order AgentBoard's step reads them) and
-    runs them in `run_tool`, returning the result or raising `Refused`; `subgoal_of` is what a result logs as
+    runs them in `run_tool` (by default its `tools` object's method of that name), returning the result or raising
+    `Refused`; `subgoal_of` is what a result logs as
     subgoal, `matched` counts gold subgoals found, `solved` adds to r = 1 for success; `reset_tools` sets the tools'
     state for an episode. An environment with another step overrides `act`.
 
@@ -355,7 +356,8 @@ class AgentBoardToolEnv:
         return result, "result"
 
     def run_tool(self, tool: str, kwargs: dict) -> Any:
-        raise NotImplementedError
+        """The tool's result, or Refused: by default the method of the subclass's `tools` named after it."""
+        return getattr(self.tools, tool)(**kwargs)
 
     def subgoal_of(self, result: Any) -> Any:
         """What the action path logs as the subgoal of a result (academia: the result itself)."""

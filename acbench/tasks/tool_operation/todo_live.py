@@ -128,14 +128,20 @@ class TodoTools:
         response = self.client.request("POST", "/tasks", params)
         return (True, self._clean_task(response.json())) if response.status_code == 200 else (False, response.text)
 
-    def complete_task(self, task_id=None):
+    def _end_task(self, task_id, method: str, path: str):
+        """complete_task's and delete_task's common part: the task read (missing: the tool's message), then closed
+        or deleted; (True, the task as read, cleaned) or (False, what the model sees)."""
         response = self._task(task_id)
         if response.status_code != 200:
             return False, self.texts.task_missing.format(task_id)
         task = self._clean_task(response.json())
-        response = self.client.request("POST", f"/tasks/{task_id}/close")
-        if response.status_code != 204:
-            return False, response.text
+        response = self.client.request(method, path)
+        return (True, task) if response.status_code == 204 else (False, response.text)
+
+    def complete_task(self, task_id=None):
+        ok, task = self._end_task(task_id, "POST", f"/tasks/{task_id}/close")
+        if not ok:
+            return False, task
         task.pop("is_completed")
         return True, {"message": self.texts.task_completed, "task": task}
 
@@ -152,14 +158,8 @@ class TodoTools:
         return (True, project_id) if response.status_code == 204 else (False, response.text)
 
     def delete_task(self, task_id=None):
-        response = self._task(task_id)
-        if response.status_code != 200:
-            return False, self.texts.task_missing.format(task_id)
-        task = self._clean_task(response.json())
-        response = self.client.request("DELETE", f"/tasks/{task_id}")
-        if response.status_code != 204:
-            return False, response.text
-        return True, {"message": self.texts.task_deleted, "task": task}
+        ok, task = self._end_task(task_id, "DELETE", f"/tasks/{task_id}")
+        return (True, {"message": self.texts.task_deleted, "task": task}) if ok else (False, task)
 
     def finish(self, answer):
         return True, finish(answer)
@@ -262,7 +262,7 @@ class AgentBoardTodoEnv(AgentBoardToolEnv):
             raise LiveServiceError(f"{where}: the reset of the todo account failed ({exception_text(exc)})") from None
 
     def run_tool(self, tool: str, kwargs: dict):
-        ok, result = getattr(self.tools, tool)(**kwargs)
+        ok, result = super().run_tool(tool, kwargs)  # todo_tools.py's (ok, result)
         if not ok:
             raise Refused(result)
         return result

@@ -155,8 +155,5 @@ class AgentBoardMovieEnv(AgentBoardToolEnv):
         self.tools = MovieTools(services)
         super().__init__(sample, checkout)
 
-    def run_tool(self, tool: str, kwargs: dict) -> Any:
-        return getattr(self.tools, tool)(**kwargs)
-
     def subgoal_of(self, result: Any) -> Any:
         return clean_subgoal(result)

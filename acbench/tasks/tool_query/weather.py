@@ -271,9 +271,6 @@ class AgentBoardWeatherEnv(AgentBoardToolEnv):
         self.tools = WeatherTools(checkout, services, sample.data["current_date"], sample.data["current_location"])
         super().__init__(sample, checkout)
 
-    def run_tool(self, tool: str, kwargs: dict) -> Any:
-        return getattr(self.tools, tool)(**kwargs)
-
     def subgoal_of(self, result: Any) -> Any:
         return clean_subgoal(result)
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.tasks.loopback import LoopbackServer, reply
 from tests.tasks.tool_operation.fake_google import REFERENCE_ID, ApiError, Google
 from tests.tasks.tool_operation.fake_todoist import Todoist
 
@@ -37,22 +38,19 @@ class FakeServices:
         self.reset()
         self._drops = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._server = LoopbackServer(self._serve)
+        self.url = self._server.url
         self.todoist_url = self.url + "/todoist/rest/v2"
         self.sheets_url = self.url + "/sheets/v4/spreadsheets"
         self.drive_url = self.url + "/drive/v3/files"
         self.token_url = self.url + "/token"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def __enter__(self) -> "FakeServices":
-        self._thread.start()
+        self._server.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.__exit__(*exc)
 
     def reset(self) -> None:
         """Both services as they started (ids count from the start again; tokens already issued stay valid), and
@@ -69,69 +67,34 @@ class FakeServices:
         with self._lock:
             self._drops = count
 
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def _serve(self, method: str) -> None:
-                split = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                with fake._lock:
-                    if fake._drops:
-                        fake._drops -= 1
-                        self.close_connection = True
-                        return
-                args = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-                if split.path == "/token":
-                    form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
-                    if not form.get("assertion"):
-                        return self._reply(400, {"error": "invalid_grant"})
-                    token = f"token-{len(fake.google.tokens) + 1}"
-                    fake.google.tokens.add(token)
-                    return self._reply(200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
-                body = json.loads(raw) if raw and "json" in (self.headers.get("Content-Type") or "") else None
-                path = unquote(split.path)
-                with fake._lock:
-                    fake.calls.append([method, path, [list(a) for a in sorted(args.items())],
-                                       json.dumps(body, sort_keys=True) if body is not None else None])
-                    try:
-                        status, answer = fake._route(method, path, args, body, self.headers)
-                    except ApiError as error:
-                        status, answer = error.status, {"error": {"code": error.status, "message": error.message,
-                                                                  "status": error.kind}}
-                self._reply(status, answer)
-
-            def _reply(self, status: int, answer) -> None:
-                data = b"" if answer is None else (answer.encode() if isinstance(answer, str)
-                                                    else json.dumps(answer).encode())
-                self.send_response(status)
-                if answer is not None:
-                    kind = "text/plain" if isinstance(answer, str) else "application/json"
-                    self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self):
-                self._serve("GET")
-
-            def do_POST(self):
-                self._serve("POST")
-
-            def do_PUT(self):
-                self._serve("PUT")
-
-            def do_PATCH(self):
-                self._serve("PATCH")
-
-            def do_DELETE(self):
-                self._serve("DELETE")
-
-        return Handler
+    def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        split = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        with self._lock:
+            if self._drops:
+                self._drops -= 1
+                handler.close_connection = True
+                return
+        args = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        if split.path == "/token":
+            form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
+            if not form.get("assertion"):
+                return _reply(handler, 400, {"error": "invalid_grant"})
+            token = f"token-{len(self.google.tokens) + 1}"
+            self.google.tokens.add(token)
+            return _reply(handler, 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
+        body = json.loads(raw) if raw and "json" in (handler.headers.get("Content-Type") or "") else None
+        path = unquote(split.path)
+        with self._lock:
+            self.calls.append([method, path, [list(a) for a in sorted(args.items())],
+                               json.dumps(body, sort_keys=True) if body is not None else None])
+            try:
+                status, answer = self._route(method, path, args, body, handler.headers)
+            except ApiError as error:
+                status, answer = error.status, {"error": {"code": error.status, "message": error.message,
+                                                          "status": error.kind}}
+        _reply(handler, status, answer)
 
     def _route(self, method: str, path: str, args: dict, body, headers) -> tuple[int, object]:
         for prefix, service in (("/todoist/rest/v2/", "todoist"), ("/sheets/v4/spreadsheets/", "sheets"),
@@ -144,3 +107,12 @@ class FakeServices:
                     return self.todoist.handle(method, parts, dict(args, **(body or {})), headers)
                 return self.google.handle(service, method, parts, args, body, headers)
         return 404, "Not found"
+
+
+def _reply(handler: BaseHTTPRequestHandler, status: int, answer) -> None:
+    """A text answer as text/plain, anything else but None as JSON (None: no body)."""
+    if answer is None:
+        return reply(handler, status, None, None)
+    kind = "text/plain" if isinstance(answer, str) else "application/json"
+    reply(handler, status, answer.encode() if isinstance(answer, str) else json.dumps(answer).encode(),
+          f"{kind}; charset=utf-8")

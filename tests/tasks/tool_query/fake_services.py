@@ -8,16 +8,17 @@ Serves `<root>/<host>/<path>?<query>` (the layout acbench's `tool_query.services
 URL rewrite use). A route gives `status` and a `json` or `text` body for a host, a path and the exact query (as a
 dict of strings; no `query`: any), or `drop`: the connection is closed without an answer (a network failure).
 TMDB's host wants the token (`Authorization: Bearer <token>`), else it answers `unauthorized`; a request no route
-matches gets the host's `unmatched` answer. Standard library only: the fixture script, which runs AgentBoard's
-code without acbench, uses it too.
+matches gets the host's `unmatched` answer. Standard library only (the server: tests/tasks/loopback.py): the fixture
+script, which runs AgentBoard's code without acbench, uses it too.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.tasks.loopback import LoopbackServer, reply
 
 TMDB_HOST = "api.themoviedb.org"
 
@@ -26,30 +27,15 @@ class FakeServices:
     def __init__(self, spec: dict):
         self.spec = spec
         self.requests: list[dict] = []
-        self._server: ThreadingHTTPServer | None = None
-
-    @property
-    def root(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        self._server = LoopbackServer(lambda handler, method: self.answer(handler))
+        self.root = self._server.url
 
     def __enter__(self) -> "FakeServices":
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                fake.answer(self)
-
-            def log_message(self, *args):  # quiet
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # loopback only
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.__exit__(*exc)
 
     def route(self, host: str, path: str, query: dict) -> dict:
         for route in self.spec["routes"]:
@@ -71,8 +57,4 @@ class FakeServices:
             handler.close_connection = True  # no status line: the client sees the connection closed
             return
         body = (json.dumps(route["json"]) if "json" in route else route["text"]).encode()
-        handler.send_response(route["status"])
-        handler.send_header("Content-Type", "application/json" if "json" in route else "text/plain")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
+        reply(handler, route["status"], body, "application/json" if "json" in route else "text/plain")
