@@ -6,7 +6,8 @@ as `EvalTool.evaluate_env` (`agentboard/tasks/tool.py`) plays it, and the fixtur
     write_fixture(out, "hkust-nlp/AgentBoard agentboard/environment/...", scripts=[record])
 
 Used by agentboard_academia_fixtures.py and agentboard_tool_query_live_fixtures.py (one episode per script), and
-agentboard_tool_operation_live_fixtures.py (the file it writes).
+agentboard_tool_operation_live_fixtures.py (each step's parse and call, in its own episode loop: drops, exceptions,
+the account's status and the sheet's values; the file it writes).
 """
 
 from __future__ import annotations
@@ -14,6 +15,21 @@ from __future__ import annotations
 import json
 import os
 import sys
+
+
+def parse_output(helpers, parser, output: str) -> dict:
+    """A step's record so far: the output, the action the VanillaAgent's parser reads from it (then tool.py's strip),
+    and helpers.py's name and input (input None: no `<name> with Action Input: <input>`, a format error)."""
+    action = parser(None, output).strip()
+    name, action_input = helpers.extract_action_name_and_action_input(action)
+    return {"output": output, "action": action, "name": name, "input": action_input}
+
+
+def call(env, step: dict, path: list) -> tuple[str, bool]:
+    """The environment's step on the parsed call, as tool.py makes it: (observation, done)."""
+    observation, _, done, _ = env.step("Action: " + step["name"] + " with Action Input: " + step["input"],
+                                       action_path=path)
+    return observation, bool(done)
 
 
 def run_episode(env, helpers, parser, outputs: list[str], path: list, requests: list | None = None) -> dict:
@@ -30,15 +46,12 @@ def run_episode(env, helpers, parser, outputs: list[str], path: list, requests: 
     """
     steps = []
     for output in outputs:
-        action = parser(None, output).strip()
-        name, action_input = helpers.extract_action_name_and_action_input(action)
         before, asked = len(path), len(requests or [])
-        step = {"output": output, "action": action, "name": name, "input": action_input}
-        if action_input is None:
+        step = parse_output(helpers, parser, output)
+        if step["input"] is None:
             step.update(kind="format_error", observation=None, reward=env.reward, done=False, grounded=False)
         else:
-            observation, _, done, _ = env.step("Action: " + name + " with Action Input: " + action_input,
-                                               action_path=path)
+            observation, done = call(env, step, path)
             grounded = not observation.startswith("ERROR | ")
             if len(path) > before:
                 entry = path[-1]

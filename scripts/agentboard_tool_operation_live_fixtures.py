@@ -42,7 +42,7 @@ import os
 import shutil
 import sys
 
-from agentboard_tool_fixtures import write_fixture  # beside this script
+from agentboard_tool_fixtures import call, parse_output, write_fixture  # beside this script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -230,15 +230,12 @@ class Runner:
             if drops and number in drops:
                 self.fake.drop(drops[number])
             since, before = len(self.fake.calls), len(path)
-            action = self.parser(None, output).strip()  # VanillaAgent.action_parser_for_special_llms, tool.py's strip
-            name, action_input = self.helpers.extract_action_name_and_action_input(action)
-            step = {"output": output, "action": action, "name": name, "input": action_input}
+            step = parse_output(self.helpers, self.parser, output)
             try:
-                if action_input is None:
+                if step["input"] is None:
                     observation, done, grounded = None, False, False
                 else:
-                    observation, _, done, _ = env.step("Action: " + name + " with Action Input: " + action_input,
-                                                       action_path=path)
+                    observation, done = call(env, step, path)
                     grounded = not observation.startswith("ERROR | ")
                 aborted = observation is not None and self.helpers.contains_network_error(observation)
                 step.update(observation=observation, reward=env.reward, done=bool(done), grounded=grounded,
