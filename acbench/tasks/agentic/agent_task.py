@@ -114,8 +114,11 @@ class AgentTask:
         records = []
         for s in samples:
             env = self.make_env(s)
-            records.append(replay(s, env, self.make_paper(s, env), predictions.get(s.id, "").splitlines(),
-                                  self.name, self.max_steps))
+            text = predictions.get(s.id, "")
+            # the inverse of the record's "\n".join: an empty last action (an empty model output) is a step too;
+            # splitlines() would drop it, and would split an action at \r or \u2028
+            actions = text.split("\n") if text else []
+            records.append(replay(s, env, self.make_paper(s, env), actions, self.name, self.max_steps))
         return self.aggregate(records)
 
     def aggregate(self, records: list[dict]) -> TaskResult:

@@ -110,6 +110,17 @@ def test_replay_without_actions_gives_a_reason():
     assert record["grounding_acc_strict"] == 1.0
 
 
+def test_replay_of_a_stored_prediction_keeps_empty_actions():
+    # a record's prediction is its actions joined by newlines; scoring it again must play the same steps,
+    # an empty action (the model said nothing readable) at the end included
+    task = PDDLTask(max_steps=5)
+    samples = task.load(limit=1)
+    first = task.score_predictions(samples, {samples[0].id: "(fly)\n\ncheck valid actions\n"}).records[0]
+    assert first["steps"] == 4 and first["parse_errors"] >= 2
+    again = task.score_predictions(samples, {samples[0].id: first["prediction"]}).records[0]
+    assert again["steps"] == 4 and again["grounding_acc"] == first["grounding_acc"]
+
+
 # --- the call format -----------------------------------------------------------------------------------
 def upstream_split(text):
     """AgentBoard's regex (utils/tool/helpers.py), to compare with on short texts."""
