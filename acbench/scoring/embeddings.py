@@ -24,6 +24,13 @@ PAPER_EMBEDDING_MODEL = "sentence-transformers/all-mpnet-base-v2"
 _MPNET_NAMES = (PAPER_EMBEDDING_MODEL, "all-mpnet-base-v2")
 
 
+# Environment that caps torch's, MKL's and oneDNN's CPU kernels at AVX2 (set before torch loads). An embedding's
+# last float32 bits depend on the kernels' vector width, and WorfBench's matching breaks ties between repeated
+# node texts on those bits, upstream as here: a WorfBench paper score with repeated nodes can differ between an
+# AVX2 and an AVX-512 CPU. The upstream fixtures (tests/upstream/) were recorded and are compared under this cap.
+AVX2_KERNELS_ENV = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+
+
 def default_embedding_model(profile: str) -> str:
     """The embedding model a task uses when none is given: upstream's mpnet with `paper`, else MiniLM."""
     return PAPER_EMBEDDING_MODEL if profile == "paper" else DEFAULT_EMBEDDING_MODEL
